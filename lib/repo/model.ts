@@ -1,0 +1,196 @@
+import type { YamlFile } from './yamlFile.js';
+
+/** Where a value came from. */
+export interface Origin {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export type Scalar = string | number | boolean;
+export type FlinkConf = Record<string, Scalar>;
+export type UpgradeMode = 'stateless' | 'savepoint' | 'last-state';
+export type JobState = 'running' | 'suspended';
+export type JobType = 'sql' | 'jar' | 'paimon-action';
+export type Action = 'start' | 'stop' | 'suspend' | 'savepoint' | 'restart';
+
+export interface Resources {
+  jobManager?: { cpu?: number; memory?: string; replicas?: number };
+  taskManager?: { cpu?: number; memory?: string; slots?: number; replicas?: number };
+}
+
+/** The keys a job may override per environment. */
+export interface Overridable {
+  parallelism?: number;
+  upgradeMode?: UpgradeMode;
+  state?: JobState;
+  resources?: Resources;
+  flinkConf?: FlinkConf;
+  vars?: FlinkConf;
+}
+
+export interface JobSpec extends Overridable {
+  type: JobType;
+  description?: string;
+  flinkVersion?: string;
+  mode?: 'application' | 'session';
+  session?: string;
+  labels?: Record<string, string>;
+  allowNonRestoredState?: boolean;
+  jar?: { uri: string; entryClass?: string; args?: string[] };
+  paimonAction?: {
+    action: string;
+    warehouse: string;
+    database: string;
+    table?: string;
+    args?: string[];
+    catalogConf?: FlinkConf;
+  };
+  envs?: Record<string, Overridable & { enabled?: boolean }>;
+}
+
+export interface TeamSpec {
+  description?: string;
+  namespace: string;
+  owners: string[];
+  approvals?: number;
+  defaults?: Omit<Overridable, 'state'> & { flinkVersion?: string; labels?: Record<string, string> };
+  envs?: Record<string, { flinkConf?: FlinkConf; vars?: FlinkConf }>;
+}
+
+export interface Trigger {
+  principal: string;
+  actions: Action[];
+  envs?: string[];
+}
+
+export interface OwnersSpec {
+  owners: string[];
+  onCall?: string[];
+  triggers?: Trigger[];
+}
+
+export interface VersionSpec {
+  flink: string;
+  operator: string;
+  image: string;
+  flinkConf?: FlinkConf;
+  connectors?: string[];
+  paimonActionJar?: string;
+  deprecated?: boolean;
+}
+
+export interface EnvSpec {
+  description?: string;
+  kubernetes: { context?: string; version: string };
+  flinkConf?: FlinkConf;
+  vars?: FlinkConf;
+  ingress?: { mode?: 'ingress' | 'operator' | 'none'; domain?: string; className?: string; annotations?: Record<string, string> };
+  dns?: {
+    mode?: 'dnsConfig' | 'resolvConf' | 'default';
+    nameservers?: string[];
+    searches?: string[];
+    options?: Record<string, string>;
+    hosts?: { ip: string; names: string[] }[];
+    hostAliases?: boolean;
+  };
+  hadoop?: { enabled?: boolean; configMap?: string };
+  links?: Record<string, string>;
+  approval?: { requireOwnerApproval?: boolean; requireReviewedPlan?: boolean };
+}
+
+export interface SessionSpec {
+  description?: string;
+  namespace: string;
+  flinkVersion: string;
+  resources?: Resources;
+  flinkConf?: FlinkConf;
+  owners?: string[];
+  envs?: string[];
+}
+
+export interface PlatformOwnersSpec {
+  owners: string[];
+  approvals?: number;
+  security: { owners: string[]; approvals?: number };
+  roles?: Record<string, string[]>;
+}
+
+export interface PolicySpec {
+  name: string;
+  description?: string;
+  resource: Record<string, string>;
+  principals: string[];
+  except?: string[];
+  rowFilter?: string;
+  masks?: Record<string, string>;
+}
+
+export interface CatalogTableSpec {
+  description?: string;
+  columns: { name: string; type: string; description?: string }[];
+  primaryKey?: string[];
+  partitionKeys?: string[];
+  watermark?: { column: string; expression: string };
+  options?: FlinkConf;
+}
+
+export interface CatalogSpec {
+  name: string;
+  type: 'hive' | 'paimon' | 'jdbc' | 'generic_in_memory';
+  description?: string;
+  defaultDatabase?: string;
+  options?: FlinkConf;
+  envs?: string[];
+  databases?: Record<string, { tables?: Record<string, CatalogTableSpec> }>;
+}
+
+/** A parsed file and its typed content; `valid` is false when the file failed its schema. */
+export interface Loaded<T> {
+  yaml: YamlFile;
+  spec: T;
+  valid: boolean;
+}
+
+export interface Team {
+  name: string;
+  dir: string;
+  team?: Loaded<TeamSpec>;
+}
+
+export interface SqlSource {
+  /** Repository-relative path. */
+  file: string;
+  text: string;
+}
+
+export interface Job {
+  /** `team/name`. */
+  id: string;
+  team: string;
+  name: string;
+  dir: string;
+  job?: Loaded<JobSpec>;
+  owners?: Loaded<OwnersSpec>;
+  sql: SqlSource[];
+}
+
+export interface Platform {
+  flinkConf?: Loaded<FlinkConf>;
+  versions?: Loaded<{ versions: Record<string, VersionSpec> }>;
+  envs: Map<string, Loaded<EnvSpec>>;
+  sessions?: Loaded<{ sessions: Record<string, SessionSpec> }>;
+  owners?: Loaded<PlatformOwnersSpec>;
+  policies: Loaded<{ policies: PolicySpec[] }>[];
+  catalogs: Loaded<{ catalogs: CatalogSpec[] }>[];
+  /** Files under platform/envs/<env>/hadoop/, by environment. */
+  hadoop: Map<string, { file: string; name: string; text: string }[]>;
+}
+
+export interface Repo {
+  root: string;
+  platform: Platform;
+  teams: Map<string, Team>;
+  /** Sorted by id. */
+  jobs: Job[];
+}

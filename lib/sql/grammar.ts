@@ -1,0 +1,122 @@
+import {
+  BailErrorStrategy,
+  CharStreams,
+  CommonTokenStream,
+  DefaultErrorStrategy,
+  ParseCancellationException,
+  PredictionMode,
+  type ANTLRErrorListener,
+  type Token,
+} from 'antlr4ng';
+import { FlinkSqlLexer } from 'dt-sql-parser/dist/lib/flink/FlinkSqlLexer';
+import { FlinkSqlParser, type ProgramContext } from 'dt-sql-parser/dist/lib/flink/FlinkSqlParser';
+
+export { FlinkSqlLexer, FlinkSqlParser };
+
+/** A syntax error, with its offset in UTF-16 units of the parsed text. */
+export interface SyntaxError {
+  offset: number;
+  length: number;
+  message: string;
+}
+
+export interface ParsedSql {
+  tree: ProgramContext;
+  tokens: CommonTokenStream;
+  errors: SyntaxError[];
+  /** Code-point index (what ANTLR counts) → UTF-16 offset. */
+  offsetOf(codePointIndex: number): number;
+}
+
+/**
+ * Parses Flink SQL with dt-sql-parser's grammar. The fast SLL prediction mode parses valid SQL
+ * about ten times faster than full LL; only a script SLL cannot parse is parsed again in LL mode,
+ * which gives the exact errors.
+ */
+export function parseFlinkSql(text: string): ParsedSql {
+  const offsetOf = codePointMapper(text);
+  const lexErrors: SyntaxError[] = [];
+  const lexer = new FlinkSqlLexer(CharStreams.fromString(text));
+  lexer.removeErrorListeners();
+  lexer.addErrorListener(listener(lexErrors, offsetOf, text));
+  const tokens = new CommonTokenStream(lexer);
+  const parser = new FlinkSqlParser(tokens);
+  parser.removeErrorListeners();
+  parser.interpreter.predictionMode = PredictionMode.SLL;
+  parser.errorHandler = new BailErrorStrategy();
+  let tree: ProgramContext;
+  const errors: SyntaxError[] = [];
+  try {
+    tree = parser.program();
+  } catch (e) {
+    if (!(e instanceof ParseCancellationException)) throw e;
+    tokens.seek(0);
+    parser.reset();
+    parser.interpreter.predictionMode = PredictionMode.LL;
+    parser.errorHandler = new DefaultErrorStrategy();
+    parser.addErrorListener(listener(errors, offsetOf, text));
+    tree = parser.program();
+  }
+  return { tree, tokens, errors: [...lexErrors, ...errors].sort((a, b) => a.offset - b.offset), offsetOf };
+}
+
+function listener(into: SyntaxError[], offsetOf: (cp: number) => number, text: string): ANTLRErrorListener {
+  return {
+    syntaxError(_recognizer, offending, line, charPositionInLine, msg) {
+      const token = offending as Token | null;
+      let offset: number;
+      let length = 1;
+      if (token && token.start >= 0) {
+        offset = offsetOf(token.start);
+        length = Math.max(1, offsetOf(token.stop + 1) - offset);
+      } else {
+        offset = lineColumnToOffset(text, line, charPositionInLine);
+      }
+      into.push({ offset, length, message: readable(msg, token) });
+    },
+    reportAmbiguity() {},
+    reportAttemptingFullContext() {},
+    reportContextSensitivity() {},
+  };
+}
+
+function readable(msg: string, token: Token | null): string {
+  let m = msg.replace(/\s+/g, ' ');
+  const expecting = m.match(/^(.*) expecting \{(.*)\}$/);
+  if (expecting) {
+    const options = expecting[2]!.split(', ');
+    m = options.length > 6 ? `${expecting[1]} (expected one of ${options.slice(0, 6).join(', ')}, …)` : `${expecting[1]} (expected one of ${options.join(', ')})`;
+  }
+  if (token?.type === -1 || /<EOF>/.test(m)) m = m.replace(/'?<EOF>'?/g, 'end of input');
+  if (m.length > 200) m = m.slice(0, 197) + '…';
+  return m;
+}
+
+function lineColumnToOffset(text: string, line: number, cpColumn: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', offset);
+    if (nl < 0) return text.length;
+    offset = nl + 1;
+  }
+  let cp = 0;
+  while (cp < cpColumn && offset < text.length) {
+    const c = text.charCodeAt(offset);
+    offset += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+    cp++;
+  }
+  return offset;
+}
+
+/** ANTLR counts code points; JavaScript strings count UTF-16 units. Identity unless the text has astral characters. */
+export function codePointMapper(text: string): (cp: number) => number {
+  if (!/[\uD800-\uDBFF]/.test(text)) return (cp) => cp;
+  const table: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    table.push(i);
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) i++;
+  }
+  table.push(text.length);
+  return (cp) => (cp < table.length ? table[cp]! : text.length + (cp - table.length + 1));
+}

@@ -1,0 +1,186 @@
+import type { Token } from 'antlr4ng';
+import { LineIndex } from '../diagnostics/lines.js';
+import type { Origin, SqlSource } from '../repo/model.js';
+import { substitute, type Substitution } from '../vars/substitute.js';
+import { FlinkSqlLexer, parseFlinkSql, type SyntaxError } from './grammar.js';
+import { sqlOptions, type SqlOption } from './options.js';
+
+export type StatementKind = 'set' | 'reset' | 'ddl' | 'insert' | 'query' | 'statement-set' | 'use' | 'explain' | 'other';
+
+/** One statement of a job's SQL, after `${var}` substitution, without its trailing `;`. */
+export interface Statement {
+  /** Index across all of the job's files. */
+  index: number;
+  file: string;
+  kind: StatementKind;
+  text: string;
+  /** Offset of `text` in the substituted file text. */
+  start: number;
+  end: number;
+}
+
+/** What validation needs of a parse; the tree itself is not kept (500 jobs of trees would not fit the memory budget). */
+export interface SqlAnalysis {
+  errors: SyntaxError[];
+  statements: Omit<Statement, 'index' | 'file'>[];
+  options: SqlOption[];
+}
+
+/** Parses once per distinct text: environments whose variables give the same SQL share the work. */
+const analyses = new Map<string, SqlAnalysis>();
+
+export function analyzeSql(text: string): SqlAnalysis {
+  let a = analyses.get(text);
+  if (!a) {
+    const parsed = parseFlinkSql(text);
+    a = {
+      errors: parsed.errors,
+      statements: splitStatements(text, parsed.tokens.getTokens(), parsed.offsetOf),
+      options: sqlOptions(parsed),
+    };
+    if (analyses.size > 5000) analyses.clear();
+    analyses.set(text, a);
+  }
+  return a;
+}
+
+/** One .sql file of a job: original text, substituted text, its analysis, and the way back to the original. */
+export class SqlFile {
+  readonly substitution: Substitution;
+  readonly analysis: SqlAnalysis;
+  readonly statements: Omit<Statement, 'index'>[];
+  private readonly original: LineIndex;
+
+  constructor(
+    readonly source: SqlSource,
+    vars: Readonly<Record<string, string>>,
+  ) {
+    this.substitution = substitute(source.text, vars);
+    this.analysis = analyzeSql(this.substitution.text);
+    this.original = new LineIndex(source.text);
+    this.statements = this.analysis.statements.map((s) => ({ ...s, file: source.file }));
+  }
+
+  /** Offset in the substituted text → file, line and column of the original file. */
+  origin(offset: number): Origin {
+    const p = this.original.position(this.substitution.toInput(offset));
+    return { file: this.source.file, line: p.line, column: p.column };
+  }
+
+  /** Offset in the original text → line and column. */
+  originalPosition(offset: number): Origin {
+    return { file: this.source.file, ...this.original.position(offset) };
+  }
+}
+
+/** A job's SQL: its files in name order and their statements in execution order. */
+export class JobSql {
+  readonly files: SqlFile[];
+  readonly statements: Statement[];
+
+  constructor(sources: SqlSource[], vars: Readonly<Record<string, string>>) {
+    this.files = sources.map((s) => new SqlFile(s, vars));
+    this.statements = this.files.flatMap((f) => f.statements).map((s, index) => ({ ...s, index }));
+  }
+
+  fileOf(statement: Statement): SqlFile {
+    return this.files.find((f) => f.source.file === statement.file)!;
+  }
+
+  /** A 1-based line/column inside a statement's text → the original file position. */
+  originInStatement(statement: Statement, line: number, column: number): Origin {
+    const local = new LineIndex(statement.text).offset(line, column);
+    return this.fileOf(statement).origin(statement.start + local);
+  }
+
+  /** The effective script: statements joined with `;`, as the runner and the helper read it. */
+  script(): string {
+    return this.statements.map((s) => `${s.text};\n`).join('');
+  }
+}
+
+const T = FlinkSqlLexer;
+
+/**
+ * Splits on `;` using the lexer's tokens, so semicolons in strings and comments never split, and a
+ * statement set (`BEGIN STATEMENT SET; … END;` or `EXECUTE STATEMENT SET BEGIN … END;`) stays one
+ * statement. Independent of the parser, so it still works when the grammar rejects a statement.
+ */
+export function splitStatements(text: string, tokens: Token[], offsetOf: (cp: number) => number): Omit<Statement, 'index' | 'file'>[] {
+  const out: Omit<Statement, 'index' | 'file'>[] = [];
+  let current: Token[] = [];
+  let inSet = false;
+  let caseDepth = 0;
+  const flush = () => {
+    if (current.length) {
+      const start = offsetOf(current[0]!.start);
+      const end = offsetOf(current[current.length - 1]!.stop + 1);
+      out.push({ kind: kindOf(current), text: text.slice(start, end), start, end });
+    }
+    current = [];
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.type === -1) break;
+    if (t.channel !== 0) continue;
+    if (t.type === T.SEMICOLON) {
+      // `BEGIN STATEMENT SET;` opens a block: keep its `;` inside the statement.
+      if (inSet && !endsWith(current, T.KW_END)) {
+        current.push(t);
+        continue;
+      }
+      flush();
+      inSet = false;
+      caseDepth = 0;
+      continue;
+    }
+    current.push(t);
+    if (t.type === T.KW_CASE) caseDepth++;
+    else if (t.type === T.KW_END && caseDepth > 0) caseDepth--;
+    if (!inSet && (isBeginStatementSet(current) || isExecuteStatementSetBegin(current))) inSet = true;
+  }
+  flush();
+  return out;
+
+  function endsWith(ts: Token[], type: number): boolean {
+    return caseDepth === 0 && ts.length > 0 && ts[ts.length - 1]!.type === type;
+  }
+}
+
+function isBeginStatementSet(ts: Token[]): boolean {
+  return ts.length === 3 && ts[0]!.type === T.KW_BEGIN && ts[1]!.type === T.KW_STATEMENT && ts[2]!.type === T.KW_SET;
+}
+
+function isExecuteStatementSetBegin(ts: Token[]): boolean {
+  return ts.length === 4 && ts[0]!.type === T.KW_EXECUTE && ts[1]!.type === T.KW_STATEMENT && ts[2]!.type === T.KW_SET && ts[3]!.type === T.KW_BEGIN;
+}
+
+function kindOf(ts: Token[]): StatementKind {
+  const first = ts[0]!.type;
+  if (isBeginStatementSet(ts.slice(0, 3)) || (first === T.KW_EXECUTE && ts[1]?.type === T.KW_STATEMENT)) return 'statement-set';
+  switch (first) {
+    case T.KW_SET:
+      return 'set';
+    case T.KW_RESET:
+      return 'reset';
+    case T.KW_INSERT:
+      return 'insert';
+    case T.KW_SELECT:
+    case T.KW_WITH:
+    case T.KW_VALUES:
+      return 'query';
+    case T.KW_USE:
+      return 'use';
+    case T.KW_EXPLAIN:
+      return 'explain';
+    case T.KW_CREATE:
+      return 'ddl';
+    default: {
+      const word = ts[0]!.text?.toUpperCase();
+      if (word === 'ALTER' || word === 'DROP') return 'ddl';
+      if (word === 'EXECUTE' && ts[1]?.type === T.KW_INSERT) return 'insert';
+      if (word === '(') return 'query';
+      return 'other';
+    }
+  }
+}
