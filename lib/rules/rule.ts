@@ -1,0 +1,26 @@
+import type { EffectiveJob } from '../config/effective.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Job, Repo } from '../repo/model.js';
+import type { JobSql } from '../sql/script.js';
+
+export interface RuleMeta {
+  /** Stable id, e.g. `sql/syntax`; never renamed once released. */
+  id: string;
+  description: string;
+}
+
+export interface CheckContext {
+  repo: Repo;
+  /** Every environment of platform/envs/. */
+  envs: string[];
+  /** The jobs being validated (all unless the user named some). */
+  jobs: Job[];
+  effective(job: Job, env: string): EffectiveJob | undefined;
+  sql(job: Job, env: string): JobSql | undefined;
+  report(d: Omit<Diagnostic, 'rule'> & { rule?: string }): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: CheckContext): void;
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Start a local Kubernetes API server (embedded etcd + kube-apiserver) on free
+# loopback ports, install the Flink operator CRDs and print the kubeconfig path
+# as the last line of stdout. All progress goes to stderr.
+#
+# Environment:
+#   FLINKOPS_KUBE_DIR   state directory (default <repo>/.cache/kube)
+#   FLINKOPS_SHARED     shared/ directory holding reference/flink-kubernetes-operator
+#                       (default <repo>/../shared)
+#   FLINKOPS_CACHE      binary cache root (default $HOME/.cache/flinkops)
+#   FLINKOPS_KUBE_TIMEOUT  readiness timeout (default 180s)
+#
+# Options:
+#   --lease ID   record a lease (file leases/ID holding the caller's pid in
+#                FLINKOPS_KUBE_LEASE_PID, default the parent pid); down.sh --lease ID
+#                only stops the server when no other live lease remains. Lets
+#                several test files share one server.
+set -euo pipefail
+
+lease=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --lease) lease="${2:?--lease needs an id}"; shift 2 ;;
+    *) echo "usage: up.sh [--lease ID]" >&2; exit 2 ;;
+  esac
+done
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(git -C "$here" rev-parse --show-toplevel 2>/dev/null || (cd "$here/../.." && pwd))"
+state="${FLINKOPS_KUBE_DIR:-$repo/.cache/kube}"
+shared="${FLINKOPS_SHARED:-$repo/../shared}"
+crd_dir="$shared/reference/flink-kubernetes-operator"
+kubeconfig="$state/kubeconfig"
+pidfile="$state/pid"
+log="$state/apiserver.log"
+timeout="${FLINKOPS_KUBE_TIMEOUT:-180s}"
+
+log_msg() { echo "kube/up.sh: $*" >&2; }
+
+# Is the process in the pid file our server?
+running_pid() {
+  [ -f "$pidfile" ] || return 1
+  local pid
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'flinkops-kube serve' || return 1
+  echo "$pid"
+}
+
+shopt -s nullglob
+crds=("$crd_dir"/*.yml)
+shopt -u nullglob
+if [ "${#crds[@]}" -eq 0 ]; then
+  log_msg "no CRDs found in $crd_dir (set FLINKOPS_SHARED to the shared/ directory)"
+  exit 1
+fi
+
+bin="$(bash "$here/build.sh" | tail -n 1)"
+[ -x "$bin" ] || { log_msg "build failed"; exit 1; }
+
+mkdir -p "$state/leases"
+chmod 700 "$state"
+
+# One up.sh/down.sh at a time. The server must not inherit this descriptor.
+exec 8>"$state/.lock"
+flock 8
+export FLINKOPS_KUBE_LOCKED=1
+
+add_lease() {
+  [ -n "$lease" ] || return 0
+  echo "${FLINKOPS_KUBE_LEASE_PID:-$PPID}" >"$state/leases/$lease"
+}
+
+if pid="$(running_pid)"; then
+  if "$bin" wait --kubeconfig "$kubeconfig" --pid "$pid" --timeout 60s 2>/dev/null; then
+    log_msg "already running (pid $pid)"
+    add_lease
+    echo "$kubeconfig"
+    exit 0
+  fi
+  log_msg "server pid $pid is not ready; restarting it"
+  bash "$here/down.sh" >&2
+fi
+
+# Start from a clean data directory; keep pki/ (CA, keys, token) between runs.
+rm -rf "$state/etcd" "$kubeconfig" "$pidfile" "$state/leases"
+mkdir -p "$state/leases"
+
+started=0
+for attempt in 1 2 3; do
+  start_ts=$(date +%s)
+  # setsid + nohup: survives the caller's terminal and process group.
+  # Output goes to the log only, so a caller reading our stdout is not held open.
+  setsid nohup "$bin" serve --dir "$state" >"$log" 2>&1 </dev/null 8>&- &
+  pid=$!
+  echo "$pid" >"$pidfile"
+  log_msg "started flinkops-kube (pid $pid), log: $log"
+
+  for _ in $(seq 1 600); do
+    [ -f "$kubeconfig" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -f "$kubeconfig" ] && "$bin" wait --kubeconfig "$kubeconfig" --pid "$pid" --timeout "$timeout"; then
+    started=1
+    log_msg "kube-apiserver ready after $(( $(date +%s) - start_ts ))s"
+    break
+  fi
+  if grep -q 'address already in use' "$log" && [ "$attempt" -lt 3 ]; then
+    log_msg "port clash, retrying"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rm -rf "$state/etcd" "$kubeconfig" "$pidfile"
+    continue
+  fi
+  break
+done
+
+if [ "$started" != 1 ]; then
+  log_msg "kube-apiserver did not become ready; last lines of $log:"
+  tail -n 40 "$log" >&2 || true
+  bash "$here/down.sh" >&2 || true
+  exit 1
+fi
+
+if ! "$bin" crds --kubeconfig "$kubeconfig" "${crds[@]}"; then
+  log_msg "installing CRDs failed; last lines of $log:"
+  tail -n 20 "$log" >&2 || true
+  bash "$here/down.sh" >&2 || true
+  exit 1
+fi
+
+add_lease
+echo "$kubeconfig"
