@@ -105,6 +105,7 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
   const flinkVersion = pick<string>(['flinkVersion'], [teamDefaults, jobLayer], '', 'flinkVersion');
   const version = repo.platform.versions?.spec.versions?.[flinkVersion];
   const namespace = team?.spec.namespace ?? job.team;
+  if (team) origins.namespace = at(team.yaml, ['namespace']);
 
   const resources = {
     jobManager: {
@@ -141,6 +142,8 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
   const varOrigins: Record<string, Origin> = {};
   mapLayers('vars', [envLayer, teamDefaults, teamEnv, jobLayer, jobEnvLayer], vars, varOrigins);
   for (const [k, o] of Object.entries(varOrigins)) origins[`vars.${k}`] = o;
+
+  expandVars(vars, varOrigins, env, job.id, diagnostics);
 
   const rawConf: Record<string, string> = {};
   const confOrigins: Record<string, Origin> = {};
@@ -200,7 +203,7 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
     name: job.name,
     env,
     namespace,
-    type: spec.type,
+    type: pick(['type'], [jobLayer], spec.type, 'type'),
     mode: pick(['mode'], [jobLayer], DEFAULTS.mode, 'mode'),
     ...(spec.session ? { session: spec.session } : {}),
     ...(spec.description ? { description: spec.description } : {}),
@@ -222,6 +225,38 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
     origins,
   };
   return { effective, diagnostics };
+}
+
+/** Variables may use other variables (`topic: rent.orders${topic_suffix}`); expanded until stable, cycles reported. */
+function expandVars(vars: Record<string, string>, origins: Record<string, Origin>, env: string, job: string, diagnostics: Diagnostic[]): void {
+  for (let round = 0; round < 10; round++) {
+    let changed = false;
+    for (const [k, v] of Object.entries(vars)) {
+      if (!v.includes('${')) continue;
+      const s = substitute(v, vars);
+      if (s.text !== v) {
+        vars[k] = s.text;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+    if (round === 9) {
+      const cyclic = Object.keys(vars).filter((k) => /\$\{[A-Za-z_]/.test(vars[k]!) && !vars[k]!.includes('${secret:'));
+      for (const k of cyclic) {
+        const o = origins[k];
+        diagnostics.push({
+          severity: 'error',
+          rule: 'vars/undefined',
+          message: `variable "${k}" refers to itself through other variables (${vars[k]!.slice(0, 80)}…)`,
+          hint: 'break the cycle between the variables',
+          file: o?.file ?? 'platform/envs/' + env + '.yaml',
+          line: o?.line ?? 1,
+          column: o?.column ?? 1,
+          job,
+        });
+      }
+    }
+  }
 }
 
 function dig(value: unknown, path: PropertyPath): unknown {

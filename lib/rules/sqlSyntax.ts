@@ -1,4 +1,16 @@
+import type { SqlFile } from '../sql/script.js';
 import type { Rule } from './rule.js';
+
+/** After the first error in a statement the parser is guessing; later errors there are mostly echoes of it. */
+function firstPerStatement(file: SqlFile) {
+  const seen = new Set<number>();
+  return file.analysis.errors.filter((e) => {
+    const i = file.statements.findIndex((s) => e.offset >= s.start && e.offset <= s.end);
+    if (seen.has(i)) return false;
+    seen.add(i);
+    return true;
+  });
+}
 
 export const sqlSyntax: Rule = {
   meta: {
@@ -11,7 +23,7 @@ export const sqlSyntax: Rule = {
         const sql = ctx.sql(job, env);
         if (!sql) continue;
         for (const file of sql.files) {
-          for (const err of file.analysis.errors) {
+          for (const err of firstPerStatement(file)) {
             ctx.report({
               severity: 'error',
               message: `SQL syntax: ${err.message}`,
