@@ -25,7 +25,7 @@ function validator(name: SchemaName): ValidateFunction {
   let fn = compiled.get(name);
   if (!fn) {
     if (!ajv) {
-      ajv = new Ajv({ allErrors: true, strict: false });
+      ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
       addFormats.default ? addFormats.default(ajv) : (addFormats as unknown as (a: Ajv) => void)(ajv);
       ajv.addSchema(defs);
     }

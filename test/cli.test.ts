@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Fixture, locate } from './support/fixture.js';
+
+let fx: Fixture;
+beforeEach(() => {
+  fx = new Fixture();
+});
+afterEach(() => fx.dispose());
+
+const JOB = 'jobs/datasync/kafka-orders-to-paimon/job.yaml';
+
+describe('flinkops validate', () => {
+  it('exits 0 on the sample repository', () => {
+    const r = fx.cli('validate');
+    expect(r.stdout).toContain('no problems');
+    expect(r.code).toBe(0);
+  });
+
+  it('prints the JSON shape of the brief and exits 1', () => {
+    fx.edit(JOB, 'parallelism: 4', 'parallelism: four');
+    const r = fx.cli('validate', '--format', 'json');
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.diagnostics[0]).toMatchObject({
+      severity: 'error',
+      rule: 'schema/type',
+      file: JOB,
+      ...locate(fx.read(JOB), 'four'),
+      job: 'datasync/kafka-orders-to-paimon',
+    });
+    expect(Object.keys(out.diagnostics[0]).slice(0, 7)).toEqual(['severity', 'rule', 'message', 'file', 'line', 'column', 'job']);
+  });
+
+  it('writes GitLab Code Quality and JUnit reports', () => {
+    fx.edit(JOB, 'parallelism: 4', 'parallelism: four');
+    const cq = JSON.parse(fx.cli('validate', '--format', 'codequality').stdout);
+    expect(cq[0]).toMatchObject({ check_name: 'schema/type', severity: 'major', location: { path: JOB, lines: { begin: locate(fx.read(JOB), 'four').line } } });
+    expect(cq[0].fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    expect(cq[0].description).toContain('parallelism');
+    const junit = fx.cli('validate', '--format', 'junit').stdout;
+    expect(junit).toMatch(/^<\?xml/);
+    expect(junit).toContain('<failure message="&quot;parallelism&quot; must be an integer');
+    expect(junit).toContain(`name="schema/type ${JOB}:`);
+  });
+
+  it('validates only the named jobs, but still the platform', () => {
+    fx.edit('jobs/rental/orders-enrich-house/job.yaml', 'flinkVersion: "1.20"', 'flinkVersion: "1.17"');
+    expect(fx.cli('validate', 'datasync/kafka-orders-to-paimon').code).toBe(0);
+    expect(fx.cli('validate', 'orders-enrich-house').code).toBe(1);
+  });
+
+  it('never prints a stack trace, whatever the input', () => {
+    fx.write(JOB, '\u0000\u0001: [\n{{{');
+    fx.write('platform/versions.yaml', 'versions: 12\n');
+    fx.write('jobs/rental/team.yaml', '- just\n- a list\n');
+    const r = fx.cli('validate');
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+    expect(r.stdout).toContain('platform/versions.yaml');
+  });
+
+  it('wrong usage exits 2', () => {
+    expect(fx.cli('validate', '--format', 'xml').code).toBe(2);
+    expect(fx.cli('frobnicate').code).toBe(2);
+    expect(fx.cli('validate', 'no-such-job').stderr).toContain('no job "no-such-job"');
+  });
+});
+
+describe('flinkops config', () => {
+  it('shows the effective configuration and where each value came from', () => {
+    const r = fx.cli('config', 'datasync/kafka-orders-to-paimon', '--env', 'prod', '--show-origin', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.config.parallelism).toBe(8);
+    expect(out.config.flinkConf['state.backend.type']).toBe('rocksdb');
+    expect(out.config.flinkConf['execution.checkpointing.dir']).toBe('hdfs://prod-nn/flink/checkpoints/datasync/kafka-orders-to-paimon');
+    expect(out.config.vars.orders_topic).toBe('rent.orders');
+    const envYaml = fx.read('platform/envs/prod.yaml');
+    const dir = locate(envYaml, 'hdfs://prod-nn/flink/checkpoints');
+    expect(out.origins['flinkConf.execution.checkpointing.dir']).toBe(`platform/envs/prod.yaml:${dir.line}:${dir.column}`);
+    expect(out.origins.parallelism).toMatch(/^jobs\/datasync\/kafka-orders-to-paimon\/job\.yaml:\d+:\d+$/);
+    expect(out.origins['flinkConf.state.backend.type']).toBe(`platform/flink-conf.yaml:${locate(fx.read('platform/flink-conf.yaml'), 'rocksdb').line}:${locate(fx.read('platform/flink-conf.yaml'), 'rocksdb').column}`);
+    const mode = locate(fx.read('jobs/datasync/team.yaml'), 'savepoint');
+    expect(out.origins.upgradeMode).toBe(`jobs/datasync/team.yaml:${mode.line}:${mode.column}`);
+  });
+
+  it('applies the test override and the team environment settings', () => {
+    const out = JSON.parse(fx.cli('config', 'kafka-orders-to-paimon', '--env', 'test', '--json').stdout);
+    expect(out.config.parallelism).toBe(1);
+    expect(out.config.flinkConf['execution.checkpointing.interval']).toBe('5min');
+    expect(out.config.vars.orders_topic).toBe('rent.orders_test');
+  });
+
+  it('text output with --show-origin puts file:line first', () => {
+    const r = fx.cli('config', 'rental-metrics-1m', '--env', 'prod', '--show-origin');
+    expect(r.stdout).toMatch(/^jobs\/rental\/rental-metrics-1m\/job\.yaml:\d+ +parallelism +6$/m);
+    expect(r.stdout).toMatch(/^platform\/envs\/prod\.yaml:\d+ +flinkConf\.high-availability\.type +kubernetes$/m);
+  });
+
+  it('an unknown environment is a usage error with a suggestion', () => {
+    const r = fx.cli('config', 'rental-metrics-1m', '--env', 'prd');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('did you mean "prod"?');
+  });
+});
+
+describe('flinkops new', () => {
+  it('scaffolds a SQL job and a JAR job that validate clean', () => {
+    const sql = fx.cli('new', 'rental/occupancy-rate', '--type', 'sql');
+    expect(sql.code).toBe(0);
+    expect(sql.stdout).toContain('created jobs/rental/occupancy-rate/01-main.sql');
+    const jar = fx.cli('new', 'acquisition/lead-router', '--type', 'jar');
+    expect(jar.code).toBe(0);
+    expect(fx.cli('validate').code).toBe(0);
+    expect(fx.read('jobs/rental/occupancy-rate/owners.yaml')).toContain('@rent/rental-leads');
+  });
+
+  it('refuses an unknown team and an existing job', () => {
+    expect(fx.cli('new', 'nobody/x').code).toBe(1);
+    expect(fx.cli('new', 'rental/rental-metrics-1m').code).toBe(1);
+  });
+});
+
+describe('flinkops codeowners', () => {
+  it('generates GitLab sections with approvals, and --check catches a stale file', () => {
+    expect(fx.cli('codeowners').code).toBe(0);
+    const text = fx.read('CODEOWNERS');
+    expect(text).toContain('[homeservice][2] @rent/homeservice-leads');
+    expect(text).toContain('[security] @rent/data-security\n/platform/policies/ @rent/data-security');
+    expect(text).toContain('/jobs/datasync/kafka-orders-to-paimon/ @zhang.wei @rent/datasync-engineers @rent/datasync-leads');
+    expect(fx.cli('codeowners', '--check').code).toBe(0);
+    fx.edit('jobs/datasync/kafka-orders-to-paimon/owners.yaml', 'owners: ["@zhang.wei"', 'owners: ["@new.owner"');
+    const stale = fx.cli('codeowners', '--check');
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('CODEOWNERS:1:1');
+  });
+
+  it('has a GitHub flavour where later lines win', () => {
+    const r = fx.cli('codeowners', '--flavor', 'github', '--stdout');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('[platform]');
+    expect(r.stdout.indexOf('/platform/ ')).toBeLessThan(r.stdout.indexOf('/platform/policies/ '));
+  });
+});
