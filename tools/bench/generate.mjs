@@ -1,0 +1,85 @@
+// Generates a job repository of N jobs in 7 teams (realistic SQL, ~40 lines a job) from the sample platform/.
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const TEAMS = ['datasync', 'rental', 'acquisition', 'homeservice', 'finance', 'growth', 'risk'];
+const CITIES = ['beijing', 'shanghai', 'shenzhen', 'hangzhou', 'chengdu'];
+
+export function generateRepo(root, jobs = 500, project = process.cwd()) {
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  cpSync(path.join(project, 'platform'), path.join(root, 'platform'), { recursive: true });
+  TEAMS.forEach((team, t) => {
+    mkdirSync(path.join(root, 'jobs', team), { recursive: true });
+    writeFileSync(
+      path.join(root, 'jobs', team, 'team.yaml'),
+      `namespace: flink-${team}\nowners: ["@rent/${team}-leads"]\napprovals: 1\ndefaults:\n  flinkVersion: "${t % 2 ? '2.1' : '1.20'}"\n  parallelism: 2\n  upgradeMode: savepoint\n`,
+    );
+  });
+  for (let i = 0; i < jobs; i++) {
+    const team = TEAMS[i % TEAMS.length];
+    const name = `job-${String(i).padStart(3, '0')}-${['sync', 'metrics', 'enrich', 'alerts'][i % 4]}`;
+    const dir = path.join(root, 'jobs', team, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'job.yaml'),
+      `type: sql\ndescription: Generated job ${i} for the benchmark.\nparallelism: ${1 + (i % 4)}\nvars:\n  topic: ${team}.events_${i}\${topic_suffix}\n  city: ${CITIES[i % CITIES.length]}\nenvs:\n  prod:\n    parallelism: ${2 + (i % 6)}\n`,
+    );
+    writeFileSync(path.join(dir, 'owners.yaml'), `owners: ["@user${i % 170}", "@rent/${team}-engineers"]\n`);
+    writeFileSync(path.join(dir, '01-main.sql'), sql(i));
+  }
+}
+
+function sql(i) {
+  return `-- Job ${i}: events enriched with their house, counted per city and minute.
+CREATE TEMPORARY TABLE events_${i} (
+  event_id    BIGINT,
+  house_id    BIGINT,
+  user_id     BIGINT,
+  city        STRING,
+  amount      DECIMAL(12, 2),
+  status      STRING,
+  event_time  TIMESTAMP(3),
+  proc_time AS PROCTIME(),
+  WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '\${topic}',
+  'properties.bootstrap.servers' = '\${kafka_brokers}',
+  'properties.group.id' = 'flink-\${job}-\${env}',
+  'format' = 'json'
+);
+
+CREATE TEMPORARY TABLE dim_house_${i} (
+  house_id BIGINT,
+  district STRING,
+  PRIMARY KEY (house_id) NOT ENFORCED
+) WITH (
+  'connector' = 'jdbc',
+  'url' = 'jdbc:mysql://\${mysql_host}:3306/house',
+  'table-name' = 'house',
+  'password' = '\${secret:MYSQL_PASSWORD}'
+);
+
+CREATE TEMPORARY TABLE metrics_${i} (
+  city STRING, district STRING, window_start TIMESTAMP(3), events BIGINT, amount DECIMAL(18, 2)
+) WITH ('connector' = 'blackhole');
+
+CREATE TEMPORARY VIEW enriched_${i} AS
+SELECT e.event_id, e.city, e.amount, e.status, e.event_time, h.district
+FROM events_${i} AS e
+LEFT JOIN dim_house_${i} FOR SYSTEM_TIME AS OF e.proc_time AS h ON e.house_id = h.house_id;
+
+INSERT INTO metrics_${i}
+SELECT city, district, window_start, COUNT(*) AS events, SUM(amount) AS amount
+FROM TABLE(TUMBLE(TABLE enriched_${i}, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))
+WHERE status <> 'CANCELLED' AND city = '\${city}'
+GROUP BY city, district, window_start, window_end;
+`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const root = process.argv[2] ?? '.cache/bench/repo-500';
+  generateRepo(root, Number(process.argv[3] ?? 500));
+  console.log(`generated ${process.argv[3] ?? 500} jobs in ${root}`);
+}
