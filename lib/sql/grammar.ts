@@ -81,7 +81,7 @@ function listener(into: SyntaxError[], offsetOf: (cp: number) => number, text: s
 }
 
 function readable(msg: string, token: Token | null): string {
-  let m = msg.replace(/\s+/g, ' ');
+  let m = msg.replace(/\s+/g, ' ').replace(/''([^']*)''/g, "'$1'");
   const expecting = m.match(/^(.*) expecting \{(.*)\}$/);
   if (expecting) {
     const options = expecting[2]!.split(', ');
