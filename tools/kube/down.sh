@@ -31,7 +31,7 @@ if [ -n "$lease" ]; then
   for f in "$state"/leases/*; do
     [ -f "$f" ] || continue
     holder="$(cat "$f" 2>/dev/null || true)"
-    if [ -n "$holder" ] && kill -0 "$holder" 2>/dev/null; then
+    if [ "$holder" = manual ] || { [ -n "$holder" ] && kill -0 "$holder" 2>/dev/null; }; then
       echo "kube/down.sh: still leased by $(basename "$f") (pid $holder); not stopping" >&2
       exit 0
     fi

@@ -14,7 +14,8 @@
 #   --lease ID   record a lease (file leases/ID holding the caller's pid in
 #                FLINKOPS_KUBE_LEASE_PID, default the parent pid); down.sh --lease ID
 #                only stops the server when no other live lease remains. Lets
-#                several test files share one server.
+#                several test files share one server. Without --lease, the
+#                server stays up until down.sh is run without --lease.
 set -euo pipefail
 
 lease=""
@@ -66,9 +67,14 @@ exec 8>"$state/.lock"
 flock 8
 export FLINKOPS_KUBE_LOCKED=1
 
+# Without --lease (npm run kube:up by hand) the server is kept until down.sh
+# without --lease; test runs that join it then leave it running.
 add_lease() {
-  [ -n "$lease" ] || return 0
-  echo "${FLINKOPS_KUBE_LEASE_PID:-$PPID}" >"$state/leases/$lease"
+  if [ -n "$lease" ]; then
+    echo "${FLINKOPS_KUBE_LEASE_PID:-$PPID}" >"$state/leases/$lease"
+  else
+    echo manual >"$state/leases/manual"
+  fi
 }
 
 if pid="$(running_pid)"; then
