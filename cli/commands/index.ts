@@ -1,0 +1,13 @@
+import type { Command } from '../command.js';
+import { codeownersCommand } from './codeowners.js';
+import { configCommand } from './config.js';
+import { newCommand } from './new.js';
+import { validateCommand } from './validate.js';
+
+/** Every sub-command, in the order `--help` lists them. Add a command: one file here, one line below. */
+export const commands: Command[] = [
+  validateCommand,
+  configCommand,
+  newCommand,
+  codeownersCommand,
+];

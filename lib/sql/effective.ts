@@ -1,0 +1,58 @@
+import { resolveJob, type EffectiveJob } from '../config/effective.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { CatalogSpec, Job, Repo } from '../repo/model.js';
+import { substitute } from '../vars/substitute.js';
+import { JobSql, type Statement } from './script.js';
+
+/**
+ * The SQL a job really runs in one environment: variables substituted and (with the security
+ * stage) policies enforced, plus the platform catalogs it uses. `preview`, `render` and
+ * `validate --deep` all start from this.
+ */
+export interface EffectiveSql {
+  job: EffectiveJob;
+  sql: JobSql;
+  statements: Statement[];
+  /** Platform catalogs the SQL refers to, with `${var}` in their options substituted. */
+  catalogs: CatalogSpec[];
+  diagnostics: Diagnostic[];
+}
+
+export function effectiveSql(repo: Repo, job: Job, env: string): EffectiveSql | undefined {
+  const { effective, diagnostics } = resolveJob(repo, job, env);
+  if (!effective || effective.type !== 'sql') return undefined;
+  const sql = new JobSql(job.sql, effective.vars);
+  const catalogs = catalogsUsed(repo, sql, env, effective.vars);
+  return { job: effective, sql, statements: sql.statements, catalogs, diagnostics };
+}
+
+/** Catalogs whose name the SQL uses as an identifier (`cat.db.table`, `USE CATALOG cat`). */
+export function catalogsUsed(repo: Repo, sql: JobSql, env: string, vars: Record<string, string>): CatalogSpec[] {
+  const text = sql.statements.map((s) => s.text).join('\n');
+  const out: CatalogSpec[] = [];
+  for (const file of repo.platform.catalogs) {
+    for (const c of file.spec.catalogs ?? []) {
+      if (c.envs && !c.envs.includes(env)) continue;
+      const used = new RegExp(`(^|[^A-Za-z0-9_\`])\`?${c.name}\`?\\s*\\.|CATALOG\\s+\`?${c.name}\\b`, 'i').test(text);
+      if (!used) continue;
+      const options = Object.fromEntries(Object.entries(c.options ?? {}).map(([k, v]) => [k, substitute(String(v), vars).text]));
+      out.push({ ...c, options });
+    }
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** `CREATE CATALOG` statements for the runner: the platform's catalogs, then the job's own SQL. */
+export function catalogDdl(catalogs: CatalogSpec[]): string {
+  return catalogs
+    .map((c) => {
+      const options: Record<string, string> = { type: c.type === 'generic_in_memory' ? 'generic_in_memory' : c.type, ...Object.fromEntries(Object.entries(c.options ?? {}).map(([k, v]) => [k, String(v)])) };
+      if (c.defaultDatabase && !('default-database' in options)) options['default-database'] = c.defaultDatabase;
+      const body = Object.keys(options)
+        .sort()
+        .map((k) => `  '${k.replaceAll("'", "''")}' = '${options[k]!.replaceAll("'", "''")}'`)
+        .join(',\n');
+      return `CREATE CATALOG \`${c.name}\` WITH (\n${body}\n);\n`;
+    })
+    .join('');
+}
