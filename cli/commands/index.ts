@@ -2,12 +2,14 @@ import type { Command } from '../command.js';
 import { codeownersCommand } from './codeowners.js';
 import { configCommand } from './config.js';
 import { newCommand } from './new.js';
+import { previewCommand } from './preview.js';
 import { validateCommand } from './validate.js';
 
 /** Every sub-command, in the order `--help` lists them. Add a command: one file here, one line below. */
 export const commands: Command[] = [
   validateCommand,
   configCommand,
+  previewCommand,
   newCommand,
   codeownersCommand,
 ];

@@ -5,12 +5,21 @@ import type { Command } from '../command.js';
 
 export const validateCommand: Command = {
   name: 'validate',
-  usage: 'validate [JOB...] [--format text|json|codequality|junit]',
-  summary: 'schemas, cross-file rules, SQL syntax, security lint',
-  options: { format: { type: 'string', default: 'text' }, json: { type: 'boolean' } },
+  usage: 'validate [JOB...] [--deep] [--format text|json|codequality|junit]',
+  summary: 'schemas, cross-file rules, SQL syntax, security lint; --deep: every statement checked by its Flink release',
+  options: { format: { type: 'string', default: 'text' }, json: { type: 'boolean' }, deep: { type: 'boolean' } },
   run(v, positionals, repo) {
     const format = (v.json ? 'json' : v.format) as ValidateFormat;
     if (!VALIDATE_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${VALIDATE_FORMATS.join(', ')}`);
-    return validate({ repo, jobs: positionals, format, color: format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR });
+    const required = process.env.FLINKOPS_DEEP_REQUIRED;
+    return validate({
+      repo,
+      jobs: positionals,
+      format,
+      color: format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR,
+      deep: Boolean(v.deep),
+      ...(required !== undefined ? { deepRequired: required === 'true' || required === '1' } : {}),
+      log: (line) => process.stderr.write(`flinkops: ${line}\n`),
+    });
   },
 };

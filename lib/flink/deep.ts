@@ -1,0 +1,168 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { CatalogSpec, Job, Repo } from '../repo/model.js';
+import { effectiveSql, type EffectiveSql } from '../sql/effective.js';
+import { FlinkHelper, type HelperCatalog, type HelperDiagnostic, type ValidateResponse } from './helper.js';
+import { FlinkUnavailable, launchFor } from './launch.js';
+
+/** A statement's verdict from Flink, in original-file coordinates, for reconciling grammar errors. */
+export interface StatementVerdict {
+  job: string;
+  file: string;
+  /** 1-based lines of the statement in the original file. */
+  startLine: number;
+  endLine: number;
+  accepted: boolean;
+}
+
+export interface DeepResult {
+  diagnostics: Diagnostic[];
+  verdicts: StatementVerdict[];
+  stats: { jobs: number; requests: number; jvmStartMs: Record<string, number>; validateMs: Record<string, number> };
+}
+
+const RULE: Record<NonNullable<HelperDiagnostic['kind']>, string> = {
+  syntax: 'sql/flink-syntax',
+  validation: 'sql/flink-validation',
+  unsupported: 'sql/unsupported',
+  internal: 'sql/flink-internal',
+};
+
+export function toHelperCatalogs(catalogs: CatalogSpec[]): HelperCatalog[] {
+  return catalogs.map((c) => ({
+    name: c.name,
+    type: c.type,
+    ...(c.defaultDatabase ? { defaultDatabase: c.defaultDatabase } : {}),
+    databases: Object.fromEntries(
+      Object.entries(c.databases ?? {}).map(([db, d]) => [
+        db,
+        {
+          tables: Object.fromEntries(
+            Object.entries(d.tables ?? {}).map(([t, spec]) => [
+              t,
+              {
+                columns: spec.columns.map((col) => ({ name: col.name, type: col.type })),
+                ...(spec.primaryKey ? { primaryKey: spec.primaryKey } : {}),
+                ...(spec.partitionKeys ? { partitionKeys: spec.partitionKeys } : {}),
+                ...(spec.watermark ? { watermark: spec.watermark } : {}),
+                options: { connector: c.type, ...Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, v]) => [k, String(v)])) },
+              },
+            ]),
+          ),
+        },
+      ]),
+    ),
+  }));
+}
+
+/** Flink configuration the helper applies before the job's own SET statements. */
+function helperConfig(e: EffectiveSql): Record<string, string> {
+  const keep = Object.entries(e.job.flinkConf).filter(([k]) => k.startsWith('table.') || k === 'execution.runtime-mode' || k.startsWith('pipeline.'));
+  return Object.fromEntries(keep);
+}
+
+interface Unit {
+  job: Job;
+  env: string;
+  eff: EffectiveSql;
+  key: string;
+}
+
+/**
+ * `validate --deep`: every statement of every selected SQL job, in every environment, validated by
+ * the job's own Flink release — one JVM per release, all jobs in one request. Identical SQL in
+ * several environments is validated once.
+ */
+export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log: (line: string) => void = () => {}): Promise<DeepResult> {
+  const diagnostics: Diagnostic[] = [];
+  const verdicts: StatementVerdict[] = [];
+  const stats: DeepResult['stats'] = { jobs: 0, requests: 0, jvmStartMs: {}, validateMs: {} };
+  const byRelease = new Map<string, Unit[]>();
+  const seen = new Set<string>();
+  for (const job of jobs) {
+    for (const env of envs) {
+      const eff = effectiveSql(repo, job, env);
+      if (!eff || !eff.job.enabled || !eff.job.version || eff.statements.length === 0) continue;
+      const key = `${job.id}\0${eff.job.version.flink}\0${JSON.stringify(eff.statements.map((s) => s.text))}\0${JSON.stringify(eff.catalogs.map((c) => c.name))}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const list = byRelease.get(eff.job.version.flink) ?? [];
+      list.push({ job, env, eff, key: `${job.id}@${env}` });
+      byRelease.set(eff.job.version.flink, list);
+    }
+  }
+  stats.jobs = new Set([...byRelease.values()].flat().map((u) => u.job.id)).size;
+  await Promise.all(
+    [...byRelease.entries()].map(async ([release, units]) => {
+      const started = Date.now();
+      const helper = new FlinkHelper(launchFor(release, log));
+      try {
+        await helper.request({ op: 'version' });
+        stats.jvmStartMs[release] = Date.now() - started;
+        const t = Date.now();
+        const response = await helper.request<ValidateResponse>({
+          op: 'validate',
+          jobs: units.map((u) => ({
+            job: u.key,
+            statements: u.eff.statements.map((s) => ({ sql: s.text })),
+            catalogs: toHelperCatalogs(u.eff.catalogs),
+            config: helperConfig(u.eff),
+          })),
+        });
+        stats.requests++;
+        stats.validateMs[release] = Date.now() - t;
+        if (response.error) throw new FlinkUnavailable(`the Flink ${release} helper failed: ${response.error}`);
+        const answers = new Map(response.jobs.map((j) => [j.job, j]));
+        for (const u of units) {
+          const answer = answers.get(u.key);
+          const rejected = new Set<number>();
+          for (const d of answer?.diagnostics ?? []) {
+            const statement = d.statement !== undefined ? u.eff.statements[d.statement] : undefined;
+            if (d.statement !== undefined) rejected.add(d.statement);
+            const where = statement
+              ? d.line !== undefined
+                ? u.eff.sql.originInStatement(statement, d.line, d.column ?? 1)
+                : u.eff.sql.fileOf(statement).origin(statement.start)
+              : { file: u.job.sql[0]?.file ?? u.job.dir, line: 1, column: 1 };
+            const kind = d.kind ?? 'validation';
+            diagnostics.push({
+              severity: d.severity === 'warning' ? 'warning' : 'error',
+              rule: RULE[kind],
+              message: `Flink ${release}: ${d.message}${envs.length > 1 ? ` (environment ${u.env})` : ''}`,
+              hint:
+                kind === 'unsupported'
+                  ? 'the code this statement needs is not available to flinkops (a UDF jar or Python file): add it to the image and the catalog, or ignore this for that statement'
+                  : kind === 'internal'
+                    ? 'flinkops could not check this statement; please report it'
+                    : "Flink's planner rejected the statement: fix the SQL at this position",
+              ...where,
+              job: u.job.id,
+            });
+          }
+          u.eff.statements.forEach((s, i) => {
+            const f = u.eff.sql.fileOf(s);
+            verdicts.push({ job: u.job.id, file: s.file, startLine: f.origin(s.start).line, endLine: f.origin(s.end).line, accepted: !rejected.has(i) });
+          });
+        }
+      } finally {
+        await helper.close();
+      }
+    }),
+  );
+  return { diagnostics, verdicts, stats };
+}
+
+/**
+ * Flink is the judge: a grammar error inside a statement Flink accepted is a gap in the grammar
+ * (dropped, counted); inside a statement Flink rejected, Flink's own error replaces it.
+ */
+export function reconcileGrammar(diagnostics: Diagnostic[], verdicts: StatementVerdict[]): { diagnostics: Diagnostic[]; parserGaps: Diagnostic[] } {
+  const parserGaps: Diagnostic[] = [];
+  const kept = diagnostics.filter((d) => {
+    if (d.rule !== 'sql/syntax') return true;
+    const vs = verdicts.filter((v) => v.job === d.job && v.file === d.file && d.line >= v.startLine && d.line <= v.endLine);
+    if (vs.length === 0) return true;
+    if (vs.every((v) => v.accepted)) parserGaps.push(d);
+    return false;
+  });
+  return { diagnostics: kept, parserGaps };
+}
