@@ -1,0 +1,154 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local HTTP server that answers the GitLab and GitHub endpoints flinkops uses, checking each
+ * request as the real API would: path and ids, the token header, the method, the JSON body and its
+ * required fields and enumerations. It keeps notes, comments and statuses in memory, paginates, and
+ * can be told to fail the next requests (401, 404, 429 with Retry-After, 5xx).
+ */
+export class FakeHosts {
+  readonly requests: { method: string; path: string; body: unknown }[] = [];
+  readonly gitlab = { token: 'glpat-test', project: '42', mr: 7, notes: [] as { id: number; body: string; system: boolean }[], statuses: [] as Record<string, unknown>[], approvedBy: ['zhang.wei'] };
+  readonly github = { token: 'ghs_test', owner: 'rent', repo: 'flink-jobs', pr: 9, comments: [] as { id: number; body: string; html_url: string }[], statuses: [] as Record<string, unknown>[], reviews: [] as { user: { login: string }; state: string }[] };
+  private failures: { status: number; headers?: Record<string, string> }[] = [];
+  private nextId = 1000;
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
+
+  failNext(status: number, times = 1, headers?: Record<string, string>): void {
+    for (let i = 0; i < times; i++) this.failures.push({ status, ...(headers ? { headers } : {}) });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url!, this.url);
+    let body: unknown = undefined;
+    const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(data));
+    };
+    if (raw) {
+      if (!String(req.headers['content-type'] ?? '').includes('application/json')) return send(415, { message: 'content-type must be application/json' });
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return send(400, { message: 'body is not JSON' });
+      }
+    }
+    this.requests.push({ method: req.method!, path: url.pathname, body });
+    const failure = this.failures.shift();
+    if (failure) return send(failure.status, { message: `injected ${failure.status}` }, failure.headers);
+    if (url.pathname.startsWith('/api/v4/')) return this.gitlabRoute(req, url, body, send);
+    return this.githubRoute(req, url, body, send);
+  }
+
+  private gitlabRoute(req: IncomingMessage, url: URL, body: unknown, send: (s: number, d: unknown, h?: Record<string, string>) => void): void {
+    const g = this.gitlab;
+    if (req.headers['private-token'] !== g.token) return send(401, { message: '401 Unauthorized' });
+    const p = url.pathname.slice('/api/v4'.length);
+    const mr = p.match(/^\/projects\/([^/]+)\/merge_requests\/(\d+)\/(notes|approvals)(?:\/(\d+))?$/);
+    if (mr) {
+      if (decodeURIComponent(mr[1]!) !== g.project || Number(mr[2]) !== g.mr) return send(404, { message: '404 Not found' });
+      if (mr[3] === 'approvals' && req.method === 'GET') return send(200, { approved: g.approvedBy.length > 0, approved_by: g.approvedBy.map((username) => ({ user: { username } })) });
+      if (mr[3] === 'notes' && req.method === 'GET' && !mr[4]) {
+        const per = Number(url.searchParams.get('per_page') ?? 20);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const slice = g.notes.slice((page - 1) * per, page * per);
+        const total = Math.ceil(g.notes.length / per);
+        const next = `${this.url}${url.pathname}?page=${page + 1}&per_page=${per}`;
+        return send(200, slice, { ...(page < total ? { link: `<${next}>; rel="next"` } : {}), 'x-page': String(page), 'x-per-page': String(per), 'x-total-pages': String(total), 'x-total': String(g.notes.length), ...(page < total ? { 'x-next-page': String(page + 1) } : { 'x-next-page': '' }) });
+      }
+      if (mr[3] === 'notes' && req.method === 'POST' && !mr[4]) {
+        const text = (body as { body?: unknown })?.body;
+        if (typeof text !== 'string' || !text) return send(400, { message: 'body is missing' });
+        if (text.length > 1_000_000) return send(400, { message: 'Note is too long (maximum is 1000000 characters)' });
+        const note = { id: this.nextId++, body: text, system: false };
+        g.notes.push(note);
+        return send(201, note);
+      }
+      if (mr[3] === 'notes' && req.method === 'PUT' && mr[4]) {
+        const note = g.notes.find((n) => n.id === Number(mr[4]));
+        if (!note) return send(404, { message: '404 Note Not Found' });
+        const text = (body as { body?: unknown })?.body;
+        if (typeof text !== 'string' || !text) return send(400, { message: 'body is missing' });
+        note.body = text;
+        return send(200, note);
+      }
+    }
+    const st = p.match(/^\/projects\/([^/]+)\/statuses\/([0-9a-f]{40})$/);
+    if (st && req.method === 'POST') {
+      if (decodeURIComponent(st[1]!) !== g.project) return send(404, { message: '404 Project Not Found' });
+      const b = body as Record<string, unknown>;
+      if (!['pending', 'running', 'success', 'failed', 'canceled'].includes(String(b?.state))) return send(400, { message: 'state does not have a valid value' });
+      g.statuses.push({ sha: st[2], ...b });
+      return send(201, { id: this.nextId++, ...b });
+    }
+    return send(404, { message: '404 Not Found' });
+  }
+
+  private githubRoute(req: IncomingMessage, url: URL, body: unknown, send: (s: number, d: unknown, h?: Record<string, string>) => void): void {
+    const h = this.github;
+    const auth = String(req.headers.authorization ?? '');
+    if (auth !== `token ${h.token}` && auth !== `bearer ${h.token}` && auth !== `Bearer ${h.token}`) return send(401, { message: 'Bad credentials' });
+    if (!String(req.headers['user-agent'] ?? '')) return send(403, { message: 'User-Agent required' });
+    const repo = `/repos/${h.owner}/${h.repo}`;
+    if (!url.pathname.startsWith(repo + '/')) return send(404, { message: 'Not Found' });
+    const p = url.pathname.slice(repo.length);
+    const list = p.match(/^\/issues\/(\d+)\/comments$/);
+    if (list) {
+      if (Number(list[1]) !== h.pr) return send(404, { message: 'Not Found' });
+      if (req.method === 'GET') {
+        const per = Number(url.searchParams.get('per_page') ?? 30);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const pages = Math.ceil(h.comments.length / per);
+        const link = page < pages ? { link: `<${this.url}${url.pathname}?per_page=${per}&page=${page + 1}>; rel="next"` } : {};
+        return send(200, h.comments.slice((page - 1) * per, page * per), link);
+      }
+      if (req.method === 'POST') {
+        const text = (body as { body?: unknown })?.body;
+        if (typeof text !== 'string' || !text) return send(422, { message: 'Validation Failed' });
+        if (text.length > 65_536) return send(422, { message: 'Validation Failed', errors: [{ message: 'Body is too long (maximum is 65536 characters)' }] });
+        const c = { id: this.nextId++, body: text, html_url: `${this.url}/${h.owner}/${h.repo}/pull/${h.pr}#issuecomment-${this.nextId}` };
+        h.comments.push(c);
+        return send(201, c);
+      }
+    }
+    const edit = p.match(/^\/issues\/comments\/(\d+)$/);
+    if (edit && req.method === 'PATCH') {
+      const c = h.comments.find((x) => x.id === Number(edit[1]));
+      if (!c) return send(404, { message: 'Not Found' });
+      const text = (body as { body?: unknown })?.body;
+      if (typeof text !== 'string' || !text) return send(422, { message: 'Validation Failed' });
+      if (text.length > 65_536) return send(422, { message: 'Validation Failed' });
+      c.body = text;
+      return send(200, c);
+    }
+    const st = p.match(/^\/statuses\/([0-9a-f]{40})$/);
+    if (st && req.method === 'POST') {
+      const b = body as Record<string, unknown>;
+      if (!['error', 'failure', 'pending', 'success'].includes(String(b?.state))) return send(422, { message: 'Validation Failed' });
+      h.statuses.push({ sha: st[1], ...b });
+      return send(201, { id: this.nextId++, ...b });
+    }
+    const reviews = p.match(/^\/pulls\/(\d+)\/reviews$/);
+    if (reviews && req.method === 'GET') {
+      if (Number(reviews[1]) !== h.pr) return send(404, { message: 'Not Found' });
+      return send(200, h.reviews);
+    }
+    return send(404, { message: 'Not Found' });
+  }
+}
