@@ -59,9 +59,17 @@ describe('GitLab', () => {
   });
 
   it('does not create a duplicate note when the host failed after creating it', async () => {
-    // First the list succeeds (no note), the create gets 500, the re-list finds nothing, the retry creates.
+    hosts.failNextOf('POST', 500, true);
+    const r = await gitlab().ensurePlanNote({ topic: 'p', body: 'one' });
+    expect(r.action).toBe('created');
+    expect(hosts.gitlab.notes).toHaveLength(1);
+  });
+
+  it('creates the note when the host failed before creating it', async () => {
+    hosts.failNextOf('POST', 503);
     await gitlab().ensurePlanNote({ topic: 'p', body: 'one' });
     expect(hosts.gitlab.notes).toHaveLength(1);
+    expect(hosts.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
   });
 });
 

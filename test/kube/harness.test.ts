@@ -1,4 +1,5 @@
 // Runs against a real kube-apiserver + etcd on loopback (tools/kube). No mocks.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +30,7 @@ type Obj = Record<string, any>;
 let kube: KubeCluster | undefined;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
-const namespace = `flinkops-it-${process.pid}-${Date.now().toString(36)}`;
+const namespace = `flinkops-it-${randomBytes(5).toString('hex')}`;
 
 function basicDeployment(name: string): Obj {
   const doc = parse(readFileSync(basicExample, 'utf8')) as Obj;

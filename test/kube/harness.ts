@@ -50,9 +50,13 @@ export function isCI(): boolean {
 export function kubeAvailability(): KubeAvailability {
   const cached = spawnSync('bash', [resolve(toolsDir, 'build.sh'), '--check'], { stdio: 'ignore' });
   if (cached.status === 0) return { ok: true };
-  const go = spawnSync('go', ['version'], { stdio: 'ignore' });
+  const go = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
   if (go.error || go.status !== 0) {
     return { ok: false, reason: 'no Go toolchain (go >= 1.26) on PATH and no cached flinkops-kube binary' };
+  }
+  const m = /^go(\d+)\.(\d+)/.exec(go.stdout.trim());
+  if (m && (Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 26))) {
+    return { ok: false, reason: `${go.stdout.trim()} is too old to build kube-apiserver (needs go >= 1.26)` };
   }
   return { ok: true };
 }

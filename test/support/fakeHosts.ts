@@ -11,7 +11,7 @@ export class FakeHosts {
   readonly requests: { method: string; path: string; body: unknown }[] = [];
   readonly gitlab = { token: 'glpat-test', project: '42', mr: 7, notes: [] as { id: number; body: string; system: boolean }[], statuses: [] as Record<string, unknown>[], approvedBy: ['zhang.wei'] };
   readonly github = { token: 'ghs_test', owner: 'rent', repo: 'flink-jobs', pr: 9, comments: [] as { id: number; body: string; html_url: string }[], statuses: [] as Record<string, unknown>[], reviews: [] as { user: { login: string }; state: string }[] };
-  private failures: { status: number; headers?: Record<string, string> }[] = [];
+  private failures: { status: number; headers?: Record<string, string>; method?: string; afterEffect?: boolean }[] = [];
   private nextId = 1000;
   private server!: Server;
   url = '';
@@ -29,6 +29,11 @@ export class FakeHosts {
 
   failNext(status: number, times = 1, headers?: Record<string, string>): void {
     for (let i = 0; i < times; i++) this.failures.push({ status, ...(headers ? { headers } : {}) });
+  }
+
+  /** The next request with this method fails; with `afterEffect`, it takes effect first (the host crashed after writing). */
+  failNextOf(method: string, status: number, afterEffect = false): void {
+    this.failures.push({ status, method, afterEffect });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -50,10 +55,12 @@ export class FakeHosts {
       }
     }
     this.requests.push({ method: req.method!, path: url.pathname, body });
-    const failure = this.failures.shift();
-    if (failure) return send(failure.status, { message: `injected ${failure.status}` }, failure.headers);
-    if (url.pathname.startsWith('/api/v4/')) return this.gitlabRoute(req, url, body, send);
-    return this.githubRoute(req, url, body, send);
+    const index = this.failures.findIndex((f) => !f.method || f.method === req.method);
+    const failure = index >= 0 ? this.failures.splice(index, 1)[0] : undefined;
+    if (failure && !failure.afterEffect) return send(failure.status, { message: `injected ${failure.status}` }, failure.headers);
+    const respond = failure ? (_s: number, _d: unknown) => send(failure.status, { message: `injected ${failure.status} after the write` }) : send;
+    if (url.pathname.startsWith('/api/v4/')) return this.gitlabRoute(req, url, body, respond);
+    return this.githubRoute(req, url, body, respond);
   }
 
   private gitlabRoute(req: IncomingMessage, url: URL, body: unknown, send: (s: number, d: unknown, h?: Record<string, string>) => void): void {
