@@ -122,7 +122,7 @@ export class FakeHosts {
         const per = Number(url.searchParams.get('per_page') ?? 30);
         const page = Number(url.searchParams.get('page') ?? 1);
         const pages = Math.ceil(h.comments.length / per);
-        const link = page < pages ? { link: `<${this.url}${url.pathname}?per_page=${per}&page=${page + 1}>; rel="next"` } : {};
+        const link: Record<string, string> = page < pages ? { link: `<${this.url}${url.pathname}?per_page=${per}&page=${page + 1}>; rel="next"` } : {};
         return send(200, h.comments.slice((page - 1) * per, page * per), link);
       }
       if (req.method === 'POST') {
