@@ -52,8 +52,8 @@ describe('which jobs a change reaches', () => {
   });
 
   it('a version entry reaches the jobs on that version only', () => {
-    fx.edit('platform/versions.yaml', 'image: registry.rent.example/flink/flink:2.1.1-java17-r1', 'image: registry.rent.example/flink/flink:2.1.1-java17-r2');
-    fx.commit('new 2.1 image');
+    fx.edit('platform/versions.yaml', 'image: registry.rent.example/flink/flink:2.2.1-java17-r1', 'image: registry.rent.example/flink/flink:2.2.1-java17-r2');
+    fx.commit('new 2.2 image');
     expect([...affected().keys()]).toEqual(['rental/rental-metrics-1m']);
   });
 

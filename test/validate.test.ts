@@ -91,7 +91,7 @@ describe('bad input is reported at its file, line and column', () => {
   });
 
   it('two jobs with the same name in one namespace', () => {
-    fx.write('jobs/rental-bj/team.yaml', 'namespace: flink-rental\nowners: ["@bj"]\ndefaults: { flinkVersion: "2.1" }\n');
+    fx.write('jobs/rental-bj/team.yaml', 'namespace: flink-rental\nowners: ["@bj"]\ndefaults: { flinkVersion: "2.2" }\n');
     fx.write('jobs/rental-bj/rental-metrics-1m/job.yaml', 'type: jar\njar: { uri: "local:///opt/flink/usrlib/a.jar" }\n');
     fx.write('jobs/rental-bj/rental-metrics-1m/owners.yaml', 'owners: ["@bj"]\n');
     const d = only(fx.validate(), 'job/duplicate-name')[0]!;

@@ -127,7 +127,7 @@ export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log:
             diagnostics.push({
               severity: d.severity === 'warning' ? 'warning' : 'error',
               rule: RULE[kind],
-              message: `Flink ${release}: ${d.message}${envs.length > 1 ? ` (environment ${u.env})` : ''}`,
+              message: `Flink ${release}: ${d.message}`,
               hint:
                 kind === 'unsupported'
                   ? 'the code this statement needs is not available to flinkops (a UDF jar or Python file): add it to the image and the catalog, or ignore this for that statement'
@@ -136,7 +136,8 @@ export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log:
                     : "Flink's planner rejected the statement: fix the SQL at this position",
               ...where,
               job: u.job.id,
-            });
+              env: u.env,
+            } as Diagnostic);
           }
           u.eff.statements.forEach((s, i) => {
             const f = u.eff.sql.fileOf(s);
@@ -148,7 +149,26 @@ export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log:
       }
     }),
   );
-  return { diagnostics, verdicts, stats };
+  return { diagnostics: dedupeAcrossEnvs(diagnostics), verdicts, stats };
+}
+
+/** The same problem in every environment is one problem; one found in some environments says which. */
+function dedupeAcrossEnvs(list: (Diagnostic & { env?: string })[]): Diagnostic[] {
+  const groups = new Map<string, { d: Diagnostic; envs: Set<string> }>();
+  const envsOfJob = new Map<string, Set<string>>();
+  for (const d of list) {
+    const env = d.env!;
+    envsOfJob.set(d.job!, (envsOfJob.get(d.job!) ?? new Set()).add(env));
+    const key = `${d.file}\0${d.line}\0${d.column}\0${d.rule}\0${d.message}`;
+    const g = groups.get(key) ?? { d, envs: new Set<string>() };
+    g.envs.add(env);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map(({ d, envs }) => {
+    const { env: _env, ...rest } = d as Diagnostic & { env?: string };
+    const all = envsOfJob.get(d.job!)!;
+    return envs.size < all.size ? { ...rest, message: `${rest.message} (environment ${[...envs].sort().join(', ')})` } : rest;
+  });
 }
 
 /**

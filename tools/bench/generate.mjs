@@ -13,7 +13,7 @@ export function generateRepo(root, jobs = 500, project = process.cwd()) {
     mkdirSync(path.join(root, 'jobs', team), { recursive: true });
     writeFileSync(
       path.join(root, 'jobs', team, 'team.yaml'),
-      `namespace: flink-${team}\nowners: ["@rent/${team}-leads"]\napprovals: 1\ndefaults:\n  flinkVersion: "${t % 2 ? '2.1' : '1.20'}"\n  parallelism: 2\n  upgradeMode: savepoint\n`,
+      `namespace: flink-${team}\nowners: ["@rent/${team}-leads"]\napprovals: 1\ndefaults:\n  flinkVersion: "${t % 2 ? '2.2' : '1.20'}"\n  parallelism: 2\n  upgradeMode: savepoint\n`,
     );
   });
   for (let i = 0; i < jobs; i++) {

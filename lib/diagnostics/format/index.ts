@@ -84,7 +84,7 @@ function text(list: Diagnostic[], color: boolean): string {
     out.push(c('1;4', file));
     for (const d of ds) {
       const sev = d.severity === 'error' ? c('31', 'error') : d.severity === 'warning' ? c('33', 'warning') : c('36', 'info');
-      out.push(`  ${c('2', `${d.line}:${d.column}`.padEnd(8))} ${sev}  ${d.message}  ${c('2', d.rule)}`);
+      out.push(`  ${c('2', `${d.line}:${d.column}`.padEnd(8))} ${sev}  ${d.message.replace(/\n/g, '\n' + ' '.repeat(11))}  ${c('2', d.rule)}`);
       if (d.hint) out.push(`  ${' '.repeat(8)} ${c('2', `hint: ${d.hint}`)}`);
     }
     out.push('');
