@@ -16,7 +16,14 @@ cd "$here"
 
 k8s_version="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' go.mod)"
 [ -n "$k8s_version" ] || { echo "build.sh: no k8s.io/kubernetes version in go.mod" >&2; exit 1; }
-src_hash="$(cat go.mod go.sum ./*.go build.sh | sha256sum | cut -c1-12)"
+# The -X flags give /version the release's version (kubectl and clients parse it).
+minor="${k8s_version#v1.}"; minor="${minor%%.*}"
+ldflags="-s -w"
+for kv in "gitVersion=$k8s_version" gitMajor=1 "gitMinor=$minor" gitTreeState=clean; do
+  ldflags="$ldflags -X k8s.io/component-base/version.$kv"
+done
+# The cache entry changes with the sources and the link flags.
+src_hash="$( (cat go.mod go.sum ./*.go; echo "$ldflags") | sha256sum | cut -c1-12)"
 cache_root="${FLINKOPS_CACHE:-$HOME/.cache/flinkops}"
 out_dir="$cache_root/kube/$k8s_version-$src_hash"
 bin="$out_dir/flinkops-kube"
@@ -50,19 +57,22 @@ if [ -x "$bin" ]; then
   exit 0
 fi
 
+# Modules come from the Go module proxy only: drop a "direct" (VCS) fallback.
+# GOPROXY=off (offline, module cache only) is kept as it is.
+if [ "$(go env GOPROXY)" != off ]; then
+  proxy="$(go env GOPROXY | tr ',|' '\n\n' | grep -v -x -e direct -e off -e '' | paste -sd, - || true)"
+  export GOPROXY="${proxy:-https://proxy.golang.org}"
+fi
+
 jobs="${FLINKOPS_BUILD_JOBS:-2}"
 echo "build.sh: building kube-apiserver $k8s_version + embedded etcd into $out_dir (cold: several minutes)" >&2
 start=$(date +%s)
 # -mod=readonly: go.mod/go.sum are complete, nothing is resolved anew.
 # GOTOOLCHAIN=local: never download another toolchain.
-# The -X flags give /version the release's version (kubectl and clients parse it).
-minor="${k8s_version#v1.}"; minor="${minor%%.*}"
-ldflags="-s -w"
-for kv in "gitVersion=$k8s_version" gitMajor=1 "gitMinor=$minor" gitTreeState=clean; do
-  ldflags="$ldflags -X k8s.io/component-base/version.$kv"
-done
 GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false -p=$jobs" \
   nice -n 10 go build -trimpath -ldflags="$ldflags" -o "$bin.tmp.$$" . >&2
 mv -f "$bin.tmp.$$" "$bin"
+# Drop builds of other versions/sources not used for 14 days (up.sh touches the dir on use).
+find "$cache_root/kube" -mindepth 1 -maxdepth 1 -type d ! -path "$out_dir" -mtime +14 -exec rm -rf {} + 2>/dev/null || true
 echo "build.sh: built in $(( $(date +%s) - start ))s: $(du -h "$bin" | cut -f1) $bin" >&2
 echo "$bin"

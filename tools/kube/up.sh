@@ -58,6 +58,7 @@ fi
 
 bin="$(bash "$here/build.sh" | tail -n 1)"
 [ -x "$bin" ] || { log_msg "build failed"; exit 1; }
+touch "$(dirname "$bin")" 2>/dev/null || true  # marks the cache entry as in use
 
 mkdir -p "$state/leases"
 chmod 700 "$state"
