@@ -1,7 +1,9 @@
 import type { Command } from '../command.js';
 import { codeownersCommand } from './codeowners.js';
 import { configCommand } from './config.js';
+import { imageCommand } from './image.js';
 import { newCommand } from './new.js';
+import { renderCommand } from './render.js';
 import { previewCommand } from './preview.js';
 import { validateCommand } from './validate.js';
 
@@ -12,4 +14,6 @@ export const commands: Command[] = [
   previewCommand,
   newCommand,
   codeownersCommand,
+  renderCommand,
+  imageCommand,
 ];

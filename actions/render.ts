@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics/diagnostic.js';
+import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
+import { loadRepo } from '../lib/repo/load.js';
+import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
+import { loadCrds, type CrdValidators } from '../lib/render/crds.js';
+import { renderEnv } from '../lib/render/render.js';
+import { objectPath, toStream, toYaml } from '../lib/render/serialize.js';
+import type { ActionResult } from './result.js';
+
+export interface RenderActionOptions {
+  repo: string;
+  env: string | undefined;
+  jobs: string[];
+  out?: string;
+  /** Folder of the operator's CRD files; default: $FLINKOPS_CRDS. */
+  crds?: string;
+  /** Overrides the environment file's kubernetes.version (apply passes the live cluster's). */
+  kubernetesVersion?: string;
+  /** Default: $FLINKOPS_COMMIT, $CI_COMMIT_SHA, else `git rev-parse HEAD` in the repository. */
+  commit?: string;
+}
+
+/** Marks a folder `--out` wrote, so a later run may empty it (stale objects of deleted jobs must not linger). */
+const MARKER = '.flinkops-render';
+
+export function render(options: RenderActionOptions): ActionResult {
+  const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo);
+  const env = requireEnv(repo, options.env);
+  const jobs = selectJobs(repo, options.jobs);
+  const crdDir = options.crds ?? process.env.FLINKOPS_CRDS;
+  let crds: CrdValidators | undefined;
+  if (crdDir) {
+    try {
+      crds = loadCrds(crdDir);
+    } catch (e) {
+      throw new UsageError(`--crds: ${(e as Error).message}`);
+    }
+  }
+  // Problems in the files render reads stop it: nothing half-checked is rendered.
+  const ids = new Set((jobs ?? repo.jobs).map((j) => j.id));
+  const blocking = loadDiagnostics.filter((d) => d.severity === 'error' && (d.job ? ids.has(d.job) : d.file.startsWith('platform/') || d.file.startsWith('jobs/')));
+  const result = blocking.length ? { objects: [], diagnostics: [] as Diagnostic[] } : renderEnv(repo, { env, ...(jobs ? { jobs } : {}), ...commitOption(options), ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}), ...(crds ? { crds } : {}) });
+  const diagnostics = sortDiagnostics([...blocking, ...result.diagnostics]);
+  const stderr = diagnostics.length ? formatDiagnostics(diagnostics, 'text') : undefined;
+  if (hasErrors(diagnostics)) return { stdout: '', ...(stderr ? { stderr } : {}), exitCode: 1 };
+
+  if (!options.out) return { stdout: toStream(result.objects), ...(stderr ? { stderr } : {}), exitCode: 0 };
+  prepareOut(options.out);
+  for (const o of result.objects) {
+    const file = path.join(options.out, objectPath(o));
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, toYaml(o));
+  }
+  const summary = `rendered ${result.objects.length} objects for ${env} into ${options.out}\n`;
+  return { stdout: summary, ...(stderr ? { stderr } : {}), exitCode: 0 };
+}
+
+function prepareOut(out: string): void {
+  if (existsSync(out) && readdirSync(out).length > 0) {
+    if (!existsSync(path.join(out, MARKER))) throw new UsageError(`--out ${out} is not empty and was not written by flinkops render; name a new or empty folder`);
+    rmSync(out, { recursive: true, force: true });
+  }
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, MARKER), 'written by `flinkops render`; the next run empties this folder\n');
+}
+
+function commitOption(options: RenderActionOptions): { commit?: string } {
+  const commit = options.commit ?? process.env.FLINKOPS_COMMIT ?? process.env.CI_COMMIT_SHA ?? gitHead(options.repo);
+  return commit ? { commit } : {};
+}
+
+function gitHead(root: string): string | undefined {
+  try {
+    const top = execFileSync('git', ['-C', root, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // Only the repository's own commit: a folder inside another repository (a test fixture) has none.
+    if (path.resolve(top) !== path.resolve(root)) return undefined;
+    return execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,21 @@
+import { imageRender } from '../../actions/image.js';
+import { UsageError } from '../../lib/repo/select.js';
+import type { Command } from '../command.js';
+
+export const imageCommand: Command = {
+  name: 'image',
+  usage: 'image render --flink VERSION [--out DIR] [--env ENV] [--arthas VERSION]',
+  summary: 'the Dockerfile of a base image: connectors, Hadoop configuration, SQL runner, Arthas',
+  options: { flink: { type: 'string' }, out: { type: 'string' }, env: { type: 'string' }, arthas: { type: 'string' } },
+  run(v, positionals, repo) {
+    if (positionals[0] !== 'render' || positionals.length !== 1) throw new UsageError(`usage: flinkops ${this.usage}`);
+    if (!v.flink) throw new UsageError('--flink is required (a key of platform/versions.yaml, e.g. 1.20)');
+    return imageRender({
+      repo,
+      flink: v.flink as string,
+      ...(v.out ? { out: v.out as string } : {}),
+      ...(v.env ? { env: v.env as string } : {}),
+      ...(v.arthas ? { arthas: v.arthas as string } : {}),
+    });
+  },
+};

@@ -1,0 +1,20 @@
+import { render } from '../../actions/render.js';
+import type { Command } from '../command.js';
+
+export const renderCommand: Command = {
+  name: 'render',
+  usage: 'render --env ENV [--out DIR] [--crds DIR] [--kube-version 1.N] [JOB...]',
+  summary: 'the Kubernetes manifests, deterministic, one object per file',
+  options: { env: { type: 'string' }, out: { type: 'string' }, crds: { type: 'string' }, 'kube-version': { type: 'string' }, commit: { type: 'string' } },
+  run(v, positionals, repo) {
+    return render({
+      repo,
+      env: v.env as string | undefined,
+      jobs: positionals,
+      ...(v.out ? { out: v.out as string } : {}),
+      ...(v.crds ? { crds: v.crds as string } : {}),
+      ...(v['kube-version'] ? { kubernetesVersion: v['kube-version'] as string } : {}),
+      ...(v.commit ? { commit: v.commit as string } : {}),
+    });
+  },
+};

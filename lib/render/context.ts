@@ -1,0 +1,61 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { EnvSpec, Loaded, Repo } from '../repo/model.js';
+import type { Links } from './labels.js';
+import { loadTemplate, renderObject, TemplateError, type Expected, type Template } from './templates.js';
+
+/** One rendered Kubernetes object, plain data, before serialisation. */
+export interface RenderedObject {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  object: Record<string, unknown>;
+  /** `team/job` for a job's own objects; absent for shared ones (session clusters, ConfigMaps per namespace). */
+  job?: string;
+  /** The template it came from, for error messages. */
+  template: string;
+}
+
+/** What every part of rendering one environment needs. */
+export interface RenderContext {
+  repo: Repo;
+  env: string;
+  envFile: Loaded<EnvSpec>;
+  spec: EnvSpec;
+  /** The cluster's Kubernetes minor version (1.28 → 28). */
+  kubeMinor: number;
+  commit?: string;
+  links: Links;
+  diagnostics: Diagnostic[];
+  objects: RenderedObject[];
+}
+
+/** Renders one object from a manifest template into the context; template problems become diagnostics. */
+export function emit(ctx: RenderContext, templateName: string, context: object, expected: Expected, job?: string): RenderedObject | undefined {
+  let template: Template | undefined;
+  try {
+    template = loadTemplate(ctx.repo.root, `manifests/${templateName}`, 'yaml');
+    const object = renderObject(template, context, expected);
+    const r: RenderedObject = { ...expected, object, template: template.file, ...(job ? { job } : {}) };
+    ctx.objects.push(r);
+    return r;
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    ctx.diagnostics.push({
+      severity: 'error',
+      rule: 'render/template',
+      message: e.message,
+      hint: 'templates write every value through {{json …}} and render exactly one object (see templates/README.md)',
+      file: e.file,
+      line: e.line,
+      column: e.column,
+      ...(job ? { job } : {}),
+    });
+    return undefined;
+  }
+}
+
+/** Objects shared by a namespace (Hadoop and resolv.conf ConfigMaps) are rendered once. */
+export function hasObject(ctx: RenderContext, kind: string, namespace: string, name: string): boolean {
+  return ctx.objects.some((o) => o.kind === kind && o.namespace === namespace && o.name === name);
+}

@@ -1,0 +1,106 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { parseAllDocuments } from 'yaml';
+
+/**
+ * The operator's CRDs, read from a folder the user names (FLINKOPS_CRDS or --crds): flinkops does not
+ * ship them, so objects are checked against the operator version the cluster really runs.
+ */
+export interface CrdValidators {
+  /** `apiVersion` + `/` + `kind` → validator of the served version's openAPIV3Schema. */
+  byType: Map<string, ValidateFunction>;
+  files: string[];
+}
+
+const cache = new Map<string, CrdValidators>();
+
+export function loadCrds(dir: string): CrdValidators {
+  const abs = path.resolve(dir);
+  const hit = cache.get(abs);
+  if (hit) return hit;
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new Error(`CRD folder ${dir} does not exist`);
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  const byType = new Map<string, ValidateFunction>();
+  const files: string[] = [];
+  for (const f of readdirSync(abs).sort()) {
+    if (!/\.ya?ml$/.test(f)) continue;
+    for (const doc of parseAllDocuments(readFileSync(path.join(abs, f), 'utf8'))) {
+      const crd = doc.toJS() as Crd | null;
+      if (crd?.kind !== 'CustomResourceDefinition') continue;
+      files.push(f);
+      for (const v of crd.spec.versions ?? []) {
+        if (!v.served || !v.schema?.openAPIV3Schema) continue;
+        byType.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, ajv.compile(shared(closed(withTypeMeta(v.schema.openAPIV3Schema)) as Record<string, unknown>)));
+      }
+    }
+  }
+  const result = { byType, files };
+  cache.set(abs, result);
+  return result;
+}
+
+interface Crd {
+  kind: string;
+  spec: { group: string; names: { kind: string }; versions?: { name: string; served?: boolean; schema?: { openAPIV3Schema?: Record<string, unknown> } }[] };
+}
+
+/** A CRD's schema leaves apiVersion, kind and metadata to the API server; the closed root must allow them. */
+function withTypeMeta(schema: Record<string, unknown>): Record<string, unknown> {
+  const properties = (schema.properties ?? {}) as Record<string, unknown>;
+  return { ...schema, properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...properties } };
+}
+
+/**
+ * The API server silently drops fields a structural schema does not know; for us an unknown field is
+ * a template mistake, so every object schema with known properties is closed (except where the CRD
+ * says to keep unknown fields).
+ */
+function closed(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (!schema || typeof schema !== 'object') return schema;
+  const s = Object.fromEntries(Object.entries(schema as Record<string, unknown>).map(([k, v]) => [k, k === 'properties' ? mapValues(v as Record<string, unknown>, closed) : closed(v)]));
+  if (s.properties && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) s.additionalProperties = false;
+  return s;
+}
+
+/**
+ * The pod spec appears three times in a FlinkDeployment's schema (pod template of the deployment, the
+ * JobManager and the TaskManager): large repeated parts become one definition, which halves compile time.
+ */
+function shared(schema: Record<string, unknown>): Record<string, unknown> {
+  const counts = new Map<string, number>();
+  const count = (n: unknown) => {
+    if (!n || typeof n !== 'object') return;
+    const j = JSON.stringify(n);
+    if (j.length < 2000) return;
+    counts.set(j, (counts.get(j) ?? 0) + 1);
+    for (const v of Object.values(n)) count(v);
+  };
+  count(schema);
+  const definitions: Record<string, unknown> = {};
+  const names = new Map<string, string>();
+  const replace = (n: unknown, top: boolean): unknown => {
+    if (!n || typeof n !== 'object') return n;
+    const j = JSON.stringify(n);
+    if (j.length < 2000) return n;
+    if (!top && (counts.get(j) ?? 0) > 1) {
+      let name = names.get(j);
+      if (!name) {
+        name = `s${names.size}`;
+        names.set(j, name);
+        definitions[name] = replace(n, true);
+      }
+      return { $ref: `#/definitions/${name}` };
+    }
+    if (Array.isArray(n)) return n.map((v) => replace(v, false));
+    // `properties` is a map of schemas, not a schema: share its values, never the map itself.
+    return Object.fromEntries(Object.entries(n).map(([k, v]) => [k, k === 'properties' && v && typeof v === 'object' ? mapValues(v as Record<string, unknown>, (x) => replace(x, false)) : replace(v, false)]));
+  };
+  const out = replace(schema, true) as Record<string, unknown>;
+  return names.size ? { ...out, definitions } : out;
+}
+
+function mapValues(o: Record<string, unknown>, f: (v: unknown) => unknown): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+}

@@ -1,0 +1,100 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Job, Repo } from '../repo/model.js';
+import type { RenderContext, RenderedObject } from './context.js';
+import type { CrdValidators } from './crds.js';
+import { addDnsmasqHosts } from './dns.js';
+import { renderApplicationJob } from './flinkDeployment.js';
+import { resolveForRender, type ResolvedJob } from './job.js';
+import { Links } from './labels.js';
+import { refuseSecretsInConf } from './secrets.js';
+import { renderSessionCluster, renderSessionJob, sessionsInEnv } from './sessions.js';
+import { validateObjects } from './validateObjects.js';
+
+export interface RenderOptions {
+  env: string;
+  /** Only these jobs (and the shared objects they need); all jobs when absent. */
+  jobs?: Job[];
+  /** The Git commit recorded on every object. */
+  commit?: string;
+  /** The cluster's Kubernetes version ("1.28", "v1.18.3"): apply passes the live cluster's; default: the environment file's. */
+  kubernetesVersion?: string;
+  /** The operator's CRDs, to validate FlinkDeployment and FlinkSessionJob objects. */
+  crds?: CrdValidators;
+}
+
+export interface RenderResult {
+  /** Sorted by namespace, kind, name. */
+  objects: RenderedObject[];
+  diagnostics: Diagnostic[];
+}
+
+/** The Kubernetes objects of one environment: a pure function of the repository and the options. */
+export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
+  const diagnostics: Diagnostic[] = [];
+  const envFile = repo.platform.envs.get(options.env);
+  if (!envFile) throw new Error(`no environment "${options.env}"`);
+  const spec = envFile.spec;
+  const versionText = options.kubernetesVersion ?? spec.kubernetes?.version ?? '';
+  const m = /^v?1\.(\d+)/.exec(versionText);
+  if (!m) {
+    diagnostics.push({ severity: 'error', rule: 'render/kubernetes-version', message: `Kubernetes version "${versionText}" is not 1.N`, hint: 'write kubernetes.version: "1.28"', ...envFile.yaml.at(['kubernetes', 'version']) });
+    return { objects: [], diagnostics };
+  }
+  const ctx: RenderContext = {
+    repo,
+    env: options.env,
+    envFile,
+    spec,
+    kubeMinor: Number(m[1]),
+    ...(options.commit ? { commit: options.commit } : {}),
+    links: new Links(envFile, diagnostics),
+    diagnostics,
+    objects: [],
+  };
+
+  const selected = options.jobs ?? repo.jobs;
+  if (!options.jobs) addDnsmasqHosts(ctx);
+
+  const sessions = sessionsInEnv(ctx);
+  const sessionJobs = new Map<string, ResolvedJob[]>();
+  const usedSessions = new Set<string>();
+  for (const job of repo.jobs) {
+    const isSelected = selected.includes(job);
+    const isSession = job.job?.spec.mode === 'session';
+    if (!isSelected && !isSession) continue;
+    const r = resolveForRender(ctx, job);
+    if (!r || !r.e.enabled) continue;
+    if (r.e.mode === 'session') {
+      const s = r.e.session ? sessions.get(r.e.session) : undefined;
+      if (!s) {
+        diagnostics.push({ severity: 'error', rule: 'render/session', message: `session cluster "${r.e.session ?? ''}" does not exist in environment "${ctx.env}"`, hint: 'name a session of platform/sessions.yaml that lists this environment', ...job.job!.yaml.at(['session']), job: job.id });
+        continue;
+      }
+      sessionJobs.set(r.e.session!, [...(sessionJobs.get(r.e.session!) ?? []), r]);
+      if (!isSelected) continue;
+      usedSessions.add(r.e.session!);
+      refuseSecretsInConf(r.e, r.e.flinkConf, 'flinkConf', diagnostics);
+      renderSessionJob(ctx, r, s);
+    } else {
+      renderApplicationJob(ctx, r);
+    }
+  }
+  for (const [name, s] of sessions) {
+    if (options.jobs && !usedSessions.has(name)) continue;
+    renderSessionCluster(ctx, name, s, sessionJobs.get(name) ?? []);
+  }
+
+  const objects = sortObjects(ctx.objects);
+  validateObjects(objects, options.crds, diagnostics);
+  return { objects, diagnostics };
+}
+
+export function sortObjects(objects: RenderedObject[]): RenderedObject[] {
+  const key = (o: RenderedObject) => [o.namespace, o.kind, o.name];
+  return [...objects].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+    return 0;
+  });
+}

@@ -1,0 +1,197 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { parseAllDocuments } from 'yaml';
+
+/**
+ * Handlebars templates that a platform team can read and adjust, made safe for YAML: every value
+ * reaches the output through `{{json …}}`, which writes a JSON value — a valid YAML flow scalar or
+ * collection — so SQL text, descriptions and variables can never add or change keys or objects.
+ * A template that prints a bare `{{value}}` is refused before it runs, and what it renders is parsed
+ * back and must be exactly the one object of the expected kind.
+ */
+
+/** A template is wrong (refused statically, failed to render, or rendered something unexpected). */
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line = 1,
+    readonly column = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** Characters JSON leaves as they are but YAML does not accept (or reads as line breaks) inside a double-quoted scalar. */
+const YAML_UNSAFE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A JSON text that reads back as the same value in YAML 1.1 and 1.2. */
+export function yamlValue(value: unknown): string {
+  if (value === undefined) throw new Error('json: the value is undefined');
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new Error('json: the value cannot be written');
+  return text.replace(YAML_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** POSIX shell word: single-quoted (for Dockerfiles' RUN lines and arguments). */
+export function shellWord(value: unknown): string {
+  if (typeof value !== 'string' && typeof value !== 'number') throw new Error('sh: the value must be a string or a number');
+  const s = String(value);
+  if (/[\n\r\0]/.test(s)) throw new Error('sh: the value contains a line break');
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A value for an unquoted Dockerfile position (image references, paths, URLs): refused unless plain. */
+export function dockerWord(value: unknown): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9/][A-Za-z0-9._:/@+=,%-]*$/.test(value)) {
+    throw new Error(`word: ${JSON.stringify(value)} is not a plain image reference, path or URL`);
+  }
+  return value;
+}
+
+export type TemplateKind = 'yaml' | 'dockerfile';
+const OUTPUT_HELPERS: Record<TemplateKind, string[]> = { yaml: ['json'], dockerfile: ['sh', 'word'] };
+const BLOCK_HELPERS = ['if', 'unless', 'each', 'with'];
+
+const hb = Handlebars.create();
+hb.registerHelper('json', (...args: unknown[]) => {
+  if (args.length !== 2) throw new Error('json takes exactly one value');
+  return yamlValue(args[0]);
+});
+hb.registerHelper('sh', (...args: unknown[]) => {
+  if (args.length !== 2) throw new Error('sh takes exactly one value');
+  return shellWord(args[0]);
+});
+hb.registerHelper('word', (...args: unknown[]) => {
+  if (args.length !== 2) throw new Error('word takes exactly one value');
+  return dockerWord(args[0]);
+});
+
+interface AstNode {
+  type: string;
+  loc?: { start: { line: number; column: number } };
+  path?: { original?: string; type?: string };
+  params?: unknown[];
+  program?: { body: AstNode[] };
+  inverse?: { body: AstNode[] };
+  body?: AstNode[];
+}
+
+/** Every `{{…}}` that writes output must be one of the kind's quoting helpers with one value. */
+function checkStatically(text: string, file: string, kind: TemplateKind): void {
+  let ast: AstNode;
+  try {
+    ast = hb.parse(text) as unknown as AstNode;
+  } catch (e) {
+    const m = /line (\d+)/.exec((e as Error).message);
+    throw new TemplateError(`template syntax: ${firstLine((e as Error).message)}`, file, m ? Number(m[1]) : 1);
+  }
+  const allowed = OUTPUT_HELPERS[kind];
+  const visit = (nodes: AstNode[] | undefined) => {
+    for (const n of nodes ?? []) {
+      const where = n.loc?.start ?? { line: 1, column: 0 };
+      const fail = (msg: string) => {
+        throw new TemplateError(msg, file, where.line, where.column + 1);
+      };
+      if (n.type === 'MustacheStatement') {
+        const name = n.path?.original ?? '';
+        if (!allowed.includes(name) || n.params?.length !== 1) {
+          fail(`"{{${name}${n.params?.length ? ' …' : ''}}}" writes a value unquoted — write {{${allowed[0]} ${name}}} (templates write every value through ${allowed.map((a) => a).join(' or ')})`);
+        }
+      } else if (n.type === 'BlockStatement') {
+        const name = n.path?.original ?? '';
+        if (!BLOCK_HELPERS.includes(name)) fail(`block "{{#${name}}}" is not allowed here (use ${BLOCK_HELPERS.join(', ')})`);
+        visit(n.program?.body);
+        visit(n.inverse?.body);
+      } else if (n.type !== 'ContentStatement' && n.type !== 'CommentStatement') {
+        fail(`${n.type} is not allowed in templates (partials and decorators would bypass the quoting check)`);
+      }
+    }
+  };
+  visit(ast.body);
+}
+
+export interface Template {
+  name: string;
+  /** Where it was read from (repository-relative when the repository overrides it). */
+  file: string;
+  kind: TemplateKind;
+  render(context: object): string;
+}
+
+/** flinkops' own templates: `templates/` at the root of the flinkops installation (beside dist/ or lib/). */
+export function builtInTemplateDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(path.join(dir, 'templates', 'manifests'))) return path.join(dir, 'templates');
+    dir = path.dirname(dir);
+  }
+  throw new Error('flinkops installation has no templates/ folder');
+}
+
+const compiled = new Map<string, Template>();
+
+/**
+ * The template `sub/name` (e.g. `manifests/ingress-networking-v1.yaml.hbs`): the repository's own
+ * `templates/sub/name` when it has one, so the platform team can adjust it, else flinkops' own.
+ */
+export function loadTemplate(repoRoot: string, name: string, kind: TemplateKind): Template {
+  const own = path.join(repoRoot, 'templates', name);
+  const abs = existsSync(own) ? own : path.join(builtInTemplateDir(), name);
+  const file = abs === own ? `templates/${name}` : `(flinkops) templates/${name}`;
+  const key = `${abs}\0${kind}`;
+  let t = compiled.get(key);
+  if (t) return t;
+  const text = readFileSync(abs, 'utf8');
+  checkStatically(text, file, kind);
+  const fn = hb.compile(text, { noEscape: true, strict: true, preventIndent: true });
+  t = {
+    name,
+    file,
+    kind,
+    render(context) {
+      try {
+        return fn(context);
+      } catch (e) {
+        const m = /line (\d+)/.exec((e as Error).message);
+        throw new TemplateError(`template failed: ${firstLine((e as Error).message)}`, file, m ? Number(m[1]) : 1);
+      }
+    },
+  };
+  compiled.set(key, t);
+  return t;
+}
+
+export interface Expected {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+/** Renders a manifest template and parses it back: exactly one document, of the expected kind and name. */
+export function renderObject(template: Template, context: object, expected: Expected): Record<string, unknown> {
+  const text = template.render(context);
+  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const fail = (msg: string): never => {
+    throw new TemplateError(`${msg} (rendering ${expected.kind} ${expected.namespace}/${expected.name})`, template.file);
+  };
+  if (list.length !== 1) fail(`rendered ${list.length} YAML documents, expected exactly one`);
+  const doc = list[0]!;
+  if (doc.errors.length) fail(`rendered invalid YAML: ${firstLine(doc.errors[0]!.message)}`);
+  const obj = doc.toJS({ maxAliasCount: 0 }) as Record<string, unknown> | null;
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return fail('rendered something other than one object');
+  const meta = (obj.metadata ?? {}) as Record<string, unknown>;
+  const got = { apiVersion: obj.apiVersion, kind: obj.kind, name: meta.name, namespace: meta.namespace };
+  for (const k of Object.keys(got) as (keyof Expected)[]) {
+    if (got[k] !== expected[k]) fail(`rendered ${k} ${JSON.stringify(got[k])}, expected ${JSON.stringify(expected[k])}`);
+  }
+  return obj;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!;
+}
