@@ -1,0 +1,60 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { hasErrors } from '../lib/diagnostics/diagnostic.js';
+import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
+import { formatPlanJson, formatPlanMarkdown, formatPlanText, summaryLine, type PlanFormat } from '../lib/plan/format.js';
+import { computePlan } from '../lib/plan/plan.js';
+import { loadRepo } from '../lib/repo/load.js';
+import { requireEnv } from '../lib/repo/select.js';
+import { platformFromEnv } from '../lib/scm/detect.js';
+import { ScmError } from '../lib/scm/types.js';
+import type { ActionResult } from './result.js';
+
+export interface PlanActionOptions {
+  repo: string;
+  env: string | undefined;
+  base: string | undefined;
+  format: PlanFormat;
+  comment: boolean;
+  out?: string;
+  classify?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Host limits for one note: GitHub 65,536 characters, GitLab 1,000,000 (with a margin for the marker). */
+const NOTE_LIMIT = { github: 65_000, gitlab: 999_000 } as const;
+
+export function defaultBase(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CI_MERGE_REQUEST_DIFF_BASE_SHA) return env.CI_MERGE_REQUEST_DIFF_BASE_SHA;
+  if (env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME) return `origin/${env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME}`;
+  if (env.GITHUB_BASE_REF) return `origin/${env.GITHUB_BASE_REF}`;
+  return 'main';
+}
+
+export async function plan(o: PlanActionOptions): Promise<ActionResult> {
+  const env = requireEnv(loadRepo(o.repo).repo, o.env);
+  const { plan: p, diagnostics } = await computePlan({ root: o.repo, env, base: o.base ?? defaultBase(), classify: o.classify ?? true, ...(o.log ? { log: o.log } : {}) });
+  if (o.out) {
+    mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+    writeFileSync(o.out, formatPlanJson(p));
+  }
+  let stderr = diagnostics.length ? formatDiagnostics(diagnostics, 'text') : '';
+  if (o.comment) {
+    try {
+      const host = platformFromEnv();
+      const artifactUrl = process.env.CI_JOB_URL ? `${process.env.CI_JOB_URL}/artifacts/browse` : process.env.GITHUB_SERVER_URL && process.env.GITHUB_RUN_ID ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}` : undefined;
+      const body = formatPlanMarkdown(p, { limit: NOTE_LIMIT[host.host], ...(artifactUrl ? { artifactUrl } : {}) });
+      const note = await host.ensurePlanNote({ topic: `plan:${env}`, body });
+      await host.setCommitStatus({ sha: p.head, state: hasErrors(diagnostics) ? 'failed' : 'success', name: `flinkops/plan:${env}`, description: summaryLine(p) });
+      stderr += `plan note ${note.action} on ${host.host}${note.url ? `: ${note.url}` : ''}\n`;
+    } catch (e) {
+      if (!(e instanceof ScmError)) throw e;
+      return { stdout: render(p, o.format), stderr: `${stderr}flinkops plan --comment: ${e.message}\n`, exitCode: 1 };
+    }
+  }
+  return { stdout: render(p, o.format), ...(stderr ? { stderr } : {}), exitCode: hasErrors(diagnostics) ? 1 : 0 };
+}
+
+function render(p: import('../lib/plan/types.js').Plan, format: PlanFormat): string {
+  return format === 'json' ? formatPlanJson(p) : format === 'markdown' ? formatPlanMarkdown(p) : formatPlanText(p);
+}

@@ -1,0 +1,25 @@
+import { plan } from '../../actions/plan.js';
+import { UsageError } from '../../lib/repo/select.js';
+import type { Command } from '../command.js';
+
+export const planCommand: Command = {
+  name: 'plan',
+  usage: 'plan --env ENV [--base REF] [--format text|markdown|json] [--comment] [--out FILE] [--no-classify]',
+  summary: 'what a merge would change: per job create/update/delete, SQL and manifest diffs, state classification',
+  options: { env: { type: 'string' }, base: { type: 'string' }, format: { type: 'string', default: 'text' }, json: { type: 'boolean' }, comment: { type: 'boolean' }, out: { type: 'string' }, 'no-classify': { type: 'boolean' } },
+  run(v, positionals, repo) {
+    if (positionals.length) throw new UsageError(`usage: flinkops ${this.usage}`);
+    const format = v.json ? 'json' : v.format;
+    if (format !== 'text' && format !== 'markdown' && format !== 'json') throw new UsageError('--format must be text, markdown or json');
+    return plan({
+      repo,
+      env: v.env as string | undefined,
+      base: v.base as string | undefined,
+      format,
+      comment: Boolean(v.comment),
+      ...(v.out ? { out: v.out as string } : {}),
+      classify: !v['no-classify'],
+      log: (line) => process.stderr.write(`flinkops: ${line}\n`),
+    });
+  },
+};

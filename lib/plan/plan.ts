@@ -1,0 +1,255 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { resolveJob, type EffectiveJob } from '../config/effective.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { compilePlans, type CompileRequest } from '../flink/compile.js';
+import { FlinkUnavailable } from '../flink/launch.js';
+import { Git } from '../git/git.js';
+import type { RenderedObject } from '../render/context.js';
+import { renderEnv } from '../render/render.js';
+import { toYaml } from '../render/serialize.js';
+import type { Job, Repo } from '../repo/model.js';
+import { loadRepo } from '../repo/load.js';
+import { effectiveSql, type EffectiveSql } from '../sql/effective.js';
+import { affectedJobs } from './changes.js';
+import { classifyPlans } from './classify.js';
+import type { JobPlan, ObjectChange, Plan, PlanAction } from './types.js';
+
+export interface PlanOptions {
+  root: string;
+  env: string;
+  /** The branch or commit the change is compared against (the merge request's target). */
+  base: string;
+  /** Compare compiled plans with the JVM helper to classify SQL changes (default: true). */
+  classify?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface PlanResult {
+  plan: Plan;
+  diagnostics: Diagnostic[];
+}
+
+const PLATFORM = '(platform)';
+
+/**
+ * What merging the working tree into `base` would change in one environment: both revisions are
+ * loaded and rendered, object by object; SQL changes are classified by Flink's compiled plans.
+ * Only the jobs a change can reach are rendered, so a one-job merge request plans in about a second.
+ */
+export async function computePlan(o: PlanOptions): Promise<PlanResult> {
+  const git = new Git(o.root);
+  const mergeBase = git.mergeBase(o.base, 'HEAD');
+  const headCommit = git.headCommit() ?? 'HEAD';
+  const dir = mkdtempSync(path.join(tmpdir(), 'flinkops-plan-'));
+  try {
+    git.exportTree(mergeBase, dir, ['jobs', 'platform', 'templates']);
+    const base = loadRepo(dir).repo;
+    const head = loadRepo(o.root).repo;
+    const changes = git.changes(mergeBase);
+    const affected = affectedJobs(base, head, changes);
+    const platformChanged = changes.some((c) => c.path.startsWith('platform/') || c.path.startsWith('templates/') || (c.from ?? '').startsWith('platform/'));
+    const diagnostics: Diagnostic[] = [];
+
+    const ids = [...affected.keys()].sort();
+    const render = (repo: Repo) => {
+      const jobs = repo.jobs.filter((j) => affected.has(j.id));
+      // Platform changes can touch shared objects (session clusters, dnsmasq, Hadoop): render everything then.
+      const r = renderEnv(repo, { env: o.env, ...(platformChanged ? {} : { jobs }) });
+      return r;
+    };
+    const before = ids.length || platformChanged ? render(base) : { objects: [], diagnostics: [] };
+    const after = ids.length || platformChanged ? render(head) : { objects: [], diagnostics: [] };
+    diagnostics.push(...after.diagnostics.filter((d) => d.severity === 'error'));
+
+    const group = (objects: RenderedObject[]) => {
+      const m = new Map<string, Map<string, RenderedObject>>();
+      for (const obj of objects) {
+        const owner = obj.job ?? PLATFORM;
+        if (!m.has(owner)) m.set(owner, new Map());
+        m.get(owner)!.set(`${obj.kind}/${obj.namespace}/${obj.name}`, obj);
+      }
+      return m;
+    };
+    const b = group(before.objects);
+    const a = group(after.objects);
+    const owners = [...new Set([...ids, ...b.keys(), ...a.keys()])].sort();
+
+    const jobs: JobPlan[] = [];
+    const classifyQueue: { jp: JobPlan; base: EffectiveSql; head: EffectiveSql }[] = [];
+    for (const id of owners) {
+      const bo = b.get(id) ?? new Map<string, RenderedObject>();
+      const ao = a.get(id) ?? new Map<string, RenderedObject>();
+      const objects: ObjectChange[] = [];
+      let manifest = '';
+      for (const key of [...new Set([...bo.keys(), ...ao.keys()])].sort()) {
+        const x = bo.get(key);
+        const y = ao.get(key);
+        const xt = x ? toYaml(x) : '';
+        const yt = y ? toYaml(y) : '';
+        const action: PlanAction = !x ? 'create' : !y ? 'delete' : xt === yt ? 'noop' : 'update';
+        const o2 = (y ?? x)!;
+        objects.push({ kind: o2.kind, namespace: o2.namespace, name: o2.name, action });
+        if (action !== 'noop') manifest += patch(`${key}`, xt, yt);
+      }
+      const baseJob = base.jobs.find((j) => j.id === id);
+      const headJob = head.jobs.find((j) => j.id === id);
+      const hasBefore = bo.size > 0;
+      const hasAfter = ao.size > 0;
+      const action: PlanAction = hasAfter && !hasBefore ? 'create' : hasBefore && !hasAfter ? 'delete' : objects.some((x) => x.action !== 'noop') ? 'update' : 'noop';
+      const be = baseJob ? resolveJob(base, baseJob, o.env).effective : undefined;
+      const he = headJob ? resolveJob(head, headJob, o.env).effective : undefined;
+      const jp: JobPlan = {
+        job: id,
+        team: id === PLATFORM ? PLATFORM : id.split('/')[0]!,
+        action,
+        reasons: affected.get(id) ?? (id === PLATFORM ? ['platform/ changed'] : []),
+        objects,
+        warnings: [],
+        ownersBefore: be?.owners ?? [],
+        ownersAfter: he?.owners ?? [],
+        resources: { before: footprint(be), after: footprint(he) },
+        ...(manifest ? { manifestDiff: manifest } : {}),
+      };
+      if (baseJob || headJob) {
+        const sqlDiff = patch(`${id} SQL`, sourceSql(baseJob), sourceSql(headJob));
+        if (sqlDiff) jp.sqlDiff = sqlDiff;
+        const bs = baseJob ? effectiveSql(base, baseJob, o.env) : undefined;
+        const hs = headJob ? effectiveSql(head, headJob, o.env) : undefined;
+        const effDiff = patch(`${id} effective SQL (${o.env})`, bs?.sql.script() ?? '', hs?.sql.script() ?? '');
+        if (effDiff) jp.effectiveSqlDiff = effDiff;
+        if (action === 'update' && bs && hs) {
+          if (bs.sql.script() === hs.sql.script() && JSON.stringify(bs.catalogs) === JSON.stringify(hs.catalogs)) {
+            jp.classification = 'config-only';
+            jp.classificationDetail = 'the effective SQL is unchanged: only configuration, resources or Kubernetes settings differ.';
+          } else classifyQueue.push({ jp, base: bs, head: hs });
+        }
+        warn(jp, be, he, o.env);
+      }
+      // Shared objects appear in the plan only when they change.
+      if (id !== PLATFORM || action !== 'noop') jobs.push(jp);
+    }
+
+    if (classifyQueue.length && o.classify !== false) await classify(classifyQueue, o.log);
+    for (const q of classifyQueue) if (q.jp.classification === 'state-breaking' && q.head.job.upgradeMode !== 'stateless') q.jp.warnings.push(`state at risk: this SQL change is state-breaking — the job cannot restore from its ${q.head.job.upgradeMode === 'last-state' ? 'last checkpoint' : 'savepoint'}; deploy it with a new start (and allowNonRestoredState only if losing that state is intended)`);
+
+    const summary = {
+      add: jobs.filter((j) => j.action === 'create').length,
+      change: jobs.filter((j) => j.action === 'update').length,
+      destroy: jobs.filter((j) => j.action === 'delete').length,
+    };
+    const teams = new Map<string, { cpu: number; memoryMi: number }>();
+    for (const j of jobs) {
+      const t = teams.get(j.team) ?? { cpu: 0, memoryMi: 0 };
+      t.cpu += j.resources.after.cpu - j.resources.before.cpu;
+      t.memoryMi += j.resources.after.memoryMi - j.resources.before.memoryMi;
+      teams.set(j.team, t);
+    }
+    const policies = policyChanges(base, head, jobs);
+    const plan: Plan = {
+      env: o.env,
+      base: mergeBase,
+      head: headCommit,
+      summary,
+      jobs,
+      teams: [...teams.entries()].map(([team, v]) => ({ team, cpu: round(v.cpu), memoryMi: v.memoryMi })).sort((x, y) => (x.team < y.team ? -1 : 1)),
+      policies,
+      planHash: planHash(after.objects, jobs),
+    };
+    return { plan, diagnostics };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The hash apply recomputes: every object the plan creates, changes or deletes, canonically serialised. */
+export function planHash(afterObjects: RenderedObject[], jobs: JobPlan[]): string {
+  const changed = new Set(jobs.flatMap((j) => j.objects.filter((x) => x.action !== 'noop').map((x) => `${x.kind}/${x.namespace}/${x.name}:${x.action}`)));
+  const h = createHash('sha256');
+  for (const key of [...changed].sort()) {
+    h.update(key + '\n');
+    const [ident] = key.split(':');
+    const obj = afterObjects.find((o) => `${o.kind}/${o.namespace}/${o.name}` === ident);
+    if (obj) h.update(toYaml(obj));
+  }
+  return h.digest('hex');
+}
+
+async function classify(queue: { jp: JobPlan; base: EffectiveSql; head: EffectiveSql }[], log?: (line: string) => void): Promise<void> {
+  const requests: CompileRequest[] = queue.flatMap((q) => [
+    { key: `${q.jp.job}#base`, eff: q.base },
+    { key: `${q.jp.job}#head`, eff: q.head },
+  ]);
+  let compiled: Map<string, { plans?: unknown[]; error?: string }>;
+  try {
+    compiled = await compilePlans(requests, log);
+  } catch (e) {
+    if (!(e instanceof FlinkUnavailable)) throw e;
+    for (const q of queue) q.jp.classificationDetail = `not classified: ${e.message}`;
+    return;
+  }
+  for (const q of queue) {
+    const b = compiled.get(`${q.jp.job}#base`);
+    const h = compiled.get(`${q.jp.job}#head`);
+    if (!b?.plans || !h?.plans) {
+      q.jp.classification = 'state-breaking';
+      q.jp.classificationDetail = `Flink could not compile the ${!b?.plans ? 'base' : 'new'} SQL (${(!b?.plans ? b?.error : h?.error) ?? 'unknown error'}); treated as state-breaking.`;
+      continue;
+    }
+    const c = classifyPlans(b.plans, h.plans);
+    q.jp.classification = c.class;
+    q.jp.classificationDetail = c.detail;
+  }
+}
+
+function warn(jp: JobPlan, be: EffectiveJob | undefined, he: EffectiveJob | undefined, env: string): void {
+  if (!he || !be) return;
+  if (be.upgradeMode !== 'stateless' && he.upgradeMode === 'stateless') jp.warnings.push(`state at risk: upgradeMode changes from ${be.upgradeMode} to stateless — the job will restart without its state in ${env}`);
+  if (he.allowNonRestoredState && !be.allowNonRestoredState) jp.warnings.push('allowNonRestoredState is switched on: state of removed operators is dropped silently on the next restore');
+  if (be.flinkVersion !== he.flinkVersion) jp.warnings.push(`Flink version changes ${be.flinkVersion} → ${he.flinkVersion}: check savepoint compatibility between the two releases`);
+  if (be.state !== he.state) jp.warnings.push(`desired state changes ${be.state} → ${he.state}`);
+  if (jp.action === 'update' && jp.objects.some((o) => (o.kind === 'FlinkDeployment' || o.kind === 'FlinkSessionJob') && o.action === 'update')) jp.warnings.push('restart needed: the operator upgrades the job (takes a savepoint or uses the last checkpoint per upgradeMode, then restarts it)');
+  if (be.owners.join() !== he.owners.join()) jp.warnings.push(`owners change: ${be.owners.join(' ')} → ${he.owners.join(' ')}`);
+}
+
+function footprint(e: EffectiveJob | undefined): { cpu: number; memoryMi: number } {
+  if (!e || !e.enabled || e.state === 'suspended') return { cpu: 0, memoryMi: 0 };
+  const tm = e.resources.taskManager;
+  const tms = tm.replicas ?? Math.ceil(e.parallelism / Math.max(1, tm.slots));
+  const jm = e.resources.jobManager;
+  return { cpu: round(jm.cpu * jm.replicas + tm.cpu * tms), memoryMi: mebibytes(jm.memory) * jm.replicas + mebibytes(tm.memory) * tms };
+}
+
+function mebibytes(m: string): number {
+  const x = /^([0-9.]+)\s*([a-zA-Z]*)$/.exec(m);
+  if (!x) return 0;
+  const n = Number(x[1]);
+  const unit = x[2]!.toLowerCase();
+  return Math.round(unit.startsWith('g') ? n * 1024 : unit.startsWith('k') ? n / 1024 : n);
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function sourceSql(job: Job | undefined): string {
+  return (job?.sql ?? []).map((s) => `-- ${path.basename(s.file)}\n${s.text.endsWith('\n') ? s.text : s.text + '\n'}`).join('');
+}
+
+function patch(name: string, a: string, b: string): string {
+  if (a === b) return '';
+  return createTwoFilesPatch(`a/${name}`, `b/${name}`, a, b, '', '', { context: 3 })
+    .split('\n')
+    .filter((l) => !/^(={10,}|Index: )/.test(l))
+    .join('\n');
+}
+
+function policyChanges(base: Repo, head: Repo, jobs: JobPlan[]): Plan['policies'] {
+  const b = new Map(base.platform.policies.flatMap((f) => f.spec.policies ?? []).map((p) => [p.name, JSON.stringify(p)]));
+  const h = new Map(head.platform.policies.flatMap((f) => f.spec.policies ?? []).map((p) => [p.name, JSON.stringify(p)]));
+  const names = [...new Set([...b.keys(), ...h.keys()])].filter((n) => b.get(n) !== h.get(n)).sort();
+  return names.map((policy) => ({ policy, jobs: jobs.filter((j) => j.reasons.some((r) => r.includes(`policy ${policy} changed`))).map((j) => j.job) }));
+}
