@@ -18,9 +18,12 @@ function shape(plan: CompiledPlan): string {
   return JSON.stringify({ nodes: (plan.nodes ?? []).map((n) => typeName(n.type)), edges: (plan.edges ?? []).map((e) => [ids.get(e.source), ids.get(e.target)]) });
 }
 
+/** Operators that keep state even when the compiled plan lists no `state` for them (window operators). */
+const STATEFUL_TYPE = /aggregate|join|rank|deduplicate|window|over|normalize|match|limit|materializ/;
+
 function statefulNodes(plan: CompiledPlan): { type: string; signature: string }[] {
   return (plan.nodes ?? [])
-    .filter((n) => Array.isArray(n.state) && n.state.length > 0)
+    .filter((n) => (Array.isArray(n.state) && n.state.length > 0) || STATEFUL_TYPE.test(typeName(n.type)))
     .map((n) => ({ type: typeName(n.type), signature: JSON.stringify(Object.fromEntries(STATE_FIELDS.filter((f) => f in n).map((f) => [f, n[f]]))) }));
 }
 

@@ -90,7 +90,13 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
         const y = ao.get(key);
         const xt = x ? toYaml(x) : '';
         const yt = y ? toYaml(y) : '';
-        const action: PlanAction = !x ? 'create' : !y ? 'delete' : xt === yt ? 'noop' : 'update';
+        let action: PlanAction = !x ? 'create' : !y ? 'delete' : xt === yt ? 'noop' : 'update';
+        // With a partial render, a shared object (per namespace) seen on one side only still exists
+        // on the other if that namespace has jobs there: the platform files did not change, so neither did it.
+        if (id === PLATFORM && !platformChanged && action !== 'update' && action !== 'noop') {
+          const ns = (y ?? x)!.namespace;
+          if ((action === 'create' && namespacesWithJobs(base).has(ns)) || (action === 'delete' && namespacesWithJobs(head).has(ns))) action = 'noop';
+        }
         const o2 = (y ?? x)!;
         objects.push({ kind: o2.kind, namespace: o2.namespace, name: o2.name, action });
         if (action !== 'noop') manifest += patch(`${key}`, xt, yt);
@@ -99,7 +105,8 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
       const headJob = head.jobs.find((j) => j.id === id);
       const hasBefore = bo.size > 0;
       const hasAfter = ao.size > 0;
-      const action: PlanAction = hasAfter && !hasBefore ? 'create' : hasBefore && !hasAfter ? 'delete' : objects.some((x) => x.action !== 'noop') ? 'update' : 'noop';
+      const anyChange = objects.some((x) => x.action !== 'noop');
+      const action: PlanAction = id === PLATFORM ? (anyChange ? 'update' : 'noop') : hasAfter && !hasBefore ? 'create' : hasBefore && !hasAfter ? 'delete' : anyChange ? 'update' : 'noop';
       const be = baseJob ? resolveJob(base, baseJob, o.env).effective : undefined;
       const he = headJob ? resolveJob(head, headJob, o.env).effective : undefined;
       const jp: JobPlan = {
@@ -213,6 +220,17 @@ function warn(jp: JobPlan, be: EffectiveJob | undefined, he: EffectiveJob | unde
   if (be.state !== he.state) jp.warnings.push(`desired state changes ${be.state} → ${he.state}`);
   if (jp.action === 'update' && jp.objects.some((o) => (o.kind === 'FlinkDeployment' || o.kind === 'FlinkSessionJob') && o.action === 'update')) jp.warnings.push('restart needed: the operator upgrades the job (takes a savepoint or uses the last checkpoint per upgradeMode, then restarts it)');
   if (be.owners.join() !== he.owners.join()) jp.warnings.push(`owners change: ${be.owners.join(' ')} → ${he.owners.join(' ')}`);
+}
+
+const namespaceCache = new WeakMap<Repo, Set<string>>();
+function namespacesWithJobs(repo: Repo): Set<string> {
+  let s = namespaceCache.get(repo);
+  if (!s) {
+    s = new Set(repo.jobs.map((j) => repo.teams.get(j.team)?.team?.spec.namespace ?? j.team));
+    for (const sess of Object.values(repo.platform.sessions?.spec.sessions ?? {})) s.add(sess.namespace);
+    namespaceCache.set(repo, s);
+  }
+  return s;
 }
 
 function footprint(e: EffectiveJob | undefined): { cpu: number; memoryMi: number } {
