@@ -3,6 +3,7 @@ import { codeownersCommand } from './codeowners.js';
 import { configCommand } from './config.js';
 import { imageCommand } from './image.js';
 import { newCommand } from './new.js';
+import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 import { previewCommand } from './preview.js';
 import { validateCommand } from './validate.js';
@@ -12,6 +13,7 @@ export const commands: Command[] = [
   validateCommand,
   configCommand,
   previewCommand,
+  planCommand,
   newCommand,
   codeownersCommand,
   renderCommand,
