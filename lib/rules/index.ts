@@ -8,12 +8,13 @@ import { flinkVersion } from './flinkVersion.js';
 import { jobName } from './jobName.js';
 import { jobShape } from './jobShape.js';
 import { plaintextSecretRule } from './plaintextSecret.js';
+import { securityPolicies } from './securityPolicies.js';
 import type { CheckContext, Rule, RuleMeta } from './rule.js';
 import { sqlSyntax } from './sqlSyntax.js';
 import { undefinedVar } from './undefinedVar.js';
 import { unknownEnv } from './unknownEnv.js';
 
-export const rules: Rule[] = [jobName, duplicateName, flinkVersion, unknownEnv, jobShape, checkpointDirs, sqlSyntax, undefinedVar, plaintextSecretRule];
+export const rules: Rule[] = [jobName, duplicateName, flinkVersion, unknownEnv, jobShape, checkpointDirs, sqlSyntax, undefinedVar, plaintextSecretRule, securityPolicies];
 
 
 /** Rules the loader applies while reading files (they need no model). */

@@ -1,6 +1,7 @@
 import { resolveJob, type EffectiveJob } from '../config/effective.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CatalogSpec, Job, Repo } from '../repo/model.js';
+import { secureSql, withStatements, type AppliedPolicy, type InsertLineage } from '../security/index.js';
 import { substitute } from '../vars/substitute.js';
 import { JobSql, type Statement } from './script.js';
 
@@ -16,14 +17,35 @@ export interface EffectiveSql {
   /** Platform catalogs the SQL refers to, with `${var}` in their options substituted. */
   catalogs: CatalogSpec[];
   diagnostics: Diagnostic[];
+  /** Where the data-security policies were enforced (see lib/security). */
+  policies?: AppliedPolicy[];
+  /** Per INSERT: sink, sources, column lineage (only with `{ lineage: true }`). */
+  lineage?: InsertLineage[];
+  /** False when a policy could not be enforced: then `statements` is empty and `diagnostics` says why. */
+  secured?: boolean;
+  /** The statements as written (variables substituted), before the security rewrite. */
+  sourceStatements?: Statement[];
 }
 
-export function effectiveSql(repo: Repo, job: Job, env: string): EffectiveSql | undefined {
+export function effectiveSql(repo: Repo, job: Job, env: string, options: { lineage?: boolean } = {}): EffectiveSql | undefined {
   const { effective, diagnostics } = resolveJob(repo, job, env);
   if (!effective || effective.type !== 'sql') return undefined;
-  const sql = new JobSql(job.sql, effective.vars);
-  const catalogs = catalogsUsed(repo, sql, env, effective.vars);
-  return { job: effective, sql, statements: sql.statements, catalogs, diagnostics };
+  const source = new JobSql(job.sql, effective.vars);
+  const catalogs = catalogsUsed(repo, source, env, effective.vars);
+  // Fail closed: when a policy cannot be enforced, no statement leaves this function.
+  const secured = secureSql(repo, job, env, source, options);
+  const sql = secured.statements === source.statements ? source : withStatements(source, secured.statements);
+  return {
+    job: effective,
+    sql,
+    statements: sql.statements,
+    catalogs,
+    diagnostics: [...diagnostics, ...secured.diagnostics],
+    policies: secured.applied,
+    ...(options.lineage ? { lineage: secured.lineage } : {}),
+    secured: secured.ok,
+    sourceStatements: source.statements,
+  };
 }
 
 /** Catalogs whose name the SQL uses as an identifier (`cat.db.table`, `USE CATALOG cat`). */
