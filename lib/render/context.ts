@@ -28,13 +28,19 @@ export interface RenderContext {
   links: Links;
   diagnostics: Diagnostic[];
   objects: RenderedObject[];
+  /** Templates read for this run (a run reads each once; the next run sees edits). */
+  templates: Map<string, Template>;
 }
 
 /** Renders one object from a manifest template into the context; template problems become diagnostics. */
 export function emit(ctx: RenderContext, templateName: string, context: object, expected: Expected, job?: string): RenderedObject | undefined {
   let template: Template | undefined;
   try {
-    template = loadTemplate(ctx.repo.root, `manifests/${templateName}`, 'yaml');
+    template = ctx.templates.get(templateName);
+    if (!template) {
+      template = loadTemplate(ctx.repo.root, `manifests/${templateName}`, 'yaml');
+      ctx.templates.set(templateName, template);
+    }
     const object = renderObject(template, context, expected);
     const r: RenderedObject = { ...expected, object, template: template.file, ...(job ? { job } : {}) };
     ctx.objects.push(r);

@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Repo } from '../repo/model.js';
-import { SQL_RUNNER } from './runner.js';
+import { runnerJarFile, SQL_RUNNER } from './runner.js';
 import { loadTemplate, TemplateError } from './templates.js';
 
 /** A Maven coordinate `group:artifact:version` → its path in a Maven repository. */
@@ -47,14 +47,13 @@ export function renderImage(repo: Repo, version: string, options: ImageOptions =
     for (const f of list) files[`hadoop-conf/${f.name}`] = f.text;
     hadoop = { env: options.env };
   }
-  const runnerDest = SQL_RUNNER.jarURI.replace(/^local:\/\//, '');
   const context = {
     version,
     image: v.image,
     base: `flink:${v.flink}-java${java}`,
     connectors: (v.connectors ?? []).map(mavenPath),
     paimonAction,
-    runner: { file: runnerDest.slice(runnerDest.lastIndexOf('/') + 1), dest: runnerDest },
+    runner: { file: runnerJarFile(v.flink), dest: `${SQL_RUNNER.dir}/${runnerJarFile(v.flink)}` },
     hadoop,
     arthas: options.arthas ? { path: `com/taobao/arthas/arthas-packaging/${options.arthas}/arthas-packaging-${options.arthas}-bin.zip` } : null,
   };

@@ -5,7 +5,7 @@ import { catalogDdl, effectiveSql } from '../sql/effective.js';
 import { substitute } from '../vars/substitute.js';
 import type { RenderContext } from './context.js';
 import { ANNOTATION, baseLabels, sortKeys } from './labels.js';
-import { runnerArgs, sessionRunnerArgs, SQL_RUNNER } from './runner.js';
+import { runnerArgs, runnerJarURI, sessionRunnerArgs, SQL_RUNNER } from './runner.js';
 import { secretEnv, type EnvVar } from './secrets.js';
 
 /** Paimon's action entry point (in the Paimon action jar named by platform/versions.yaml). */
@@ -42,7 +42,8 @@ export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' 
   const { e } = r;
   const at = { file: `${r.job.dir}/job.yaml`, line: 1, column: 1, job: e.id };
   if (e.type === 'sql') {
-    return { jarURI: SQL_RUNNER.jarURI, entryClass: SQL_RUNNER.entryClass, args: mode === 'application' ? runnerArgs() : sessionRunnerArgs(r.script ?? '') };
+    if (!e.version) return undefined;
+    return { jarURI: runnerJarURI(e.version.flink), entryClass: SQL_RUNNER.entryClass, args: mode === 'application' ? runnerArgs() : sessionRunnerArgs(r.script ?? '') };
   }
   if (e.type === 'jar' && e.jar) {
     return { jarURI: e.jar.uri, entryClass: e.jar.entryClass ?? null, args: e.jar.args ?? [] };

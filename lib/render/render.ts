@@ -50,6 +50,7 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
     links: new Links(envFile, diagnostics),
     diagnostics,
     objects: [],
+    templates: new Map(),
   };
 
   const selected = options.jobs ?? repo.jobs;

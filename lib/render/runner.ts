@@ -1,22 +1,31 @@
 /**
- * The project's SQL runner (built in flink/): the three facts render needs about it, kept here so a
- * change to the runner is a change to this file only.
+ * The project's SQL runner (flink/README.md, "Production SQL runner"): the facts render and the base
+ * image need about it, kept here so a change to the runner is a change to this file only.
  */
 export const SQL_RUNNER = {
-  /** Where the runner jar sits in the base image (`flinkops image render` copies it there). */
-  jarURI: 'local:///opt/flink/usrlib/flinkops-sql-runner.jar',
-  entryClass: 'io.flinkops.runner.SqlRunner',
+  entryClass: 'io.flinkops.flink.runner.SqlRunner',
+  /** Where the image keeps the runner jars (`flinkops image render` copies it there). */
+  dir: '/opt/flink/usrlib',
   /** Where the effective SQL is mounted from the job's ConfigMap (application mode). */
   scriptDir: '/opt/flink/sql',
   scriptFile: 'job.sql',
 } as const;
+
+/** The runner is built per exact Flink release (flink/build.sh 1.20.4 → flinkops-sql-runner-1.20.4.jar). */
+export function runnerJarFile(flink: string): string {
+  return `flinkops-sql-runner-${flink}.jar`;
+}
+
+export function runnerJarURI(flink: string): string {
+  return `local://${SQL_RUNNER.dir}/${runnerJarFile(flink)}`;
+}
 
 /** Application mode: the script is a file mounted from the job's ConfigMap. */
 export function runnerArgs(): string[] {
   return ['--script', `${SQL_RUNNER.scriptDir}/${SQL_RUNNER.scriptFile}`];
 }
 
-/** Session mode has no per-job volume: the script travels in the arguments. */
+/** Session mode has no per-job volume: the script travels in the arguments (the runner must accept `--script-base64`). */
 export function sessionRunnerArgs(script: string): string[] {
   return ['--script-base64', Buffer.from(script, 'utf8').toString('base64')];
 }

@@ -29,7 +29,7 @@ const YAML_UNSAFE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbf
 
 /** A JSON text that reads back as the same value in YAML 1.1 and 1.2. */
 export function yamlValue(value: unknown): string {
-  if (value === undefined) throw new Error('json: the value is undefined');
+  if (value === undefined) throw new Error('json: the value is undefined (a misspelt or missing field?)');
   const text = JSON.stringify(value);
   if (text === undefined) throw new Error('json: the value cannot be written');
   return text.replace(YAML_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -141,10 +141,10 @@ export function loadTemplate(repoRoot: string, name: string, kind: TemplateKind)
   const own = path.join(repoRoot, 'templates', name);
   const abs = existsSync(own) ? own : path.join(builtInTemplateDir(), name);
   const file = abs === own ? `templates/${name}` : `(flinkops) templates/${name}`;
-  const key = `${abs}\0${kind}`;
+  const text = readFileSync(abs, 'utf8');
+  const key = `${abs}\0${kind}\0${text}`;
   let t = compiled.get(key);
   if (t) return t;
-  const text = readFileSync(abs, 'utf8');
   checkStatically(text, file, kind);
   const fn = hb.compile(text, { noEscape: true, strict: true, preventIndent: true });
   t = {

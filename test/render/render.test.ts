@@ -54,7 +54,7 @@ describe('render: golden files, one per kind of job', () => {
     ['jar.yaml', 'prod', 'acquisition/listing-score'],
     ['paimon-action.yaml', 'test', 'datasync/paimon-compact-orders'],
     ['session.yaml', 'test', 'acquisition/viewings-funnel'],
-    ['flink-2.1.yaml', 'prod', 'rental/rental-metrics-1m'],
+    ['flink-2.x.yaml', 'prod', 'rental/rental-metrics-1m'],
   ];
   for (const [golden, env, job] of cases) {
     it(`${job} in ${env}`, () => {

@@ -1,0 +1,100 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { Fixture } from '../support/fixture.js';
+import { CRD_DIR } from './support.js';
+
+// The CLI finds the operator CRDs through FLINKOPS_CRDS, as CI would set it.
+process.env.FLINKOPS_CRDS = CRD_DIR;
+
+let fx: Fixture;
+let out: string;
+beforeEach(() => {
+  fx = new Fixture();
+  out = mkdtempSync(path.join(tmpdir(), 'flinkops-out-'));
+});
+afterEach(() => {
+  fx.dispose();
+  rmSync(out, { recursive: true, force: true });
+});
+
+describe('flinkops render', () => {
+  it('prints one sorted multi-document stream and exits 0', () => {
+    const r = fx.cli('render', '--env', 'test');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const docs = parseAllDocuments(r.stdout);
+    expect(docs.length).toBeGreaterThan(20);
+    expect(r.stdout).toBe(fx.cli('render', '--env', 'test').stdout);
+  });
+
+  it('--out DIR writes DIR/<namespace>/<kind>-<name>.yaml, and empties it on the next run', () => {
+    const dir = path.join(out, 'manifests');
+    expect(fx.cli('render', '--env', 'prod', '--out', dir).code).toBe(0);
+    const file = path.join(dir, 'flink-datasync/flinkdeployment-kafka-orders-to-paimon.yaml');
+    expect(readFileSync(file, 'utf8')).toMatch(/^apiVersion: flink.apache.org\/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: kafka-orders-to-paimon\n/);
+    expect(existsSync(path.join(dir, 'flink-shared/flinksessionjob-viewings-funnel.yaml'))).toBe(true);
+    fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', '  prod:\n    parallelism: 8', '  prod:\n    enabled: false\n    parallelism: 8');
+    expect(fx.cli('render', '--env', 'prod', '--out', dir).code).toBe(0);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('refuses to empty a folder it did not write (exit 2)', () => {
+    writeFileSync(path.join(out, 'precious.txt'), 'keep me');
+    const r = fx.cli('render', '--env', 'prod', '--out', out);
+    expect(r.code).toBe(2);
+    expect(readFileSync(path.join(out, 'precious.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('renders only the named jobs', () => {
+    const r = fx.cli('render', '--env', 'prod', 'listing-score');
+    expect(r.code).toBe(0);
+    const names = parseAllDocuments(r.stdout).map((d) => `${d.get('kind')} ${(d.toJS() as { metadata: { name: string } }).metadata.name}`);
+    expect(names).toEqual(['ConfigMap hadoop-config-prod', 'FlinkDeployment listing-score', 'Ingress listing-score']);
+  });
+
+  it('exits 1 with file:line:column and renders nothing when the repository has a problem', () => {
+    fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', 'parallelism: 4', 'parallelism: four');
+    const r = fx.cli('render', '--env', 'prod');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('jobs/datasync/kafka-orders-to-paimon/job.yaml');
+    expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+\)/);
+  });
+
+  it('wrong usage exits 2', () => {
+    expect(fx.cli('render').code).toBe(2);
+    expect(fx.cli('render', '--env', 'staging').stderr).toContain('no environment "staging"');
+    expect(fx.cli('render', '--env', 'test', '--crds', '/nonexistent').code).toBe(2);
+  });
+});
+
+describe('flinkops image render', () => {
+  it('prints a Dockerfile with the connectors from Maven Central, the SQL runner and the Paimon action jar', () => {
+    const r = fx.cli('image', 'render', '--flink', '1.20');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^FROM flink:1\.20\.\d+-java17$/m);
+    expect(r.stdout).toContain('ADD --chown=flink:flink ${MAVEN_REPO}/org/apache/flink/flink-sql-connector-kafka/3.4.0-1.20/flink-sql-connector-kafka-3.4.0-1.20.jar /opt/flink/lib/flink-sql-connector-kafka-3.4.0-1.20.jar');
+    expect(r.stdout).toMatch(/COPY --chown=flink:flink flinkops-sql-runner-1\.20\.\d+\.jar \/opt\/flink\/usrlib\/flinkops-sql-runner-1\.20\.\d+\.jar/);
+    expect(r.stdout).toContain('paimon-flink-action-1.2.0.jar /opt/flink/opt/paimon-flink-action-1.2.0.jar');
+    expect(r.stdout).not.toContain('arthas');
+  });
+
+  it('--out DIR with --env and --arthas writes the build context', () => {
+    const r = fx.cli('image', 'render', '--flink', '1.20', '--env', 'test', '--arthas', '4.0.5', '--out', out);
+    expect(r.code).toBe(0);
+    const dockerfile = readFileSync(path.join(out, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('COPY --chown=flink:flink hadoop-conf/ /opt/hadoop/conf/');
+    expect(dockerfile).toContain('com/taobao/arthas/arthas-packaging/4.0.5/arthas-packaging-4.0.5-bin.zip');
+    expect(readFileSync(path.join(out, 'hadoop-conf/core-site.xml'), 'utf8')).toContain('hdfs://test-nn');
+  });
+
+  it('an unknown version exits 1; wrong usage exits 2', () => {
+    expect(fx.cli('image', 'render', '--flink', '9.9').code).toBe(1);
+    expect(fx.cli('image', 'render').code).toBe(2);
+    expect(fx.cli('image', 'build', '--flink', '1.20').code).toBe(2);
+    expect(fx.cli('image', 'render', '--flink', '1.20', '--arthas', '1; rm -rf /').code).toBe(2);
+  });
+});
