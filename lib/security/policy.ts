@@ -123,9 +123,9 @@ export function maskExpression(mask: Mask, col: string, type: string | undefined
       if (cls === 'numeric') return cast(`REGEXP_REPLACE(CAST(${col} AS STRING), '[0-9]', '1')`);
       return cast(`REGEXP_REPLACE(REGEXP_REPLACE(REGEXP_REPLACE(${col}, '[A-Z]', 'X'), '[a-z]', 'x'), '[0-9]', 'n')`);
     case 'MASK_SHOW_LAST_4':
-      return cast(`CASE WHEN CHAR_LENGTH(${col}) <= 4 THEN ${col} ELSE CONCAT(REPEAT('x', CHAR_LENGTH(${col}) - 4), SUBSTRING(${col} FROM CHAR_LENGTH(${col}) - 3)) END`);
+      return cast(`CASE WHEN CHAR_LENGTH(${col}) <= 4 THEN ${col} ELSE CONCAT(REPEAT('x', CHAR_LENGTH(${col}) - 4), SUBSTR(${col}, CHAR_LENGTH(${col}) - 3)) END`);
     case 'MASK_SHOW_FIRST_4':
-      return cast(`CASE WHEN CHAR_LENGTH(${col}) <= 4 THEN ${col} ELSE CONCAT(SUBSTRING(${col} FROM 1 FOR 4), REPEAT('x', CHAR_LENGTH(${col}) - 4)) END`);
+      return cast(`CASE WHEN CHAR_LENGTH(${col}) <= 4 THEN ${col} ELSE CONCAT(SUBSTR(${col}, 1, 4), REPEAT('x', CHAR_LENGTH(${col}) - 4)) END`);
     case 'MASK_HASH':
       return cast(`SHA256(${col})`);
     case 'MASK_DATE_SHOW_YEAR':

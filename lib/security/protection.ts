@@ -76,7 +76,7 @@ export function protect(def: TableDef, policies: LoadedPolicy[], report: (d: Omi
       if (mask.type === 'CUSTOM') {
         const e = compileExpr(mask.expression!.replaceAll('{col}', '__flinkops_col'), 'value');
         if (!e.ok || !mask.expression!.includes('{col}')) {
-          fail({ rule: 'security/bad-mask', message: `policy "${name}": the CUSTOM mask of "${col}" ${e.ok ? 'does not use {col}' : `does not parse: ${e.error}`}`, hint: 'write "CUSTOM: <Flink SQL expression over {col}>", e.g. "CUSTOM: CONCAT(SUBSTRING({col} FROM 1 FOR 3), \'****\')"', ...pol.at(['masks', col]) });
+          fail({ rule: 'security/bad-mask', message: `policy "${name}": the CUSTOM mask of "${col}" ${e.ok ? 'does not use {col}' : `does not parse: ${e.error}`}`, hint: 'write "CUSTOM: <Flink SQL expression over {col}>", e.g. "CUSTOM: CONCAT(SUBSTR({col}, 1, 3), \'****\')"', ...pol.at(['masks', col]) });
           continue;
         }
         mask.expression = e.text.replaceAll('__flinkops_col', '{col}');

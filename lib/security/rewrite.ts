@@ -700,7 +700,7 @@ class JobRewriter {
   }
 
   private originOf(n: ParserRuleContext): Origin {
-    return this.originAt(this.parsed.offsetOf(n.start!.start));
+    return this.originAt(n.start && n.start.start >= 0 ? this.parsed.offsetOf(n.start.start) : 0);
   }
 
   private statementStart(): Origin {
