@@ -56,7 +56,7 @@ export function secureSql(repo: Repo, job: Job, env: string, sql: JobSql, option
   if (!options.lineage && !mayBeAffected(sql, policies, tables)) {
     return { ...base, statements: sql.statements, diagnostics: [], ok: true };
   }
-  const key = `${job.id}\0${env}\0${options.lineage ? 1 : 0}\0${policies.map((p) => `${p.file}#${p.index}`).join(',')}\0${sql.statements.map((s) => s.text).join('\0;')}`;
+  const key = `${job.id}\0${env}\0${options.lineage ? 1 : 0}\0${JSON.stringify(policies.map((p) => p.spec))}\0${JSON.stringify(tables)}\0${sql.statements.map((s) => s.text).join('\0;')}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const r = rewriteJob({ sql, jobId: job.id, policies, catalogTables: tables, defaultDatabaseOf: (c) => defaultDatabaseOf(repo, c), lineage: Boolean(options.lineage) });

@@ -339,7 +339,7 @@ class JobRewriter {
         return { columns: l.columns.map((c, i) => ({ name: c.name, sources: [...c.sources, ...(r.columns[i]?.sources ?? [])] })) };
       }
       // VALUES and anything else: walk for nested queries
-      this.walkExpressions(q, ctes, { items: [], parent: outer }, []);
+      for (const c of q.children ?? []) this.walkExpressions(c, ctes, { items: [], parent: outer }, []);
       return { columns: [] };
     } finally {
       this.currentReads = saved;
