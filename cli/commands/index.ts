@@ -6,6 +6,7 @@ import { newCommand } from './new.js';
 import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 import { previewCommand } from './preview.js';
+import { sqlCommand } from './sql.js';
 import { validateCommand } from './validate.js';
 
 /** Every sub-command, in the order `--help` lists them. Add a command: one file here, one line below. */
@@ -13,6 +14,7 @@ export const commands: Command[] = [
   validateCommand,
   configCommand,
   previewCommand,
+  sqlCommand,
   planCommand,
   newCommand,
   codeownersCommand,

@@ -1,0 +1,14 @@
+import { explain } from '../../actions/explain.js';
+import { UsageError } from '../../lib/repo/select.js';
+import type { Command } from '../command.js';
+
+export const sqlCommand: Command = {
+  name: 'sql',
+  usage: 'sql explain JOB --env ENV [--json]',
+  summary: 'the effective SQL (variables, security rewrite), its diff, the policies applied and the lineage',
+  options: { env: { type: 'string' }, json: { type: 'boolean' } },
+  run(v, positionals, repo) {
+    if (positionals[0] !== 'explain' || positionals.length !== 2) throw new UsageError(`usage: flinkops ${this.usage}`);
+    return explain({ repo, job: positionals[1]!, env: v.env as string | undefined, json: Boolean(v.json) });
+  },
+};
