@@ -54,6 +54,27 @@ export function toHelperCatalogs(catalogs: CatalogSpec[]): HelperCatalog[] {
   }));
 }
 
+/** Options whose values change what the planner sees (the stand-in connector ignores all others). */
+const MEANINGFUL_OPTION = /^(connector|format|key\.format|value\.format|changelog-mode|scan\.startup\.mode)$|\.format$/;
+
+/**
+ * Environments usually differ only in option values (topics, hosts): the planner's verdict cannot
+ * depend on those, so SQL that differs only there is validated once.
+ */
+function validationKey(eff: EffectiveSql): string {
+  const parts: string[] = [];
+  for (const file of eff.sql.files) {
+    let text = file.substitution.text;
+    const values = file.analysis.options.filter((o) => !MEANINGFUL_OPTION.test(o.key)).sort((a, b) => b.valueOffset - a.valueOffset);
+    for (const o of values) {
+      const end = text.indexOf("'", o.valueOffset + 1);
+      if (text[o.valueOffset] === "'" && end > o.valueOffset) text = text.slice(0, o.valueOffset) + "'?'" + text.slice(end + 1);
+    }
+    parts.push(text);
+  }
+  return JSON.stringify([parts, helperConfig(eff)]);
+}
+
 /** Flink configuration the helper applies before the job's own SET statements. */
 function helperConfig(e: EffectiveSql): Record<string, string> {
   const keep = Object.entries(e.job.flinkConf).filter(([k]) => k.startsWith('table.') || k === 'execution.runtime-mode' || k.startsWith('pipeline.'));
@@ -82,7 +103,7 @@ export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log:
     for (const env of envs) {
       const eff = effectiveSql(repo, job, env);
       if (!eff || !eff.job.enabled || !eff.job.version || eff.statements.length === 0) continue;
-      const key = `${job.id}\0${eff.job.version.flink}\0${JSON.stringify(eff.statements.map((s) => s.text))}\0${JSON.stringify(eff.catalogs.map((c) => c.name))}`;
+      const key = `${job.id}\0${eff.job.version.flink}\0${validationKey(eff)}\0${JSON.stringify(eff.catalogs.map((c) => c.name))}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const list = byRelease.get(eff.job.version.flink) ?? [];
