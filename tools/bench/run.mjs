@@ -66,3 +66,65 @@ row(parserOne);
 const sample = measure('validate, the sample repository (10 jobs)', [cli, 'validate', '--repo', project, '--format', 'json']);
 row(sample);
 console.log(`\ntargets: 500 jobs < 3 s (${all.ms < 3000 ? 'met' : 'MISSED'}), one job ≈ 1 s (${one.ms < 1300 ? 'met' : 'MISSED'}), < 400 MB (${all.rss < 400 ? 'met' : 'MISSED'})`);
+
+// ---- deep validation: every statement through the job's own Flink release (warm helper cache) ----
+function measureOnce(label, args) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--import', path.join(project, 'tools/bench/measure.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.status !== 0) {
+    console.error(r.stdout.slice(-2000), r.stderr.slice(-2000));
+    throw new Error(`${label}: exit ${r.status}`);
+  }
+  const m = r.stderr.match(/BENCH_MAXRSS_KB (\d+)/);
+  return { label, ms, rss: m ? Number(m[1]) / 1024 : 0, stdout: r.stdout };
+}
+
+const javaOk = spawnSync('java', ['-version']).status === 0;
+if (!javaOk) {
+  console.log('\n!!! no Java: deep validation and plan classification not measured !!!');
+} else {
+  console.log('\nvalidate --deep (Flink 1.20.4 and 2.2.1 JVM helpers, one per release, all jobs in one request)');
+  // Warm the helper builds first, so the figures exclude Maven.
+  measureOnce('warm-up', [cli, 'validate', '--deep', '--repo', project, '--format', 'json']);
+  for (const [label, root] of [
+    ['validate --deep, the sample repository (10 jobs)', project],
+    ['validate --deep, 500 jobs × 2 environments', repo],
+  ]) {
+    const r = measureOnce(label, [cli, 'validate', '--deep', '--repo', root, '--format', 'json']);
+    const deep = JSON.parse(r.stdout).deep ?? {};
+    const jvm = Object.entries(deep.jvmStartMs ?? {}).map(([v, ms]) => `${v} ${(ms / 1000).toFixed(2)} s`).join(', ');
+    const work = Object.entries(deep.validateMs ?? {}).map(([v, ms]) => `${v} ${(ms / 1000).toFixed(2)} s`).join(', ');
+    row(r, `JVM start-up: ${jvm}; validation: ${work}`);
+  }
+}
+
+// ---- plan: a one-job merge request and a platform-wide change in the 500-job repository ----
+{
+  const git = (...args) => {
+    const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('-c', 'user.email=bench@example', '-c', 'user.name=bench', 'commit', '-qm', 'bench repository');
+  git('checkout', '-q', '-b', 'one-job');
+  const { readFileSync: read } = await import('node:fs');
+  const sqlFile = path.join(repo, 'jobs/rental/job-001-metrics/01-main.sql');
+  writeFileSync(sqlFile, read(sqlFile, 'utf8').replace("status <> 'CANCELLED'", "status NOT IN ('CANCELLED', 'TEST')"));
+  git('-c', 'user.email=bench@example', '-c', 'user.name=bench', 'commit', '-qam', 'one job');
+  console.log('\nplan (both revisions rendered and compared)');
+  const planOne = measure('plan, one-job merge request of 500 jobs', [cli, 'plan', '--env', 'prod', '--base', 'main', '--no-classify', '--format', 'json', '--repo', repo]);
+  row(planOne);
+  if (javaOk) row(measureOnce('plan, the same, classified by Flink compiled plans', [cli, 'plan', '--env', 'prod', '--base', 'main', '--format', 'json', '--repo', repo]));
+  git('checkout', '-q', 'main');
+  git('checkout', '-q', '-b', 'platform');
+  const conf = path.join(repo, 'platform/flink-conf.yaml');
+  writeFileSync(conf, read(conf, 'utf8').replace('table.exec.state.ttl: 36h', 'table.exec.state.ttl: 48h'));
+  git('-c', 'user.email=bench@example', '-c', 'user.name=bench', 'commit', '-qam', 'platform');
+  const planAll = measure('plan, central configuration change (all 500 jobs)', [cli, 'plan', '--env', 'prod', '--base', 'main', '--format', 'json', '--repo', repo]);
+  row(planAll);
+  git('checkout', '-q', 'main');
+  console.log(`\ntargets: one-job plan ≈ 1 s (${planOne.ms < 1500 ? 'met' : 'MISSED'}), full plan a few seconds (${planAll.ms < 6000 ? 'met' : 'MISSED'})`);
+}
