@@ -4,8 +4,8 @@ import { hasErrors } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { formatPlanJson, formatPlanMarkdown, formatPlanText, summaryLine, type PlanFormat } from '../lib/plan/format.js';
 import { computePlan } from '../lib/plan/plan.js';
-import { loadRepo } from '../lib/repo/load.js';
-import { requireEnv } from '../lib/repo/select.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { UsageError } from '../lib/repo/select.js';
 import { platformFromEnv } from '../lib/scm/detect.js';
 import { ScmError } from '../lib/scm/types.js';
 import type { ActionResult } from './result.js';
@@ -24,6 +24,20 @@ export interface PlanActionOptions {
 /** Host limits for one note: GitHub 65,536 characters, GitLab 1,000,000 (with a margin for the marker). */
 const NOTE_LIMIT = { github: 65_000, gitlab: 999_000 } as const;
 
+/** The environment must exist; checked on the file system, without loading every job. */
+function requireEnvFile(root: string, env: string | undefined): string {
+  const envs = (() => {
+    try {
+      return readdirSync(path.join(root, 'platform/envs')).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+    } catch {
+      return [];
+    }
+  })();
+  if (!env) throw new UsageError(`--env is required (environments: ${envs.join(', ') || 'none'})`);
+  if (!existsSync(path.join(root, 'platform/envs', `${env}.yaml`))) throw new UsageError(`no environment "${env}" (environments: ${envs.join(', ')})`);
+  return env;
+}
+
 export function defaultBase(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CI_MERGE_REQUEST_DIFF_BASE_SHA) return env.CI_MERGE_REQUEST_DIFF_BASE_SHA;
   if (env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME) return `origin/${env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME}`;
@@ -32,7 +46,7 @@ export function defaultBase(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function plan(o: PlanActionOptions): Promise<ActionResult> {
-  const env = requireEnv(loadRepo(o.repo).repo, o.env);
+  const env = requireEnvFile(o.repo, o.env);
   const { plan: p, diagnostics } = await computePlan({ root: o.repo, env, base: o.base ?? defaultBase(), classify: o.classify ?? true, ...(o.log ? { log: o.log } : {}) });
   if (o.out) {
     mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });

@@ -46,10 +46,19 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
   const headCommit = git.headCommit() ?? 'HEAD';
   const dir = mkdtempSync(path.join(tmpdir(), 'flinkops-plan-'));
   try {
-    git.exportTree(mergeBase, dir, ['jobs', 'platform', 'templates']);
-    const base = loadRepo(dir).repo;
-    const head = loadRepo(o.root).repo;
     const changes = git.changes(mergeBase);
+    // A change confined to job folders needs only those jobs (and the teams and platform they use):
+    // a one-job merge request in a 500-job repository loads one job, not 500.
+    const jobPaths = changes.flatMap((c) => (c.from ? [c.from, c.path] : [c.path]));
+    const onlyJobs = jobPaths.every((p) => p.startsWith('jobs/') && p.split('/').length >= 4)
+      ? new Set(jobPaths.map((p) => p.split('/').slice(1, 3).join('/')))
+      : undefined;
+    const exportPaths = onlyJobs
+      ? ['platform', 'templates', ...[...onlyJobs].flatMap((id) => [`jobs/${id}`, `jobs/${id.split('/')[0]}/team.yaml`])]
+      : ['jobs', 'platform', 'templates'];
+    git.exportTree(mergeBase, dir, [...new Set(exportPaths)]);
+    const base = loadRepo(dir, onlyJobs ? { onlyJobs } : {}).repo;
+    const head = loadRepo(o.root, onlyJobs ? { onlyJobs } : {}).repo;
     const affected = affectedJobs(base, head, changes);
     const platformChanged = changes.some((c) => c.path.startsWith('platform/') || c.path.startsWith('templates/') || (c.from ?? '').startsWith('platform/'));
     const diagnostics: Diagnostic[] = [];
@@ -88,9 +97,11 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
       for (const key of [...new Set([...bo.keys(), ...ao.keys()])].sort()) {
         const x = bo.get(key);
         const y = ao.get(key);
-        const xt = x ? toYaml(x) : '';
-        const yt = y ? toYaml(y) : '';
-        let action: PlanAction = !x ? 'create' : !y ? 'delete' : xt === yt ? 'noop' : 'update';
+        // Compare as JSON first (cheap); YAML only for the diffs people read.
+        const same = x && y && JSON.stringify(x.object) === JSON.stringify(y.object);
+        const xt = x && !same ? toYaml(x) : '';
+        const yt = y && !same ? toYaml(y) : '';
+        let action: PlanAction = !x ? 'create' : !y ? 'delete' : same || xt === yt ? 'noop' : 'update';
         // With a partial render, a shared object (per namespace) seen on one side only still exists
         // on the other if that namespace has jobs there: the platform files did not change, so neither did it.
         if (id === PLATFORM && !platformChanged && action !== 'update' && action !== 'noop') {
@@ -226,7 +237,8 @@ const namespaceCache = new WeakMap<Repo, Set<string>>();
 function namespacesWithJobs(repo: Repo): Set<string> {
   let s = namespaceCache.get(repo);
   if (!s) {
-    s = new Set(repo.jobs.map((j) => repo.teams.get(j.team)?.team?.spec.namespace ?? j.team));
+    // Every team folder holds jobs (and with a partial load not all jobs are loaded): count its namespace.
+    s = new Set([...repo.teams.values()].map((t) => t.team?.spec.namespace ?? t.name));
     for (const sess of Object.values(repo.platform.sessions?.spec.sessions ?? {})) s.add(sess.namespace);
     namespaceCache.set(repo, s);
   }

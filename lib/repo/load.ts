@@ -12,8 +12,13 @@ export interface LoadResult {
 
 const JOB_FILES = ['job.yaml', 'owners.yaml'];
 
+export interface LoadOptions {
+  /** Load only these job folders (`team/job`); teams and platform/ are always loaded. */
+  onlyJobs?: ReadonlySet<string>;
+}
+
 /** Reads the whole repository into the model. Never throws on bad content: problems become diagnostics. */
-export function loadRepo(root: string): LoadResult {
+export function loadRepo(root: string, options: LoadOptions = {}): LoadResult {
   const files = new RepoFiles(root);
   const diagnostics: Diagnostic[] = [];
 
@@ -67,6 +72,7 @@ export function loadRepo(root: string): LoadResult {
     teams.set(team.name, team);
     for (const jobEntry of files.list(teamDir)) {
       if (!jobEntry.dir) continue;
+      if (options.onlyJobs && !options.onlyJobs.has(`${team.name}/${jobEntry.name}`)) continue;
       jobs.push(loadJob(files, yaml, diagnostics, team.name, jobEntry.name));
     }
   }

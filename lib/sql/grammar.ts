@@ -34,12 +34,31 @@ export interface ParsedSql {
  * which gives the exact errors.
  */
 export function parseFlinkSql(text: string): ParsedSql {
+  return parseTokens(lexFlinkSql(text));
+}
+
+/** The token stream of a text: enough to split statements, without the cost of parsing. */
+export interface LexedSql {
+  text: string;
+  tokens: CommonTokenStream;
+  errors: SyntaxError[];
+  offsetOf(codePointIndex: number): number;
+}
+
+export function lexFlinkSql(text: string): LexedSql {
   const offsetOf = codePointMapper(text);
-  const lexErrors: SyntaxError[] = [];
+  const errors: SyntaxError[] = [];
   const lexer = new FlinkSqlLexer(CharStreams.fromString(text));
   lexer.removeErrorListeners();
-  lexer.addErrorListener(listener(lexErrors, offsetOf, text));
+  lexer.addErrorListener(listener(errors, offsetOf, text));
   const tokens = new CommonTokenStream(lexer);
+  tokens.fill();
+  return { text, tokens, errors, offsetOf };
+}
+
+export function parseTokens(lexed: LexedSql): ParsedSql {
+  const { tokens, offsetOf, text } = lexed;
+  tokens.seek(0);
   const parser = new FlinkSqlParser(tokens);
   parser.removeErrorListeners();
   parser.interpreter.predictionMode = PredictionMode.SLL;
@@ -57,7 +76,7 @@ export function parseFlinkSql(text: string): ParsedSql {
     parser.addErrorListener(listener(errors, offsetOf, text));
     tree = parser.program();
   }
-  return { tree, tokens, errors: [...lexErrors, ...errors].sort((a, b) => a.offset - b.offset), offsetOf };
+  return { tree, tokens, errors: [...lexed.errors, ...errors].sort((a, b) => a.offset - b.offset), offsetOf };
 }
 
 function listener(into: SyntaxError[], offsetOf: (cp: number) => number, text: string): ANTLRErrorListener {

@@ -2,7 +2,7 @@ import type { Token } from 'antlr4ng';
 import { LineIndex } from '../diagnostics/lines.js';
 import type { Origin, SqlSource } from '../repo/model.js';
 import { substitute, type Substitution } from '../vars/substitute.js';
-import { FlinkSqlLexer, parseFlinkSql, type SyntaxError } from './grammar.js';
+import { FlinkSqlLexer, lexFlinkSql, parseTokens, type LexedSql, type SyntaxError } from './grammar.js';
 import { sqlOptions, type SqlOption } from './options.js';
 
 export type StatementKind = 'set' | 'reset' | 'ddl' | 'insert' | 'query' | 'statement-set' | 'use' | 'explain' | 'other';
@@ -26,18 +26,45 @@ export interface SqlAnalysis {
   options: SqlOption[];
 }
 
-/** Parses once per distinct text: environments whose variables give the same SQL share the work. */
+/**
+ * Statements come from the lexer alone; the parse (syntax errors, WITH options) runs only when
+ * asked for — render and plan never pay for it.
+ */
+class LazyAnalysis implements SqlAnalysis {
+  readonly statements: Omit<Statement, 'index' | 'file'>[];
+  private lexed: LexedSql | undefined;
+  private parsed: { errors: SyntaxError[]; options: SqlOption[] } | undefined;
+
+  constructor(text: string) {
+    this.lexed = lexFlinkSql(text);
+    this.statements = splitStatements(text, this.lexed.tokens.getTokens(), this.lexed.offsetOf);
+  }
+
+  private parse(): { errors: SyntaxError[]; options: SqlOption[] } {
+    if (!this.parsed) {
+      const parsed = parseTokens(this.lexed!);
+      this.parsed = { errors: parsed.errors, options: sqlOptions(parsed) };
+      this.lexed = undefined; // the tokens are not needed any more
+    }
+    return this.parsed;
+  }
+
+  get errors(): SyntaxError[] {
+    return this.parse().errors;
+  }
+
+  get options(): SqlOption[] {
+    return this.parse().options;
+  }
+}
+
+/** Analyses once per distinct text: environments whose variables give the same SQL share the work. */
 const analyses = new Map<string, SqlAnalysis>();
 
 export function analyzeSql(text: string): SqlAnalysis {
   let a = analyses.get(text);
   if (!a) {
-    const parsed = parseFlinkSql(text);
-    a = {
-      errors: parsed.errors,
-      statements: splitStatements(text, parsed.tokens.getTokens(), parsed.offsetOf),
-      options: sqlOptions(parsed),
-    };
+    a = new LazyAnalysis(text);
     if (analyses.size > 5000) analyses.clear();
     analyses.set(text, a);
   }
