@@ -47,12 +47,16 @@ public final class SqlRunner {
 
     public static void main(String[] args) throws Exception {
         String script = null;
+        String inline = null;
         Map<String, String> config = new LinkedHashMap<>();
         boolean dryRun = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--script") || a.equals("-s") || a.equals("--sql-file")) {
                 script = requireValue(args, ++i, a);
+            } else if (a.equals("--script-base64")) {
+                // Session-mode jobs have no per-job volume: the script travels in the arguments.
+                inline = new String(java.util.Base64.getDecoder().decode(requireValue(args, ++i, a)), StandardCharsets.UTF_8);
             } else if (a.startsWith("--script=")) {
                 script = a.substring("--script=".length());
             } else if (a.equals("--set") || a.equals("-D")) {
@@ -70,13 +74,19 @@ public final class SqlRunner {
                 throw new IllegalArgumentException("Unknown argument: " + a);
             }
         }
-        if (script == null) {
+        String text;
+        if (inline != null) {
+            text = inline;
+            log("Running the SQL script given inline (" + text.length() + " characters)");
+        } else if (script != null) {
+            Path path = Paths.get(script);
+            text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+            log("Running SQL script " + path.toAbsolutePath());
+        } else {
             usage();
-            throw new IllegalArgumentException("No SQL script given (--script <path>)");
+            throw new IllegalArgumentException("No SQL script given (--script <path> or --script-base64 <text>)");
         }
-        Path path = Paths.get(script);
-        String text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
-        log("Running SQL script " + path.toAbsolutePath());
+        text = Secrets.substitute(text, System.getenv());
         new SqlRunner(config, dryRun).run(SqlScriptSplitter.split(text));
     }
 
@@ -96,7 +106,7 @@ public final class SqlRunner {
     }
 
     private static void usage() {
-        System.err.println("Usage: SqlRunner --script <file.sql> [--set key=value]... [--dry-run]");
+        System.err.println("Usage: SqlRunner --script <file.sql> | --script-base64 <base64> [--set key=value]... [--dry-run]");
     }
 
     void run(List<SqlScriptSplitter.Statement> statements) throws IOException {
