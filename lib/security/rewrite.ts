@@ -43,7 +43,7 @@ import type { JobSql, Statement } from '../sql/script.js';
 import { unquoteIdent } from './expr.js';
 import { quoteIdent, type LoadedPolicy } from './policy.js';
 import { maskedRef, protect, protectedSelect, qualifiedFilter, type Protection } from './protection.js';
-import { DEFAULT_CATALOG, DEFAULT_DATABASE, pathText, physicalIdentity, type Column, type TableDef } from './tables.js';
+import { DEFAULT_CATALOG, DEFAULT_DATABASE, optionMatches, resourceMatches, pathText, physicalIdentity, type Column, type TableDef } from './tables.js';
 
 /** Where a policy was enforced. */
 export interface AppliedPolicy {
@@ -140,8 +140,35 @@ class JobRewriter {
   private injected: string[] = [];
   private handled = new Set<ParserRuleContext>();
 
+  /** Last name parts of the tables known to be protected, and of `{table: …}` resources. */
+  private readonly protectedNames = new Set<string>();
+  /** Parse every statement: lineage wanted, or the job can change a table's options (hints, CREATE TABLE … LIKE). */
+  private readonly full: boolean;
+
   constructor(private readonly input: RewriteInput) {
-    for (const t of input.catalogTables) this.tables.set(key(t.path), t);
+    for (const t of input.catalogTables) {
+      this.tables.set(key(t.path), t);
+      if (input.policies.some((p) => resourceMatches(p.spec.resource, t))) this.protectedNames.add(t.path[2].toLowerCase());
+    }
+    this.full = input.lineage || input.sql.statements.some((s) => s.text.includes('/*+') || (s.kind === 'ddl' && /\blike\b/i.test(s.text)));
+    for (const p of input.policies) if ('table' in p.spec.resource) this.protectedNames.add(p.spec.resource.table!.split('.').pop()!.replace(/`/g, '').toLowerCase());
+  }
+
+  /**
+   * Validation only enforces: a statement that neither defines a table a policy could bind (by its
+   * WITH options) nor names a protected table cannot need a rewrite, and is not parsed again.
+   */
+  private mayTouchProtected(s: Statement): boolean {
+    if (s.kind === 'use' || s.kind === 'other') return true;
+    const lower = s.text.toLowerCase();
+    for (const n of this.protectedNames) if (wordIn(lower, n)) return true;
+    if (s.kind !== 'ddl') return false;
+    const file = this.input.sql.fileOf(s);
+    const options = file.analysis.options.filter((o) => o.keyOffset >= s.start && o.keyOffset < s.end);
+    const values = Object.fromEntries(options.map((o) => [o.key, o.value]));
+    return this.input.policies.some((p) =>
+      Object.entries(p.spec.resource).some(([k, v]) => k !== 'connector' && k !== 'table' && (optionMatches(k, values[k], v, values) || (k === 'topic' && 'topic-pattern' in values))),
+    );
   }
 
   run(): RewriteResult {
@@ -161,7 +188,8 @@ class JobRewriter {
 
   private rewriteStatement(s: Statement): string {
     if (s.kind === 'set' || s.kind === 'reset') return s.text;
-    this.parsed = parseFlinkSql(s.text);
+    if (!this.full && !this.mayTouchProtected(s)) return s.text;
+    this.parsed = parsedStatement(s.text);
     this.rw = new TokenStreamRewriter(this.parsed.tokens);
     if (this.parsed.errors.length) {
       // The grammar could not read this statement: if it might read a protected source, fail closed.
@@ -242,7 +270,7 @@ class JobRewriter {
       if (!base) def.options = { ...options, 'flinkops.like': parts(like.tablePath()).join('.') };
     }
     this.tables.set(key(def.path), def);
-    this.protection(def);
+    if (this.protection(def)) this.protectedNames.add(def.path[2].toLowerCase());
   }
 
   private createTableAs(n: CreateTableAsSelectContext): void {
@@ -710,6 +738,32 @@ class JobRewriter {
   private error(rule: string, message: string, at: Origin, hint: string): void {
     this.diagnostics.push({ severity: 'error', rule, message, hint, ...at, job: this.input.jobId });
   }
+}
+
+/**
+ * The same statement text recurs across environments (variables often only change WITH options):
+ * keep the last few parses. Trees are read-only here — each rewrite has its own TokenStreamRewriter.
+ */
+const recentParses = new Map<string, ParsedSql>();
+function parsedStatement(text: string): ParsedSql {
+  let p = recentParses.get(text);
+  if (!p) {
+    p = parseFlinkSql(text);
+    if (recentParses.size >= 32) recentParses.delete(recentParses.keys().next().value!);
+    recentParses.set(text, p);
+  }
+  return p;
+}
+
+function wordIn(text: string, word: string): boolean {
+  let i = text.indexOf(word);
+  while (i >= 0) {
+    const before = text[i - 1];
+    const after = text[i + word.length];
+    if ((before === undefined || !/[a-z0-9_]/.test(before)) && (after === undefined || !/[a-z0-9_]/.test(after))) return true;
+    i = text.indexOf(word, i + 1);
+  }
+  return false;
 }
 
 function key(path: readonly string[]): string {

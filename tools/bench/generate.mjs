@@ -5,10 +5,18 @@ import path from 'node:path';
 const TEAMS = ['datasync', 'rental', 'acquisition', 'homeservice', 'finance', 'growth', 'risk'];
 const CITIES = ['beijing', 'shanghai', 'shenzhen', 'hangzhou', 'chengdu'];
 
-export function generateRepo(root, jobs = 500, project = process.cwd()) {
+export function generateRepo(root, jobs = 500, project = process.cwd(), { policies = true } = {}) {
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   cpSync(path.join(project, 'platform'), path.join(root, 'platform'), { recursive: true });
+  // Data security: the house dimension (every job looks it up) is filtered and masked for two of the
+  // seven teams, so validate rewrites ~2/7 of the jobs in both environments.
+  if (policies) {
+    writeFileSync(
+      path.join(root, 'platform/policies/bench.yaml'),
+      `policies:\n  - name: bench-house-district\n    resource: { connector: jdbc, table-name: house }\n    principals: ["team:rental", "team:risk"]\n    rowFilter: "district <> 'internal'"\n    masks:\n      district: MASK_HASH\n`,
+    );
+  }
   TEAMS.forEach((team, t) => {
     mkdirSync(path.join(root, 'jobs', team), { recursive: true });
     writeFileSync(
