@@ -56,9 +56,20 @@ const OUTPUT_HELPERS: Record<TemplateKind, string[]> = { yaml: ['json'], dockerf
 const BLOCK_HELPERS = ['if', 'unless', 'each', 'with'];
 
 const hb = Handlebars.create();
+/**
+ * While a manifest renders, `json` writes a placeholder and keeps the value aside: the YAML parser
+ * only ever sees the template's own text, and the values are put into the parsed object afterwards.
+ * Values therefore cannot change the shape of an object, and one parse serves every object of the
+ * same shape (500 jobs, a dozen shapes).
+ */
+const SLOT = '\ue000flinkops-value-';
+let slots: unknown[] | undefined;
 hb.registerHelper('json', (...args: unknown[]) => {
   if (args.length !== 2) throw new Error('json takes exactly one value');
-  return yamlValue(args[0]);
+  if (args[0] === undefined) throw new Error('json: the value is undefined (a misspelt or missing field?)');
+  if (!slots) return yamlValue(args[0]);
+  slots.push(args[0]);
+  return `"${SLOT}${slots.length - 1}"`;
 });
 hb.registerHelper('sh', (...args: unknown[]) => {
   if (args.length !== 2) throw new Error('sh takes exactly one value');
@@ -171,18 +182,77 @@ export interface Expected {
   namespace: string;
 }
 
-/** Renders a manifest template and parses it back: exactly one document, of the expected kind and name. */
-export function renderObject(template: Template, context: object, expected: Expected): Record<string, unknown> {
-  const text = template.render(context);
+const skeletons = new Map<string, { obj?: unknown; error?: string; count: number }>();
+
+/** Parses the template's text (values as placeholders) once per distinct text. */
+function skeleton(text: string): { obj?: unknown; error?: string; count: number } {
+  let sk = skeletons.get(text);
+  if (sk) return sk;
   const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
+  if (list.length !== 1) sk = { error: `rendered ${list.length} YAML documents, expected exactly one`, count: 0 };
+  else if (list[0]!.errors.length) sk = { error: `rendered invalid YAML: ${firstLine(list[0]!.errors[0]!.message)}`, count: 0 };
+  else {
+    try {
+      sk = { obj: list[0]!.toJS({ maxAliasCount: 0 }), count: 0 };
+    } catch (e) {
+      sk = { error: `rendered YAML with aliases: ${firstLine((e as Error).message)}`, count: 0 };
+    }
+  }
+  if (skeletons.size > 2000) skeletons.clear();
+  skeletons.set(text, sk);
+  return sk;
+}
+
+/** The skeleton with every placeholder replaced by its value (a copy; values are copied through JSON, as they would be written). */
+function fill(node: unknown, values: unknown[], used: Set<number>): unknown {
+  if (typeof node === 'string') {
+    if (!node.includes(SLOT.charAt(0))) return node;
+    const m = /^\ue000flinkops-value-(\d+)$/.exec(node);
+    if (!m || Number(m[1]) >= values.length) throw new Error('a value is written inside a larger text; write it alone: key: {{json value}}');
+    used.add(Number(m[1]));
+    return JSON.parse(JSON.stringify(values[Number(m[1])]));
+  }
+  if (Array.isArray(node)) return node.map((v) => fill(v, values, used));
+  if (node && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) {
+      const key = fill(k, values, used);
+      if (typeof key !== 'string') throw new Error('a key must be a string');
+      if (Object.prototype.hasOwnProperty.call(out, key)) throw new Error(`key "${key}" is written twice`);
+      out[key] = fill(v, values, used);
+    }
+    return out;
+  }
+  return node;
+}
+
+/**
+ * Renders a manifest template: its text is parsed with placeholders for the values (exactly one
+ * document), the values are filled in, and the result must be the object of the expected kind and name.
+ */
+export function renderObject(template: Template, context: object, expected: Expected): Record<string, unknown> {
   const fail = (msg: string): never => {
     throw new TemplateError(`${msg} (rendering ${expected.kind} ${expected.namespace}/${expected.name})`, template.file);
   };
-  if (list.length !== 1) fail(`rendered ${list.length} YAML documents, expected exactly one`);
-  const doc = list[0]!;
-  if (doc.errors.length) fail(`rendered invalid YAML: ${firstLine(doc.errors[0]!.message)}`);
-  const obj = doc.toJS({ maxAliasCount: 0 }) as Record<string, unknown> | null;
+  const values: unknown[] = [];
+  slots = values;
+  let text: string;
+  try {
+    text = template.render(context);
+  } finally {
+    slots = undefined;
+  }
+  const sk = skeleton(text);
+  if (sk.error) return fail(sk.error);
+  const used = new Set<number>();
+  let obj: Record<string, unknown> | null;
+  try {
+    obj = fill(sk.obj, values, used) as Record<string, unknown> | null;
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  if (used.size !== values.length) fail('a value was written where YAML does not read it as a value (a comment?)');
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return fail('rendered something other than one object');
   const meta = (obj.metadata ?? {}) as Record<string, unknown>;
   const got = { apiVersion: obj.apiVersion, kind: obj.kind, name: meta.name, namespace: meta.namespace };

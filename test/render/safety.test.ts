@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { secretEnvName } from '../../lib/render/secrets.js';
+import { toYaml } from '../../lib/render/serialize.js';
 import { builtInTemplateDir, yamlValue } from '../../lib/render/templates.js';
 import { Fixture, locate } from '../support/fixture.js';
 import { renderAt } from './support.js';
@@ -45,6 +46,19 @@ describe('render: hostile values cannot add or change keys or objects', () => {
       for (const version of ['1.1', '1.2'] as const) {
         expect(parseAllDocuments(`k: ${yamlValue(v)}\n`, { version })[0]!.toJS().k).toEqual(typeof v === 'string' ? v.replace(/[\ud800-\udfff]/g, (c) => c) : v);
       }
+    }
+  });
+
+  it('the YAML writer keeps every string a string for YAML 1.1 (kubectl) and 1.2 readers', () => {
+    const strings = [HOSTILE, 'y', 'NO', 'on', 'null', '~', '0755', '1_000', '1e5', '12:30', '2024-01-01', '.inf', '-', '- x', '? x', 'a: b', 'a #b', 'a:', ' lead', 'trail ', '', '@x', '*x', '&x', '!x', '%x', '|', '>', '"q"', "'q'", '2048m', '/$2', 'x\n', '\n\nx\n\n', '  indented\nx', 'a\r\nb', 'tab\tin\nblock\n', '---\n...\n', '\u2028', '\u0085', '\ufeff', 'x\u0000y'];
+    const data = Object.fromEntries(strings.map((v, i) => [`k${i}`, v]));
+    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'y', labels: Object.fromEntries(strings.slice(0, 12).map((v) => [v || 'empty', v])) }, data, list: strings, nested: [[1, true, null], [], {}, { a: [{ b: 'c' }] }] };
+    const text = toYaml({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'y', name: 'x', object, template: 't' });
+    for (const version of ['1.1', '1.2'] as const) {
+      const docs = parseAllDocuments(text, { version });
+      expect(docs).toHaveLength(1);
+      expect(docs[0]!.errors).toEqual([]);
+      expect(docs[0]!.toJS()).toEqual(object);
     }
   });
 
