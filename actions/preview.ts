@@ -24,6 +24,8 @@ export async function preview(options: PreviewOptions): Promise<ActionResult> {
   const job = selectJob(repo, options.job);
   const eff = effectiveSql(repo, job, env);
   if (!eff) throw new UsageError(`${job.id} is not a SQL job: preview runs SQL jobs`);
+  // Nothing runs that the security stage could not protect: its errors end the preview here.
+  if (hasErrors(eff.diagnostics)) return { stdout: '', stderr: formatDiagnostics(eff.diagnostics, 'text'), exitCode: 1 };
   const samples: Record<string, Record<string, unknown>[]> = {};
   for (const s of options.samples) {
     const m = s.match(/^([^=]+)=(.+)$/);

@@ -138,7 +138,7 @@ export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log:
           const rejected = new Set<number>();
           for (const d of answer?.diagnostics ?? []) {
             const statement = d.statement !== undefined ? u.eff.statements[d.statement] : undefined;
-            if (d.statement !== undefined) rejected.add(d.statement);
+            if (d.statement !== undefined && d.statement >= 0 && d.severity !== 'warning') rejected.add(d.statement);
             const where = statement
               ? d.line !== undefined
                 ? u.eff.sql.originInStatement(statement, d.line, d.column ?? 1)
@@ -162,7 +162,8 @@ export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log:
           }
           u.eff.statements.forEach((s, i) => {
             const f = u.eff.sql.fileOf(s);
-            verdicts.push({ job: u.job.id, file: s.file, startLine: f.origin(s.start).line, endLine: f.origin(s.end).line, accepted: !rejected.has(i) });
+            const ok = answer?.statements?.[i]?.ok ?? !rejected.has(i);
+            verdicts.push({ job: u.job.id, file: s.file, startLine: f.origin(s.start).line, endLine: f.origin(s.end).line, accepted: ok });
           });
         }
       } finally {

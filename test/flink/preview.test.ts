@@ -63,7 +63,7 @@ INSERT INTO big_orders SELECT id, UPPER(city), amount FROM orders WHERE amount >
 `,
     );
     const out = await run(fx, job, [samples(fx, 'orders', ORDERS)]);
-    expect(norm(out.sinks.big_orders!)).toEqual(['amount=100.00 city=BEIJING id=4', 'amount=12.25 city=SHANGHAI id=3', 'amount=20.00 city=BEIJING id=2']);
+    expect(norm(out.sinks.big_orders!)).toEqual(['id=2 city=BEIJING amount=20.00', 'id=3 city=SHANGHAI amount=12.25', 'id=4 city=BEIJING amount=100.00']);
   }, 300_000);
 
   it('a tumbling window over event time fires at the end of bounded input', async () => {
@@ -92,18 +92,18 @@ GROUP BY city, window_start, window_end;
       fx,
       'pv-set',
       ORDERS_DDL +
-        `CREATE TEMPORARY TABLE small (id BIGINT) WITH ('connector' = 'blackhole');
-CREATE TEMPORARY TABLE large (id BIGINT) WITH ('connector' = 'blackhole');
+        `CREATE TEMPORARY TABLE small_orders (id BIGINT) WITH ('connector' = 'blackhole');
+CREATE TEMPORARY TABLE big_orders (id BIGINT) WITH ('connector' = 'blackhole');
 EXECUTE STATEMENT SET BEGIN
-  INSERT INTO small SELECT id FROM orders WHERE amount < 10;
-  INSERT INTO large SELECT id FROM orders WHERE amount >= 10;
+  INSERT INTO small_orders SELECT id FROM orders WHERE amount < 10;
+  INSERT INTO big_orders SELECT id FROM orders WHERE amount >= 10;
 END;
 `,
       '2.2',
     );
     const out = await run(fx, job, [samples(fx, 'orders', ORDERS)]);
-    expect(norm(out.sinks.small!)).toEqual(['id=1', 'id=5']);
-    expect(norm(out.sinks.large!)).toEqual(['id=2', 'id=3', 'id=4']);
+    expect(norm(out.sinks.small_orders!)).toEqual(['id=1', 'id=5']);
+    expect(norm(out.sinks.big_orders!)).toEqual(['id=2', 'id=3', 'id=4']);
   }, 300_000);
 
   it('a regular join; the sink receives updates and the final rows are reported', async () => {
