@@ -1,6 +1,10 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import { parseAllDocuments } from 'yaml';
 
 /**
@@ -15,29 +19,66 @@ export interface CrdValidators {
 
 const cache = new Map<string, CrdValidators>();
 
+/** Bump when the way schemas are prepared changes, so old compiled caches are not used. */
+const PREPARATION = 'closed+typemeta+shared/1';
+
+/**
+ * Compiling the FlinkDeployment schema (a pod spec three times over) takes about half a second, so
+ * the compiled validators are kept in the system's temporary folder, keyed by the CRD files' bytes.
+ */
 export function loadCrds(dir: string): CrdValidators {
   const abs = path.resolve(dir);
   const hit = cache.get(abs);
   if (hit) return hit;
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new Error(`CRD folder ${dir} does not exist`);
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  const byType = new Map<string, ValidateFunction>();
-  const files: string[] = [];
-  for (const f of readdirSync(abs).sort()) {
-    if (!/\.ya?ml$/.test(f)) continue;
-    for (const doc of parseAllDocuments(readFileSync(path.join(abs, f), 'utf8'))) {
-      const crd = doc.toJS() as Crd | null;
-      if (crd?.kind !== 'CustomResourceDefinition') continue;
-      files.push(f);
-      for (const v of crd.spec.versions ?? []) {
-        if (!v.served || !v.schema?.openAPIV3Schema) continue;
-        byType.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, ajv.compile(shared(closed(withTypeMeta(v.schema.openAPIV3Schema)) as Record<string, unknown>)));
-      }
-    }
-  }
-  const result = { byType, files };
+  const files = readdirSync(abs).sort().filter((f) => /\.ya?ml$/.test(f));
+  const texts = files.map((f) => readFileSync(path.join(abs, f), 'utf8'));
+  const hash = createHash('sha256').update(PREPARATION).update(texts.join('\0')).digest('hex').slice(0, 32);
+  const cacheFile = path.join(tmpdir(), `flinkops-crds-${hash}.cjs`);
+  const result = fromCache(cacheFile) ?? compileCrds(files, texts, cacheFile);
   cache.set(abs, result);
   return result;
+}
+
+function fromCache(file: string): CrdValidators | undefined {
+  try {
+    if (!existsSync(file)) return undefined;
+    const module = { exports: {} as Record<string, unknown> };
+    new Function('require', 'module', 'exports', readFileSync(file, 'utf8'))(createRequire(import.meta.url), module, module.exports);
+    const { types, files } = module.exports.meta as { types: string[]; files: string[] };
+    return { byType: new Map(types.map((t, i) => [t, module.exports[`v${i}`] as ValidateFunction])), files };
+  } catch {
+    return undefined;
+  }
+}
+
+function compileCrds(files: string[], texts: string[], cacheFile: string): CrdValidators {
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { source: true } });
+  const byType = new Map<string, ValidateFunction>();
+  const crdFiles: string[] = [];
+  files.forEach((f, i) => {
+    for (const doc of parseAllDocuments(texts[i]!)) {
+      const crd = doc.toJS() as Crd | null;
+      if (crd?.kind !== 'CustomResourceDefinition') continue;
+      crdFiles.push(f);
+      for (const v of crd.spec.versions ?? []) {
+        if (!v.served || !v.schema?.openAPIV3Schema) continue;
+        const type = `${crd.spec.group}/${v.name}/${crd.spec.names.kind}`;
+        ajv.addSchema({ $id: `v${byType.size}`, ...shared(closed(withTypeMeta(v.schema.openAPIV3Schema)) as Record<string, unknown>) });
+        byType.set(type, ajv.getSchema(`v${byType.size}`)!);
+      }
+    }
+  });
+  try {
+    const types = [...byType.keys()];
+    const code = standaloneCode(ajv, Object.fromEntries(types.map((_, i) => [`v${i}`, `v${i}`])));
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${code}\nmodule.exports.meta = ${JSON.stringify({ types, files: crdFiles })};\n`);
+    renameSync(tmp, cacheFile);
+  } catch {
+    // A cache we cannot write only costs time.
+  }
+  return { byType, files: crdFiles };
 }
 
 interface Crd {
