@@ -138,17 +138,30 @@ export function splitStatements(text: string, tokens: Token[], offsetOf: (cp: nu
   let current: Token[] = [];
   let inSet = false;
   let caseDepth = 0;
+  // Block comments between the last token and the `;` belong to the statement: a trailing hint
+  // (`FROM t /*+ OPTIONS(...) */;`) changes what it does. Line comments stay out: the runner appends `;`.
+  let trailing: Token | undefined;
   const flush = () => {
     if (current.length) {
       const start = offsetOf(current[0]!.start);
-      const end = offsetOf(current[current.length - 1]!.stop + 1);
+      const end = offsetOf((trailing ?? current[current.length - 1]!).stop + 1);
       out.push({ kind: kindOf(current), text: text.slice(start, end), start, end });
     }
     current = [];
+    trailing = undefined;
   };
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.type === -1) break;
+    if (t.channel !== 0 && current.length && t.text?.startsWith('/*')) {
+      trailing = t;
+      continue;
+    }
+    if (t.channel !== 0 && current.length && t.text?.startsWith('--')) {
+      trailing = undefined;
+      continue;
+    }
+    if (t.channel === 0 && t.type !== T.SEMICOLON) trailing = undefined;
     if (t.channel !== 0) continue;
     if (t.type === T.SEMICOLON) {
       // `BEGIN STATEMENT SET;` opens a block: keep its `;` inside the statement.
