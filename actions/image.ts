@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hasErrors } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { renderImage } from '../lib/render/image.js';
+import { runnerJarFile } from '../lib/render/runner.js';
 import { requireEnv, UsageError } from '../lib/repo/select.js';
 import type { ActionResult } from './result.js';
 
@@ -13,6 +14,8 @@ export interface ImageRenderOptions {
   out?: string;
   env?: string;
   arthas?: string;
+  /** The SQL runner jar built by flink/build.sh, copied into the build context under the name the Dockerfile expects. */
+  runnerJar?: string;
 }
 
 /** `flinkops image render`: the Dockerfile (and the files it copies) of one Flink version line's base image. */
@@ -20,6 +23,8 @@ export function imageRender(options: ImageRenderOptions): ActionResult {
   const { repo, diagnostics: load } = loadRepo(options.repo);
   if (options.env) requireEnv(repo, options.env);
   if (options.env && !options.out) throw new UsageError('--env writes the Hadoop configuration beside the Dockerfile: add --out DIR');
+  if (options.runnerJar && !options.out) throw new UsageError('--runner-jar copies the jar beside the Dockerfile: add --out DIR');
+  if (options.runnerJar && !existsSync(options.runnerJar)) throw new UsageError(`--runner-jar ${options.runnerJar} does not exist`);
   if (options.arthas && !/^[0-9][0-9A-Za-z.-]*$/.test(options.arthas)) throw new UsageError(`--arthas takes a version such as 4.0.5, not "${options.arthas}"`);
   const blocking = load.filter((d) => d.severity === 'error' && d.file === 'platform/versions.yaml');
   const { files, diagnostics } = blocking.length ? { files: {}, diagnostics: blocking } : renderImage(repo, options.flink, options);
@@ -30,6 +35,11 @@ export function imageRender(options: ImageRenderOptions): ActionResult {
     const file = path.join(options.out, rel);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text);
+  }
+  if (options.runnerJar) {
+    const name = runnerJarFile(repo.platform.versions!.spec.versions[options.flink]!.flink);
+    copyFileSync(options.runnerJar, path.join(options.out, name));
+    files[name] = '';
   }
   return { stdout: Object.keys(files).sort().map((f) => `  wrote ${path.join(options.out!, f)}\n`).join(''), ...(stderr ? { stderr } : {}), exitCode: 0 };
 }

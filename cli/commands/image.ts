@@ -4,9 +4,9 @@ import type { Command } from '../command.js';
 
 export const imageCommand: Command = {
   name: 'image',
-  usage: 'image render --flink VERSION [--out DIR] [--env ENV] [--arthas VERSION]',
+  usage: 'image render --flink VERSION [--out DIR] [--env ENV] [--arthas VERSION] [--runner-jar FILE]',
   summary: 'the Dockerfile of a base image: connectors, Hadoop configuration, SQL runner, Arthas',
-  options: { flink: { type: 'string' }, out: { type: 'string' }, env: { type: 'string' }, arthas: { type: 'string' } },
+  options: { flink: { type: 'string' }, out: { type: 'string' }, env: { type: 'string' }, arthas: { type: 'string' }, 'runner-jar': { type: 'string' } },
   run(v, positionals, repo) {
     if (positionals[0] !== 'render' || positionals.length !== 1) throw new UsageError(`usage: flinkops ${this.usage}`);
     if (!v.flink) throw new UsageError('--flink is required (a key of platform/versions.yaml, e.g. 1.20)');
@@ -16,6 +16,7 @@ export const imageCommand: Command = {
       ...(v.out ? { out: v.out as string } : {}),
       ...(v.env ? { env: v.env as string } : {}),
       ...(v.arthas ? { arthas: v.arthas as string } : {}),
+      ...(v['runner-jar'] ? { runnerJar: v['runner-jar'] as string } : {}),
     });
   },
 };

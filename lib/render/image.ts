@@ -57,6 +57,8 @@ export function renderImage(repo: Repo, version: string, options: ImageOptions =
     hadoop,
     arthas: options.arthas ? { path: `com/taobao/arthas/arthas-packaging/${options.arthas}/arthas-packaging-${options.arthas}-bin.zip` } : null,
   };
+  // The destination, for the builder: `kaniko --destination "$(cat IMAGE)"`.
+  files.IMAGE = `${v.image}\n`;
   try {
     files.Dockerfile = loadTemplate(repo.root, 'image/Dockerfile.hbs', 'dockerfile').render(context);
   } catch (e) {

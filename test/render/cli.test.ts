@@ -83,12 +83,18 @@ describe('flinkops image render', () => {
   });
 
   it('--out DIR with --env and --arthas writes the build context', () => {
-    const r = fx.cli('image', 'render', '--flink', '1.20', '--env', 'test', '--arthas', '4.0.5', '--out', out);
+    const jar = path.join(out, 'built-runner.jar');
+    writeFileSync(jar, 'PK');
+    const ctx = path.join(out, 'context');
+    const r = fx.cli('image', 'render', '--flink', '1.20', '--env', 'test', '--arthas', '4.0.5', '--runner-jar', jar, '--out', ctx);
     expect(r.code).toBe(0);
-    const dockerfile = readFileSync(path.join(out, 'Dockerfile'), 'utf8');
+    expect(readFileSync(path.join(ctx, 'IMAGE'), 'utf8')).toMatch(/^registry\.rent\.example\/flink\/flink:1\.20\.\d+-java17-r\d+\n$/);
+    const runner = readFileSync(path.join(ctx, 'Dockerfile'), 'utf8').match(/COPY --chown=flink:flink (flinkops-sql-runner-[0-9.]+\.jar)/)![1]!;
+    expect(readFileSync(path.join(ctx, runner), 'utf8')).toBe('PK');
+    const dockerfile = readFileSync(path.join(ctx, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('COPY --chown=flink:flink hadoop-conf/ /opt/hadoop/conf/');
     expect(dockerfile).toContain('com/taobao/arthas/arthas-packaging/4.0.5/arthas-packaging-4.0.5-bin.zip');
-    expect(readFileSync(path.join(out, 'hadoop-conf/core-site.xml'), 'utf8')).toContain('hdfs://test-nn');
+    expect(readFileSync(path.join(ctx, 'hadoop-conf/core-site.xml'), 'utf8')).toContain('hdfs://test-nn');
   });
 
   it('an unknown version exits 1; wrong usage exits 2', () => {
