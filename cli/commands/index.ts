@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { applyCommand } from './apply.js';
 import { codeownersCommand } from './codeowners.js';
 import { configCommand } from './config.js';
 import { imageCommand } from './image.js';

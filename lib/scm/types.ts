@@ -9,6 +9,14 @@ export interface ScmPlatform {
   setCommitStatus(input: { sha: string; state: CommitState; name: string; description: string; targetUrl?: string }): Promise<void>;
   /** Usernames (without `@`) who approved the merge request / pull request. */
   listApprovals(): Promise<string[]>;
+  /** The merge request / pull request a commit on the default branch came from (its merge, squash or head commit). */
+  findMergeRequest(sha: string): Promise<number | undefined>;
+  /** The same host bound to another merge request. */
+  forMergeRequest(number: number): ScmPlatform;
+  /** The body of the sticky note carrying `topic`'s marker (without the marker), if there is one. */
+  readPlanNote(topic: string): Promise<string | undefined>;
+  /** Usernames in a group (GitLab group path, GitHub `org/team`), for owners written as groups. */
+  listGroupMembers(group: string): Promise<string[]>;
 }
 
 export type CommitState = 'pending' | 'running' | 'success' | 'failed';

@@ -63,6 +63,30 @@ export class GithubPlatform implements ScmPlatform {
     return [...latest.entries()].filter(([, s]) => s === 'APPROVED').map(([u]) => u).sort();
   }
 
+  async findMergeRequest(sha: string): Promise<number | undefined> {
+    const pulls = await this.call('find the pull request of the commit', () => this.api.paginate(this.api.rest.repos.listPullRequestsAssociatedWithCommit, { owner: this.o.owner, repo: this.o.repo, commit_sha: sha, per_page: 100 }));
+    const merged = pulls.filter((p) => p.merged_at);
+    return (merged.find((p) => p.merge_commit_sha === sha) ?? merged[0])?.number;
+  }
+
+  forMergeRequest(number: number): GithubPlatform {
+    return new GithubPlatform({ ...this.o, pullNumber: number });
+  }
+
+  async readPlanNote(topic: string): Promise<string | undefined> {
+    const tag = marker(topic);
+    const comments = await this.call('list pull request comments', () => this.api.paginate(this.api.rest.issues.listComments, { owner: this.o.owner, repo: this.o.repo, issue_number: this.o.pullNumber, per_page: 100 }));
+    const c = comments.find((x) => (x.body ?? '').startsWith(tag));
+    return c?.body?.slice(tag.length + 1);
+  }
+
+  async listGroupMembers(group: string): Promise<string[]> {
+    const [org, team] = group.split('/');
+    if (!org || !team) return [];
+    const members = await this.call(`list the members of ${group}`, () => this.api.paginate(this.api.rest.teams.listMembersInOrg, { org, team_slug: team, per_page: 100 }));
+    return members.map((m) => m.login).sort();
+  }
+
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await withRetry(fn, statusOf, { retryAfterOf: (e) => Number((e as { response?: { headers?: Record<string, string> } })?.response?.headers?.['retry-after']) || undefined });

@@ -62,6 +62,30 @@ export class GitlabPlatform implements ScmPlatform {
     return (r.approved_by ?? []).map((a) => a.user.username).sort();
   }
 
+  async findMergeRequest(sha: string): Promise<number | undefined> {
+    const mrs = (await this.call('find the merge request of the commit', () => this.api.Commits.allMergeRequests(this.o.projectId, sha))) as unknown as { iid: number; state: string; merge_commit_sha?: string | null; squash_commit_sha?: string | null; sha?: string }[];
+    // The merged one whose merge, squash or head commit this is (a commit can appear in several MRs).
+    const merged = mrs.filter((m) => m.state === 'merged');
+    const exact = merged.find((m) => m.merge_commit_sha === sha || m.squash_commit_sha === sha) ?? merged.find((m) => m.sha === sha) ?? merged[0];
+    return exact?.iid;
+  }
+
+  forMergeRequest(number: number): GitlabPlatform {
+    return new GitlabPlatform({ ...this.o, mergeRequestIid: number });
+  }
+
+  async readPlanNote(topic: string): Promise<string | undefined> {
+    const tag = marker(topic);
+    const notes = (await this.call('list merge request notes', () => this.api.MergeRequestNotes.all(this.o.projectId, this.o.mergeRequestIid, { perPage: 100, maxPages: 20 }))) as unknown as { body: string; system?: boolean }[];
+    const note = notes.find((n) => !n.system && n.body.startsWith(tag));
+    return note?.body.slice(tag.length + 1);
+  }
+
+  async listGroupMembers(group: string): Promise<string[]> {
+    const members = (await this.call(`list the members of ${group}`, () => this.api.GroupMembers.all(group, { includeInherited: true, perPage: 100, maxPages: 20 }))) as unknown as { username: string }[];
+    return members.map((m) => m.username).sort();
+  }
+
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await withRetry(fn, statusOf);

@@ -1,0 +1,191 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
+import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
+import { applyObjects, type ObjectResult } from '../lib/apply/apply.js';
+import { systemNamespace } from '../lib/apply/applyset.js';
+import { hasHealth } from '../lib/apply/health.js';
+import { EnvLease } from '../lib/apply/lease.js';
+import { pruneRemovedJobs } from '../lib/apply/prune.js';
+import { checkOwnerApproval, checkReviewedPlan, planHashInNote, type Refusal } from '../lib/apply/review.js';
+import { waitForHealth, type WaitResult } from '../lib/apply/wait.js';
+import type { KubeClient } from '../lib/k8s/client.js';
+import { Resources } from '../lib/k8s/resources.js';
+import { computePlan } from '../lib/plan/plan.js';
+import type { Plan } from '../lib/plan/types.js';
+import { renderEnv } from '../lib/render/render.js';
+import { loadRepo } from '../lib/repo/load.js';
+import type { Job } from '../lib/repo/model.js';
+import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
+import { onDefaultBranch, platformForCommit } from '../lib/scm/merged.js';
+import { ScmError } from '../lib/scm/types.js';
+import { connect, kubeFailure, type KubeTarget } from './kube.js';
+import type { ActionResult } from './result.js';
+
+export interface ApplyActionOptions extends KubeTarget {
+  repo: string;
+  env: string | undefined;
+  jobs: string[];
+  /** Only the jobs a change since `base` reaches (and deletions of jobs). */
+  changed?: boolean;
+  base?: string;
+  dryRun?: boolean;
+  wait?: boolean;
+  /** Seconds --wait (and prune's savepoints) may take; default 600. */
+  timeoutSeconds?: number;
+  prune?: boolean;
+  force?: boolean;
+  json?: boolean;
+  /** The reviewed plan hash (default $FLINKOPS_REVIEWED_PLAN_HASH, else the merge request's plan note). */
+  planHash?: string;
+  /** Check the reviewed plan and owner approvals even off the default branch (default: on the default branch only). */
+  requireReview?: boolean;
+  /** Where --wait archives status, events and logs of what failed (default flinkops-artifacts). */
+  artifacts?: string;
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
+  const { repo, diagnostics: loadDiagnostics } = loadRepo(o.repo);
+  const env = requireEnv(repo, o.env);
+  if (o.changed && o.jobs.length) throw new UsageError('name jobs or use --changed, not both');
+  if (o.changed && !o.base) throw new UsageError('--changed needs --base REF (the commit before the change, e.g. $CI_COMMIT_BEFORE_SHA)');
+  const timeoutMs = (o.timeoutSeconds ?? 600) * 1000;
+  const envSpec = repo.platform.envs.get(env)!.spec;
+
+  // What to apply: the named jobs, the jobs a change reaches, or all.
+  let plan: Plan | undefined;
+  let jobs: Job[] | undefined = selectJobs(repo, o.jobs);
+  if (o.changed) {
+    plan = (await computePlan({ root: o.repo, env, base: o.base!, classify: false })).plan;
+    const platformChanged = plan.jobs.some((j) => j.job.startsWith('(') && j.action !== 'noop');
+    const ids = new Set(plan.jobs.filter((j) => j.action === 'create' || j.action === 'update').map((j) => j.job));
+    jobs = platformChanged ? undefined : repo.jobs.filter((j) => ids.has(j.id));
+  }
+
+  // Only the reviewed plan, on the default branch (or when asked).
+  const review = envSpec.approval ?? {};
+  if (!o.dryRun && (o.requireReview || onDefaultBranch()) && (review.requireReviewedPlan || review.requireOwnerApproval)) {
+    const refusal = await checkReview(o, env, review);
+    if (refusal) return refused(refusal, o.json);
+  }
+
+  const ids = new Set((jobs ?? repo.jobs).map((j) => j.id));
+  const blocking = loadDiagnostics.filter((d) => d.severity === 'error' && (d.job ? ids.has(d.job) : d.file.startsWith('platform/')));
+  if (blocking.length) return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(blocking), 'text') + 'flinkops apply: nothing applied — fix the repository first\n', exitCode: 1 };
+
+  let client: KubeClient | undefined;
+  let lease: EnvLease | undefined;
+  const results: ObjectResult[] = [];
+  let health: WaitResult[] = [];
+  try {
+    client = await connect(repo, env, o);
+    const resources = new Resources(client);
+    const version = await client.request<{ major?: string; minor?: string }>('GET', '/version');
+    const kubernetesVersion = `1.${String(version.body.minor ?? '').replace(/\D+$/, '')}`;
+    const commit = process.env.FLINKOPS_COMMIT ?? process.env.CI_COMMIT_SHA ?? gitHead(o.repo);
+    const rendered = renderEnv(repo, { env, ...(jobs ? { jobs } : {}), kubernetesVersion, ...(commit ? { commit } : {}) });
+    if (hasErrors(rendered.diagnostics)) return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text') + 'flinkops apply: nothing applied — fix the repository first\n', exitCode: 1 };
+
+    if (!o.dryRun) {
+      lease = new EnvLease(client, { namespace: systemNamespace(), name: `flinkops-apply-${env}`, waitMs: Math.min(timeoutMs, 300_000) });
+      await lease.acquire();
+    }
+    const outcome = await applyObjects(client, { env, objects: rendered.objects, dryRun: o.dryRun === true, force: o.force === true }, resources);
+    results.push(...outcome.results);
+    if (o.prune) results.push(...(await pruneRemovedJobs(client, resources, { env, jobsInGit: new Set(repo.jobs.map((j) => j.id)), dryRun: o.dryRun === true, timeoutMs, ...(o.pollMs ? { pollMs: o.pollMs } : {}) })));
+    if (o.wait && !o.dryRun) {
+      const targets = outcome.results
+        .filter((r) => (r.result === 'created' || r.result === 'configured') && hasHealth(r.kind))
+        .map((r) => {
+          const key = `${r.kind}/${r.namespace}/${r.name}`;
+          const before = outcome.before.get(key)?.status?.error;
+          return { apiVersion: outcome.live.get(key)!.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name, ...(typeof before === 'string' ? { errorBefore: before } : {}) };
+        });
+      health = await waitForHealth(client, resources, targets, { timeoutMs, ...(o.pollMs ? { pollMs: o.pollMs } : {}), artifactsDir: o.artifacts ?? path.join(process.cwd(), 'flinkops-artifacts') });
+    }
+  } catch (e) {
+    // Whatever was applied before the failure is still reported, so nothing that changed goes unsaid.
+    const partial = results.length ? format(env, results, health, o) : '';
+    return kubeFailure('apply', e, partial);
+  } finally {
+    await lease?.release();
+    client?.close();
+  }
+  const failed = results.some((r) => r.result === 'failed') || health.some((h) => h.health === 'failed' || h.health === 'timeout');
+  return { stdout: format(env, results, health, o), exitCode: failed ? 1 : 0 };
+}
+
+async function checkReview(o: ApplyActionOptions, env: string, review: { requireReviewedPlan?: boolean; requireOwnerApproval?: boolean }): Promise<Refusal | undefined> {
+  // The merge brought HEAD^1..HEAD: that plan is what the merge request reviewed.
+  const git = (args: string[]) => execFileSync('git', ['-C', o.repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  let head: string;
+  let base: string;
+  try {
+    head = git(['rev-parse', 'HEAD']);
+    base = git(['rev-parse', 'HEAD^1']);
+  } catch {
+    return { rule: 'apply/unreviewed-plan', message: 'cannot find the merge commit and its first parent in the repository', hint: 'fetch enough history (GIT_DEPTH of at least 2)' };
+  }
+  const { plan } = await computePlan({ root: o.repo, env, base, classify: false });
+  const given = o.planHash ?? process.env.FLINKOPS_REVIEWED_PLAN_HASH;
+  let host: Awaited<ReturnType<typeof platformForCommit>>;
+  try {
+    const needHost = review.requireOwnerApproval || (review.requireReviewedPlan && !given);
+    host = needHost ? await platformForCommit(head) : undefined;
+    if (needHost && !host) return { rule: 'apply/unreviewed-plan', message: `commit ${head.slice(0, 12)} did not come from a merge request`, hint: 'changes reach the default branch through merge requests, where their plan is reviewed' };
+  } catch (e) {
+    if (!(e instanceof ScmError)) throw e;
+    return { rule: 'apply/unreviewed-plan', message: e.message, hint: 'apply on the default branch reads the reviewed plan and approvals from the Git host' };
+  }
+  const where = host ? `merge request !${host.number}` : 'the given --plan-hash';
+  try {
+    if (review.requireReviewedPlan) {
+      const reviewed = given ?? planHashInNote((await host!.platform.readPlanNote(`plan:${env}`)) ?? '');
+      const r = checkReviewedPlan(plan, reviewed, where);
+      if (r) return r;
+    }
+    if (review.requireOwnerApproval) {
+      const r = await checkOwnerApproval(plan, await host!.platform.listApprovals(), (g) => host!.platform.listGroupMembers(g), where);
+      if (r) return r;
+    }
+  } catch (e) {
+    if (!(e instanceof ScmError)) throw e;
+    return { rule: 'apply/unreviewed-plan', message: e.message, hint: 'apply on the default branch reads the reviewed plan and approvals from the Git host' };
+  }
+  return undefined;
+}
+
+function refused(r: Refusal, json?: boolean): ActionResult {
+  const text = `flinkops apply: refused (${r.rule}): ${r.message}\n  hint: ${r.hint}\nnothing was applied\n`;
+  return { stdout: json ? JSON.stringify({ results: [], refused: r }, null, 2) + '\n' : '', stderr: text, exitCode: 1 };
+}
+
+const SIGN: Record<string, string> = { created: '+', configured: '~', unchanged: '=', deleted: '-', failed: '✖' };
+
+function format(env: string, results: ObjectResult[], health: WaitResult[], o: ApplyActionOptions): string {
+  if (o.json) return JSON.stringify({ results: results.map(({ kind, namespace, name, result, message, ...rest }) => ({ kind, namespace, name, result, message, ...rest })), ...(o.wait ? { health } : {}) }, null, 2) + '\n';
+  const lines = [`flinkops apply --env ${env}${o.dryRun ? ' (server dry run: nothing stored)' : ''}`];
+  for (const r of results) {
+    if (r.result === 'unchanged') continue;
+    lines.push(`  ${SIGN[r.result]} ${r.result.padEnd(10)} ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.message ? `  ${r.message}` : ''}`);
+  }
+  if (health.length) {
+    lines.push('', 'health');
+    for (const h of health) lines.push(`  ${h.health === 'healthy' ? '✔' : h.health === 'suspended' ? '⏸' : '✖'} ${h.health.padEnd(10)} ${h.kind} ${h.namespace}/${h.name}  ${h.message}`);
+  }
+  const n = (k: string) => results.filter((r) => r.result === k).length;
+  lines.push('', `Apply: ${n('created')} created, ${n('configured')} configured, ${n('unchanged')} unchanged, ${n('deleted')} deleted, ${n('failed')} failed.`);
+  return lines.join('\n') + '\n';
+}
+
+function gitHead(root: string): string | undefined {
+  try {
+    const top = execFileSync('git', ['-C', root, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (path.resolve(top) !== path.resolve(root)) return undefined;
+    return execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,48 @@
+import { apply } from '../../actions/apply.js';
+import { UsageError } from '../../lib/repo/select.js';
+import type { Command } from '../command.js';
+
+export const applyCommand: Command = {
+  name: 'apply',
+  usage: 'apply --env ENV [JOB... | --changed --base REF] [--dry-run] [--wait] [--timeout S] [--prune] [--context NAME] [--json]',
+  summary: 'server-side apply to the cluster (field manager flinkops), prune removed jobs, wait until healthy',
+  options: {
+    env: { type: 'string' },
+    changed: { type: 'boolean' },
+    base: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    wait: { type: 'boolean' },
+    timeout: { type: 'string' },
+    prune: { type: 'boolean' },
+    context: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    'force-conflicts': { type: 'boolean' },
+    'plan-hash': { type: 'string' },
+    'require-review': { type: 'boolean' },
+    artifacts: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  run(v, positionals, repo) {
+    const timeout = v.timeout === undefined ? undefined : Number(v.timeout);
+    if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--timeout takes seconds, a positive number');
+    return apply({
+      repo,
+      env: v.env as string | undefined,
+      jobs: positionals,
+      changed: Boolean(v.changed),
+      ...(v.base ? { base: v.base as string } : {}),
+      dryRun: Boolean(v['dry-run']),
+      wait: Boolean(v.wait),
+      ...(timeout ? { timeoutSeconds: timeout } : {}),
+      prune: Boolean(v.prune),
+      force: Boolean(v['force-conflicts']),
+      json: Boolean(v.json),
+      ...(v.context ? { context: v.context as string } : {}),
+      ...(v.kubeconfig ? { kubeconfig: v.kubeconfig as string } : {}),
+      ...(v['plan-hash'] ? { planHash: v['plan-hash'] as string } : {}),
+      requireReview: Boolean(v['require-review']),
+      ...(v.artifacts ? { artifacts: v.artifacts as string } : {}),
+      ...(process.env.FLINKOPS_POLL_MS ? { pollMs: Number(process.env.FLINKOPS_POLL_MS) } : {}),
+    });
+  },
+};

@@ -1,0 +1,209 @@
+import { ApiError, type KubeClient } from '../k8s/client.js';
+import { explainRefusal, getObject, listObjects, serverSideApply } from '../k8s/apply.js';
+import { changedPaths, comparable, deletePath, getPath, MANAGER, objectKey, ownedFields, type KubeObject } from '../k8s/objects.js';
+import { Resources } from '../k8s/resources.js';
+import type { RenderedObject } from '../render/context.js';
+import { LABEL } from '../render/labels.js';
+import { APPLYSET, applySetId, groupKind, parentName, systemNamespace } from './applyset.js';
+import { byIdentity, inWaves } from './order.js';
+
+export type ResultKind = 'created' | 'configured' | 'unchanged' | 'deleted' | 'failed';
+
+/** What happened to one object: the JSON contract of `flinkops apply --json`. */
+export interface ObjectResult {
+  kind: string;
+  namespace: string;
+  name: string;
+  result: ResultKind;
+  message: string;
+  /** `team/job` of a job's own objects. */
+  job?: string;
+  /** The savepoint a pruned stateful job was suspended with. */
+  savepoint?: string;
+}
+
+export interface ApplyInput {
+  env: string;
+  objects: RenderedObject[];
+  dryRun?: boolean;
+  /** Take back fields another manager changed (a conflict otherwise fails the object). */
+  force?: boolean;
+}
+
+export interface ApplyOutcome {
+  results: ObjectResult[];
+  /** What the server returned for each object applied (for --wait), by `Kind/namespace/name`. */
+  live: Map<string, KubeObject>;
+  /** Objects of this environment's ApplySet found in the cluster before the apply, by key. */
+  before: Map<string, KubeObject>;
+}
+
+interface Item {
+  r: RenderedObject;
+  key: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Server-side applies one environment's rendered objects, namespaces and ConfigMaps first, each
+ * wave in parallel (bounded by the client), and reports every object exactly: created, configured
+ * (with the fields that changed), unchanged or failed (with the server's reason). An object is not
+ * sent when something it needs failed before it — its namespace, its job's ConfigMap, a shared
+ * ConfigMap of its namespace — so a half-failed run never starts a job against stale inputs.
+ */
+export async function applyObjects(client: KubeClient, input: ApplyInput, resources = new Resources(client)): Promise<ApplyOutcome> {
+  const dryRun = input.dryRun === true;
+  const id = applySetId(input.env, systemNamespace());
+  const results: ObjectResult[] = [];
+  const live = new Map<string, KubeObject>();
+
+  // Every kind must be served before anything is written: a missing CRD fails the run up front.
+  for (const o of input.objects) await resources.resolve(o.apiVersion, o.kind);
+
+  if (!dryRun) await recordParent(client, resources, input.env, input.objects);
+
+  const namespaces = [...new Set(input.objects.map((o) => o.namespace))].sort();
+  const missingNs = new Set<string>();
+  const failedNs = new Map<string, string>();
+  await Promise.all(
+    namespaces.map(async (ns) => {
+      const nsObj = { apiVersion: 'v1', kind: 'Namespace', name: ns };
+      try {
+        if (await getObject(client, resources, nsObj)) return;
+      } catch (e) {
+        // Not allowed to read namespaces is common for a namespaced token: the objects' own requests will tell.
+        if (e instanceof ApiError && e.status === 403) return;
+        throw e;
+      }
+      missingNs.add(ns);
+      const object: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [LABEL.managedBy]: 'flinkops' } } };
+      try {
+        await serverSideApply(client, resources, object, { fieldManager: MANAGER.apply, dryRun });
+        results.push({ kind: 'Namespace', namespace: '', name: ns, result: 'created', message: dryRun ? 'dry run' : '' });
+      } catch (e) {
+        failedNs.set(ns, explainRefusal(e));
+        results.push({ kind: 'Namespace', namespace: '', name: ns, result: 'failed', message: explainRefusal(e) });
+      }
+    }),
+  );
+
+  const before = await listMembers(client, resources, id, input.objects, missingNs);
+  const failedJobs = new Map<string, string>();
+  const failedShared = new Map<string, string>();
+  const items: Item[] = input.objects.map((r) => ({ r, key: objectKey(r), kind: r.kind, namespace: r.namespace, name: r.name }));
+
+  for (const wave of inWaves(items)) {
+    const waveFailures: { item: Item; reason: string }[] = [];
+    await Promise.all(
+      wave.map(async (item) => {
+        const { r } = item;
+        const base = { kind: r.kind, namespace: r.namespace, name: r.name, ...(r.job ? { job: r.job } : {}) };
+        const blocker = failedNs.has(r.namespace) ? `Namespace ${r.namespace}` : (r.job && failedJobs.get(r.job)) || failedShared.get(r.namespace);
+        if (blocker) {
+          results.push({ ...base, result: 'failed', message: `not applied: ${blocker} failed before it` });
+          waveFailures.push({ item, reason: blocker });
+          return;
+        }
+        if (dryRun && missingNs.has(r.namespace)) {
+          results.push({ ...base, result: 'created', message: `dry run (namespace ${r.namespace} is created first)` });
+          return;
+        }
+        const prior = before.get(item.key);
+        const { object, kept } = desired(r, id, prior);
+        try {
+          const res = await serverSideApply(client, resources, object, { fieldManager: MANAGER.apply, dryRun, force: input.force === true });
+          live.set(item.key, res.body);
+          const note = [dryRun ? 'dry run' : '', ...kept].filter(Boolean);
+          if (res.status === 201) {
+            results.push({ ...base, result: 'created', message: note.join('; ') });
+          } else if (!prior) {
+            results.push({ ...base, result: 'configured', message: ['adopted: it existed without flinkops\' ApplySet label', ...note].join('; ') });
+          } else {
+            const changed = changedPaths(comparable(prior), comparable(res.body));
+            const same = dryRun ? changed.length === 0 : prior.metadata.resourceVersion === res.body.metadata.resourceVersion;
+            results.push({ ...base, result: same ? 'unchanged' : 'configured', message: [same ? '' : summarise(changed), ...note].filter(Boolean).join('; ') });
+          }
+        } catch (e) {
+          const reason = explainRefusal(e);
+          results.push({ ...base, result: 'failed', message: reason });
+          waveFailures.push({ item, reason: `${r.kind} ${r.namespace}/${r.name}` });
+        }
+      }),
+    );
+    for (const { item, reason } of waveFailures) {
+      if (item.r.job) failedJobs.set(item.r.job, failedJobs.get(item.r.job) ?? reason);
+      else failedShared.set(item.r.namespace, failedShared.get(item.r.namespace) ?? reason);
+    }
+  }
+  results.sort(byIdentity);
+  return { results, live, before };
+}
+
+/** The object to send: the rendered one, marked as an ApplySet member, without the fields a run-time action owns. */
+function desired(r: RenderedObject, id: string, prior: KubeObject | undefined): { object: KubeObject; kept: string[] } {
+  const object = structuredClone(r.object) as KubeObject;
+  object.metadata = { ...object.metadata, labels: { ...(object.metadata.labels ?? {}), [APPLYSET.partOf]: id } };
+  const kept: string[] = [];
+  // A scheduler's start/stop (flinkops action) owns those fields: Git's next apply must not undo it.
+  if (prior) {
+    for (const path of ownedFields(prior, MANAGER.action)) {
+      const gitValue = getPath(object, path);
+      if (deletePath(object as unknown as Record<string, unknown>, path)) {
+        const liveValue = getPath(prior, path);
+        kept.push(`${path.join('.')} stays ${JSON.stringify(liveValue)} (set by flinkops action${JSON.stringify(gitValue) !== JSON.stringify(liveValue) ? `; Git says ${JSON.stringify(gitValue)}` : ''})`);
+      }
+    }
+  }
+  return { object, kept };
+}
+
+function summarise(paths: string[]): string {
+  if (!paths.length) return '';
+  const shown = paths.slice(0, 6).join(', ');
+  return `changed: ${shown}${paths.length > 6 ? ` and ${paths.length - 6} more` : ''}`;
+}
+
+/** The members of this environment's ApplySet in the namespaces and kinds about to be applied. */
+async function listMembers(client: KubeClient, resources: Resources, id: string, objects: RenderedObject[], skipNs: Set<string>): Promise<Map<string, KubeObject>> {
+  const pairs = new Map<string, { ns: string; apiVersion: string; kind: string }>();
+  for (const o of objects) if (!skipNs.has(o.namespace)) pairs.set(`${o.namespace}\0${o.apiVersion}\0${o.kind}`, { ns: o.namespace, apiVersion: o.apiVersion, kind: o.kind });
+  const out = new Map<string, KubeObject>();
+  await Promise.all(
+    [...pairs.values()].map(async (p) => {
+      try {
+        for (const item of await listObjects(client, resources, p.apiVersion, p.kind, p.ns, `${APPLYSET.partOf}=${id}`)) out.set(objectKey({ kind: p.kind, namespace: p.ns, name: item.metadata.name }), item);
+      } catch (e) {
+        // A namespace this token may not read: its objects' own requests will report the refusal.
+        if (!(e instanceof ApiError && (e.status === 403 || e.status === 404))) throw e;
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * The ApplySet parent lists every kind and namespace members may be in; it is widened before any
+ * member is written (as the KEP requires), so a prune after a failed run still finds everything.
+ */
+export async function recordParent(client: KubeClient, resources: Resources, env: string, objects: { apiVersion: string; kind: string; namespace: string }[], replace = false): Promise<void> {
+  const ns = systemNamespace();
+  const name = parentName(env);
+  const current = replace ? undefined : await getObject(client, resources, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
+  const split = (v: string | undefined) => (v ? v.split(',').filter(Boolean) : []);
+  const kinds = new Set([...split(current?.metadata.annotations?.[APPLYSET.groupKinds]), ...objects.map((o) => groupKind(o.apiVersion, o.kind))]);
+  const namespaces = new Set([...split(current?.metadata.annotations?.[APPLYSET.namespaces]), ...objects.map((o) => o.namespace)]);
+  namespaces.delete(ns);
+  const parent: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      namespace: ns,
+      labels: { [APPLYSET.id]: applySetId(env, ns), [LABEL.managedBy]: 'flinkops', [LABEL.env]: env },
+      annotations: { [APPLYSET.tooling]: 'flinkops/v1', [APPLYSET.groupKinds]: [...kinds].sort().join(','), [APPLYSET.namespaces]: [...namespaces].sort().join(',') },
+    },
+  };
+  await serverSideApply(client, resources, parent, { fieldManager: MANAGER.apply, force: true });
+}
