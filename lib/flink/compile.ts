@@ -1,6 +1,6 @@
 import type { EffectiveSql } from '../sql/effective.js';
 import { toHelperCatalogs } from './deep.js';
-import { FlinkHelper, type HelperDiagnostic } from './helper.js';
+import { FlinkHelper, helperSql, type HelperDiagnostic } from './helper.js';
 import { launchFor } from './launch.js';
 
 interface CompileResponse {
@@ -34,7 +34,7 @@ export async function compilePlans(requests: CompileRequest[], log?: (line: stri
           const resp = await helper.request<CompileResponse>({
             op: 'compile',
             job: r.key,
-            statements: r.eff.statements.map((s) => ({ sql: s.text })),
+            statements: r.eff.statements.map((s) => ({ sql: helperSql(s.text) })),
             catalogs: toHelperCatalogs(r.eff.catalogs),
             config: Object.fromEntries(Object.entries(r.eff.job.flinkConf).filter(([k]) => k.startsWith('table.') || k === 'execution.runtime-mode')),
           });

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CatalogSpec, Job, Repo } from '../repo/model.js';
 import { effectiveSql, type EffectiveSql } from '../sql/effective.js';
-import { FlinkHelper, type HelperCatalog, type HelperDiagnostic, type ValidateResponse } from './helper.js';
+import { FlinkHelper, helperOrigin, helperSql, type HelperCatalog, type HelperDiagnostic, type ValidateResponse } from './helper.js';
 import { FlinkUnavailable, launchFor } from './launch.js';
 
 /** A statement's verdict from Flink, in original-file coordinates, for reconciling grammar errors. */
@@ -124,7 +124,7 @@ export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log:
           op: 'validate',
           jobs: units.map((u) => ({
             job: u.key,
-            statements: u.eff.statements.map((s) => ({ sql: s.text })),
+            statements: u.eff.statements.map((s) => ({ sql: helperSql(s.text) })),
             catalogs: toHelperCatalogs(u.eff.catalogs),
             config: helperConfig(u.eff),
           })),
@@ -141,7 +141,7 @@ export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log:
             if (d.statement !== undefined && d.statement >= 0 && d.severity !== 'warning') rejected.add(d.statement);
             const where = statement
               ? d.line !== undefined
-                ? u.eff.sql.originInStatement(statement, d.line, d.column ?? 1)
+                ? helperOrigin(u.eff.sql, statement, d.line, d.column)
                 : u.eff.sql.fileOf(statement).origin(statement.start)
               : { file: u.job.sql[0]?.file ?? u.job.dir, line: 1, column: 1 };
             const kind = d.kind ?? 'validation';

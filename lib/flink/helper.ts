@@ -1,3 +1,5 @@
+import type { Origin } from '../repo/model.js';
+import type { JobSql, Statement } from '../sql/script.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Launch } from './launch.js';
@@ -93,4 +95,31 @@ export interface PreviewResponse {
   diagnostics?: HelperDiagnostic[];
   sinks?: Record<string, { columns: { name: string; type: string }[]; updating: boolean; rows: Record<string, unknown>[] }>;
   error?: string;
+}
+
+const BEGIN_SET = /^BEGIN\s+STATEMENT\s+SET\s*;/i;
+const EXECUTE_SET = 'EXECUTE STATEMENT SET BEGIN';
+
+/**
+ * Flink's parser reads one statement at a time; `BEGIN STATEMENT SET; … END` is SQL-client syntax
+ * for the same thing as `EXECUTE STATEMENT SET BEGIN … END`, so the helper gets the latter.
+ * Only the first line changes, so positions elsewhere stay exact.
+ */
+export function helperSql(text: string): string {
+  const m = BEGIN_SET.exec(text);
+  return m ? EXECUTE_SET + text.slice(m[0].length) : text;
+}
+
+/** Maps a 1-based position in `helperSql(text)` back to `text`. */
+export function fromHelperPosition(text: string, line: number, column: number): { line: number; column: number } {
+  const m = BEGIN_SET.exec(text);
+  if (!m || line !== 1) return { line, column };
+  const shift = EXECUTE_SET.length - m[0].length;
+  return { line, column: Math.max(1, column - shift) };
+}
+
+/** A helper diagnostic's position (inside the statement it was sent as) → the original file position. */
+export function helperOrigin(sql: JobSql, statement: Statement, line: number, column: number | undefined): Origin {
+  const p = fromHelperPosition(statement.text, line, column ?? 1);
+  return sql.originInStatement(statement, p.line, p.column);
 }

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { EffectiveSql } from '../sql/effective.js';
 import { toHelperCatalogs } from './deep.js';
-import { FlinkHelper, type PreviewResponse } from './helper.js';
+import { FlinkHelper, helperOrigin, helperSql, type PreviewResponse } from './helper.js';
 import { launchFor } from './launch.js';
 import type { PreviewInput, PreviewResult } from './preview.js';
 
@@ -23,7 +23,7 @@ export class PreviewSession {
     const response = await this.helper.request<PreviewResponse>({
       op: 'preview',
       job: eff.job.id,
-      statements: eff.statements.map((s) => ({ sql: s.text })),
+      statements: eff.statements.map((s) => ({ sql: helperSql(s.text) })),
       catalogs: toHelperCatalogs(eff.catalogs),
       config: Object.fromEntries(Object.entries(eff.job.flinkConf).filter(([k]) => k.startsWith('table.') || k === 'execution.runtime-mode')),
       samples: input.samples,
@@ -34,7 +34,7 @@ export class PreviewSession {
       const statement = d.statement !== undefined ? eff.statements[d.statement] : undefined;
       const where = statement
         ? d.line !== undefined
-          ? eff.sql.originInStatement(statement, d.line, d.column ?? 1)
+          ? helperOrigin(eff.sql, statement, d.line, d.column)
           : eff.sql.fileOf(statement).origin(statement.start)
         : { file: eff.sql.files[0]?.source.file ?? '', line: 1, column: 1 };
       return { severity: d.severity === 'warning' ? 'warning' : 'error', rule: `preview/${d.kind ?? 'error'}`, message: `Flink ${this.release}: ${d.message}`, ...where, job: eff.job.id };

@@ -118,6 +118,7 @@ final class Diagnostics {
                     || c instanceof org.apache.flink.table.api.TableException
                     || cn.startsWith("org.apache.calcite.")
                     || cn.startsWith("org.apache.flink.table.")
+                    || cn.startsWith("org.apache.flink.sql.")
                     || c instanceof HelperException
                     || c instanceof io.flinkops.flink.standin.SampleDataException) {
                 kind = VALIDATION;
