@@ -53,20 +53,21 @@ describe('the Flink SQL Cookbook corpus', () => {
     expect(recipes).toHaveLength(35);
   });
 
-  it('fast check: the grammar rejects 5 recipes, each said to be unconfirmed by Flink', async () => {
+  it('fast check: the grammar, with our shims, rejects only the 2 recipes that are broken, each said to be unconfirmed by Flink', async () => {
     const fast = await run(false);
-    expect([...fast.rejected].sort()).toEqual(['date-time-01', 'kafka-join-03', 'lag-12', 'match-recognize-08', 'star-schema-05']);
+    // dt-sql-parser alone rejects 5; lib/sql/shims.ts admits EXTRACT(unit FROM x) (date-time-01),
+    // CREATE TABLE … WITH (…) LIKE without columns (kafka-join-03, star-schema-05) and an alias after OVER (…) without AS (lag-12).
+    expect([...fast.rejected].sort()).toEqual(['match-recognize-08', 'star-schema-05']);
+    expect(at(fast.sql, 'match-recognize-08')).toEqual(['sql/syntax@1']);
+    expect(at(fast.sql, 'star-schema-05')).toEqual(['sql/syntax@70']);
     for (const d of fast.sql) expect(d.hint).toContain('confirms with Flink itself');
     console.log(`\nCONFORMANCE fast check: ${recipes.length - fast.rejected.size} accepted, ${fast.rejected.size} rejected, ${fast.ms} ms`);
   }, 120_000);
 
   it.runIf(flinkAvailable())('deep validation: Flink is the judge', async () => {
     const deep = await run(true);
-    // The three recipes the grammar cannot read are valid Flink SQL: accepted, counted as parser gaps.
-    for (const job of ['date-time-01', 'kafka-join-03', 'lag-12']) {
-      expect(at(deep.sql, job)).toEqual([]);
-      expect(deep.out.parserGaps!.some((g) => g.file.includes(`/${job}/`))).toBe(true);
-    }
+    // The recipes the bare grammar cannot read are valid Flink SQL: accepted.
+    for (const job of ['date-time-01', 'kafka-join-03', 'lag-12']) expect(at(deep.sql, job)).toEqual([]);
     // Each recipe that is broken as published is reported where it breaks, at Flink's position.
     expect(at(deep.sql, 'match-recognize-08')).toEqual(['sql/flink-syntax@1']); // a fragment: starts at PARTITION BY
     expect(at(deep.sql, 'star-schema-05')).toEqual(['sql/flink-validation@62', 'sql/flink-syntax@70']); // a stray `;` ends the join early
@@ -82,6 +83,7 @@ describe('the Flink SQL Cookbook corpus', () => {
     expect(deep.out.diagnostics.filter((d) => d.rule === 'sql/syntax')).toEqual([]);
     expect(deep.sql.filter((d) => /factory|connector/i.test(d.message))).toEqual([]);
     expect(deep.rejected.size).toBe(6);
+    expect(deep.out.parserGaps).toEqual([]); // the shims leave no grammar error on SQL Flink accepts
     console.log(
       `CONFORMANCE deep validation (Flink 1.20.4): ${recipes.length - deep.rejected.size} accepted, ${deep.rejected.size} rejected, ` +
         `${deep.out.parserGaps!.length} grammar errors overruled as parser gaps, ${deep.ms} ms for the corpus`,

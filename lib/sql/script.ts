@@ -4,6 +4,7 @@ import type { Origin, SqlSource } from '../repo/model.js';
 import { substitute, type Substitution } from '../vars/substitute.js';
 import { FlinkSqlLexer, lexFlinkSql, parseTokens, type LexedSql, type SyntaxError } from './grammar.js';
 import { sqlOptions, type SqlOption } from './options.js';
+import { shimForGrammar } from './shims.js';
 
 export type StatementKind = 'set' | 'reset' | 'ddl' | 'insert' | 'query' | 'statement-set' | 'use' | 'explain' | 'other';
 
@@ -42,11 +43,21 @@ class LazyAnalysis implements SqlAnalysis {
 
   private parse(): { errors: SyntaxError[]; options: SqlOption[] } {
     if (!this.parsed) {
-      const parsed = parseTokens(this.lexed!);
+      const lexed = this.lexed!;
+      const parsed = parseTokens(lexed);
       this.parsed = { errors: parsed.errors, options: sqlOptions(parsed) };
+      if (parsed.errors.length) this.parsed.errors = this.shimmedErrors(lexed, parsed.errors);
       this.lexed = undefined; // the tokens are not needed any more
     }
     return this.parsed;
+  }
+
+  /** Valid Flink SQL the grammar misses: parse the shimmed text and keep only the errors left. */
+  private shimmedErrors(lexed: LexedSql, errors: SyntaxError[]): SyntaxError[] {
+    const shimmed = shimForGrammar(lexed.text, lexed.tokens.getTokens(), lexed.offsetOf);
+    if (!shimmed) return errors;
+    const again = parseTokens(lexFlinkSql(shimmed.text));
+    return again.errors.map((e) => ({ ...e, offset: shimmed.toOriginal(e.offset) }));
   }
 
   get errors(): SyntaxError[] {
