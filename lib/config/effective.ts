@@ -221,7 +221,7 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
     owners: job.owners?.spec.owners ?? [],
     onCall: job.owners?.spec.onCall ?? [],
     ...(spec.jar ? { jar: { ...spec.jar, ...(spec.jar.args ? { args: spec.jar.args.map((a) => substitute(a, vars).text) } : {}) } } : {}),
-    ...(spec.paimonAction ? { paimonAction: spec.paimonAction } : {}),
+    ...(spec.paimonAction ? { paimonAction: substitutePaimonAction(spec.paimonAction, vars) } : {}),
     origins,
   };
   return { effective, diagnostics };
@@ -257,6 +257,18 @@ function expandVars(vars: Record<string, string>, origins: Record<string, Origin
       }
     }
   }
+}
+
+function substitutePaimonAction(a: NonNullable<JobSpec['paimonAction']>, vars: Record<string, string>): NonNullable<JobSpec['paimonAction']> {
+  const v = (x: string) => substitute(x, vars).text;
+  return {
+    action: a.action,
+    warehouse: v(a.warehouse),
+    database: v(a.database),
+    ...(a.table ? { table: v(a.table) } : {}),
+    ...(a.args ? { args: a.args.map(v) } : {}),
+    ...(a.catalogConf ? { catalogConf: Object.fromEntries(Object.entries(a.catalogConf).map(([k, x]) => [k, v(String(x))])) } : {}),
+  };
 }
 
 function dig(value: unknown, path: PropertyPath): unknown {

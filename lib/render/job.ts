@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { resolveJob, type EffectiveJob } from '../config/effective.js';
 import type { Job } from '../repo/model.js';
 import { catalogDdl, effectiveSql } from '../sql/effective.js';
-import { substitute } from '../vars/substitute.js';
 import type { RenderContext } from './context.js';
 import { ANNOTATION, baseLabels, sortKeys } from './labels.js';
 import { runnerArgs, runnerJarURI, sessionRunnerArgs, SQL_RUNNER } from './runner.js';
@@ -54,13 +53,12 @@ export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' 
       ctx.diagnostics.push({ severity: 'error', rule: 'render/paimon-action', message: `platform/versions.yaml names no paimonActionJar for Flink ${e.flinkVersion}`, hint: 'add versions."<version>".paimonActionJar', ...at });
       return undefined;
     }
-    // effective.ts leaves the action's values as written: substitute the job's variables here.
-    const v = (s: string) => substitute(s, e.vars).text;
+    // Variables are already substituted in the effective configuration.
     const a = e.paimonAction;
-    const args = [a.action, '--warehouse', v(a.warehouse), '--database', v(a.database)];
-    if (a.table) args.push('--table', v(a.table));
-    for (const k of Object.keys(a.catalogConf ?? {}).sort()) args.push('--catalog_conf', `${k}=${v(String(a.catalogConf![k]))}`);
-    args.push(...(a.args ?? []).map(v));
+    const args = [a.action, '--warehouse', a.warehouse, '--database', a.database];
+    if (a.table) args.push('--table', a.table);
+    for (const k of Object.keys(a.catalogConf ?? {}).sort()) args.push('--catalog_conf', `${k}=${String(a.catalogConf![k])}`);
+    args.push(...(a.args ?? []));
     for (const arg of args) {
       if (arg.includes('${secret:')) {
         ctx.diagnostics.push({ severity: 'error', rule: 'render/secret-in-conf', message: 'Paimon action arguments cannot read Secrets (the action has no substitution)', hint: 'use a catalog whose credentials come from the Hadoop or Hive configuration', ...at });
