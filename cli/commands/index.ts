@@ -1,5 +1,9 @@
 import type { Command } from '../command.js';
+import { actionCommand } from './action.js';
 import { applyCommand } from './apply.js';
+import { diffCommand } from './diff.js';
+import { logsCommand } from './logs.js';
+import { statusCommand } from './status.js';
 import { codeownersCommand } from './codeowners.js';
 import { configCommand } from './config.js';
 import { imageCommand } from './image.js';
@@ -20,5 +24,10 @@ export const commands: Command[] = [
   newCommand,
   codeownersCommand,
   renderCommand,
+  applyCommand,
+  actionCommand,
+  statusCommand,
+  logsCommand,
+  diffCommand,
   imageCommand,
 ];

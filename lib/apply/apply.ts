@@ -7,6 +7,9 @@ import { LABEL } from '../render/labels.js';
 import { APPLYSET, applySetId, groupKind, parentName, systemNamespace } from './applyset.js';
 import { byIdentity, inWaves } from './order.js';
 
+/** The job folder an object belongs to (set at apply time; session clusters and shared ConfigMaps have none). */
+export const JOB_FOLDER = 'flinkops.io/job-folder';
+
 export type ResultKind = 'created' | 'configured' | 'unchanged' | 'deleted' | 'failed';
 
 /** What happened to one object: the JSON contract of `flinkops apply --json`. */
@@ -145,6 +148,8 @@ export async function applyObjects(client: KubeClient, input: ApplyInput, resour
 function desired(r: RenderedObject, id: string, prior: KubeObject | undefined): { object: KubeObject; kept: string[] } {
   const object = structuredClone(r.object) as KubeObject;
   object.metadata = { ...object.metadata, labels: { ...(object.metadata.labels ?? {}), [APPLYSET.partOf]: id } };
+  // Prune deletes a job's objects only when this folder is gone from Git; shared objects carry none.
+  if (r.job) object.metadata.annotations = { ...(object.metadata.annotations ?? {}), [JOB_FOLDER]: `jobs/${r.job}` };
   const kept: string[] = [];
   // A scheduler's start/stop (flinkops action) owns those fields: Git's next apply must not undo it.
   if (prior) {

@@ -2,8 +2,7 @@ import { ApiError, type KubeClient } from '../k8s/client.js';
 import { deleteObject, explainRefusal, getObject, listObjects, serverSideApply } from '../k8s/apply.js';
 import type { KubeObject } from '../k8s/objects.js';
 import { preferredApiVersion, type Resources } from '../k8s/resources.js';
-import { LABEL } from '../render/labels.js';
-import type { ObjectResult } from './apply.js';
+import { JOB_FOLDER, type ObjectResult } from './apply.js';
 import { APPLYSET, applySetId, parentName, systemNamespace } from './applyset.js';
 import { healthOf, savepointOf } from './health.js';
 import { deletionOrder } from './order.js';
@@ -23,7 +22,7 @@ const PRUNE_MANAGER = 'flinkops-prune';
 
 /**
  * Deletes the objects of jobs whose folder was removed in Git — only members of this environment's
- * ApplySet, only objects labelled with a job. A stateful job (upgradeMode savepoint or last-state)
+ * ApplySet, only objects annotated with a job folder (never shared ones such as session clusters). A stateful job (upgradeMode savepoint or last-state)
  * is first suspended with a savepoint, and deleted only once the operator reports it: the path is
  * in the result, ready for `--savepoint` should the job come back.
  */
@@ -51,10 +50,10 @@ export async function pruneRemovedJobs(client: KubeClient, resources: Resources,
   }
   const byJob = new Map<string, KubeObject[]>();
   for (const m of members) {
-    const team = m.metadata.labels?.[LABEL.team];
-    const job = m.metadata.labels?.[LABEL.job];
-    if (!team || !job || o.jobsInGit.has(`${team}/${job}`)) continue;
-    byJob.set(`${team}/${job}`, [...(byJob.get(`${team}/${job}`) ?? []), m]);
+    const folder = m.metadata.annotations?.[JOB_FOLDER];
+    const id = folder?.replace(/^jobs\//, '');
+    if (!id || o.jobsInGit.has(id)) continue;
+    byJob.set(id, [...(byJob.get(id) ?? []), m]);
   }
   const results = await Promise.all([...byJob].sort(([a], [b]) => a.localeCompare(b)).map(([job, objects]) => pruneJob(client, resources, job, objects, o)));
   return results.flat();

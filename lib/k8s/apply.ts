@@ -58,7 +58,7 @@ export async function listObjects(client: KubeClient, resources: Resources, apiV
 export function explainRefusal(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.status === 409 && isFieldConflict(e.body)) {
-      const causes = (e.body?.details?.causes ?? []).filter((c) => c.type === 'FieldManagerConflict');
+      const causes = (e.body?.details?.causes ?? []).filter((c) => (c.reason ?? c.type) === 'FieldManagerConflict');
       const fields = causes.map((c) => `${c.field ?? '?'} (${/manager "([^"]+)"/.exec(c.message ?? '')?.[1] ?? c.message})`).join(', ');
       return `conflict: another field manager changed fields flinkops owns: ${fields}; change them in Git, or apply with --force-conflicts to take them back`;
     }

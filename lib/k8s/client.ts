@@ -31,7 +31,7 @@ export interface KubeStatus {
   message?: string;
   reason?: string;
   code?: number;
-  details?: { name?: string; kind?: string; causes?: { type?: string; message?: string; field?: string }[]; retryAfterSeconds?: number };
+  details?: { name?: string; kind?: string; causes?: { type?: string; reason?: string; message?: string; field?: string }[]; retryAfterSeconds?: number };
 }
 
 export interface KubeResponse<T = unknown> {
@@ -258,7 +258,7 @@ export class KubeClient {
 
 /** A server-side apply conflict with another field manager: retrying cannot help. */
 export function isFieldConflict(st: KubeStatus | undefined): boolean {
-  return !!st?.details?.causes?.some((c) => c.type === 'FieldManagerConflict');
+  return !!st?.details?.causes?.some((c) => (c.reason ?? c.type) === 'FieldManagerConflict');
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,144 @@
+import { authorize } from '../lib/actions/authorize.js';
+import { postCallback, type ActionStatus } from '../lib/actions/callback.js';
+import { callerFromEnv } from '../lib/actions/identity.js';
+import { actionPatch, expectationOf } from '../lib/actions/patch.js';
+import { systemNamespace } from '../lib/apply/applyset.js';
+import { healthOf, savepointOf } from '../lib/apply/health.js';
+import { EnvLease } from '../lib/apply/lease.js';
+import { explainRefusal, getObject, serverSideApply } from '../lib/k8s/apply.js';
+import { ApiError, KubeError, type KubeClient } from '../lib/k8s/client.js';
+import { MANAGER, type KubeObject } from '../lib/k8s/objects.js';
+import { Resources } from '../lib/k8s/resources.js';
+import { loadRepo } from '../lib/repo/load.js';
+import type { Action } from '../lib/repo/model.js';
+import { requireEnv, selectJob, UsageError } from '../lib/repo/select.js';
+import { connect, kubeFailure, type KubeTarget } from './kube.js';
+import type { ActionResult } from './result.js';
+import { flinkRef } from './status.js';
+
+export const ACTIONS: Action[] = ['start', 'stop', 'suspend', 'savepoint', 'restart'];
+
+export interface RunActionOptions extends KubeTarget {
+  repo: string;
+  action: string;
+  job: string;
+  env: string | undefined;
+  savepoint?: string;
+  allowNonRestoredState?: boolean;
+  callback?: string;
+  /** Wait for start and restart to reach RUNNING and stop to be suspended (suspend and savepoint always wait: they report a path). */
+  wait?: boolean;
+  timeoutSeconds?: number;
+  json?: boolean;
+  pollMs?: number;
+  /** The process environment (the caller's identity, the callback secret); default process.env. */
+  processEnv?: NodeJS.ProcessEnv;
+}
+
+/** Run-time actions for schedulers: patch the live object's run-time fields, as field manager flinkops-action. */
+export async function runAction(o: RunActionOptions): Promise<ActionResult> {
+  const penv = o.processEnv ?? process.env;
+  if (!ACTIONS.includes(o.action as Action)) throw new UsageError(`unknown action "${o.action}" (actions: ${ACTIONS.join(', ')})`);
+  const action = o.action as Action;
+  if (o.savepoint !== undefined && action !== 'start') throw new UsageError('--savepoint is for start (the savepoint to start from)');
+  if (o.allowNonRestoredState && action !== 'start') throw new UsageError('--allow-non-restored-state is for start');
+  const secret = penv.FLINKOPS_CALLBACK_SECRET;
+  if (o.callback) {
+    if (!/^https?:\/\//.test(o.callback)) throw new UsageError(`--callback must be an http(s) URL, not "${o.callback}"`);
+    if (!secret) throw new UsageError('--callback needs FLINKOPS_CALLBACK_SECRET (the key its HMAC-SHA256 signature is made with)');
+  }
+  const { repo } = loadRepo(o.repo);
+  const env = requireEnv(repo, o.env);
+  const job = selectJob(repo, o.job);
+  const caller = callerFromEnv(penv);
+
+  const status: ActionStatus = { job: job.id, env, action, result: 'failed', message: '', triggeredBy: caller.description, ...(penv.CI_PIPELINE_URL ? { pipeline: penv.CI_PIPELINE_URL } : {}), at: '' };
+  const finish = async (result: ActionResult, extra: Partial<ActionStatus>): Promise<ActionResult> => {
+    Object.assign(status, extra, { at: new Date().toISOString() });
+    if (o.json) result.stdout = JSON.stringify(status, null, 2) + '\n';
+    if (o.callback && secret) {
+      try {
+        await postCallback(o.callback, status, secret);
+      } catch (e) {
+        return { ...result, stderr: `${result.stderr ?? ''}flinkops action: ${(e as Error).message}\n`, exitCode: 1 };
+      }
+    }
+    return result;
+  };
+
+  const decision = authorize(job.owners?.spec, caller.principals, action, env);
+  if (!decision.allowed) {
+    const message = `${caller.description} may not ${action} ${job.id} in ${env}: ${decision.reason}`;
+    return finish({ stdout: '', stderr: `flinkops action: refused: ${message}\n  hint: add a triggers entry to jobs/${job.id}/owners.yaml (principal, actions, envs), reviewed by the job's owners\n`, exitCode: 1 }, { result: 'failed', message: `refused: ${decision.reason}` });
+  }
+
+  const ref = flinkRef(repo, job, env);
+  if (!ref) return finish({ stdout: '', stderr: `flinkops action: ${job.id} is not deployed in ${env}\n`, exitCode: 1 }, { message: `not deployed in ${env}` });
+
+  let client: KubeClient | undefined;
+  let lease: EnvLease | undefined;
+  try {
+    client = await connect(repo, env, o);
+    const resources = new Resources(client);
+    lease = new EnvLease(client, { namespace: systemNamespace(penv), name: `flinkops-apply-${env}`, waitMs: 120_000 });
+    await lease.acquire();
+    const live = await getObject(client, resources, ref);
+    if (!live) return await finish({ stdout: '', stderr: `flinkops action: ${ref.kind} ${ref.namespace}/${ref.name} does not exist in ${env}\n  hint: it is created by \`flinkops apply\` when the job is merged\n`, exitCode: 1 }, { message: `${ref.kind} ${ref.namespace}/${ref.name} does not exist` });
+    const nonce = Date.now();
+    let applied: KubeObject;
+    try {
+      applied = (await serverSideApply(client, resources, actionPatch(live, { action, nonce, ...(o.savepoint ? { savepoint: o.savepoint } : {}), ...(o.allowNonRestoredState ? { allowNonRestoredState: true } : {}) }), { fieldManager: MANAGER.action, force: true })).body;
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      const message = explainRefusal(err);
+      return await finish({ stdout: '', stderr: `flinkops action: ${action} ${job.id} in ${env} failed: ${message}\n`, exitCode: 1 }, { message });
+    }
+    const outcome = await awaitOutcome(client, resources, ref, applied, action, nonce, { wait: o.wait === true, timeoutMs: (o.timeoutSeconds ?? 600) * 1000, pollMs: o.pollMs ?? 2000 });
+    const text = `flinkops action ${action} ${job.id} --env ${env}: ${outcome.ok ? 'done' : 'FAILED'} — ${outcome.message}\n  by ${caller.description} (${decision.reason})\n`;
+    return await finish({ stdout: text, exitCode: outcome.ok ? 0 : 1 }, { result: outcome.ok ? 'succeeded' : 'failed', message: outcome.message, ...(outcome.savepoint ? { savepoint: outcome.savepoint } : {}), ...(outcome.state ? { state: outcome.state } : {}) });
+  } catch (err) {
+    if (err instanceof KubeError || err instanceof ApiError) {
+      const r = kubeFailure('action', err);
+      return finish(r, { message: r.stderr!.split('\n')[0]!.replace(/^flinkops action: /, '') });
+    }
+    throw err;
+  } finally {
+    await lease?.release();
+    client?.close();
+  }
+}
+
+interface Outcome {
+  ok: boolean;
+  message: string;
+  savepoint?: string;
+  state?: string;
+}
+
+/** Waits for what the action promises: suspended (and where the state went), the savepoint's path, RUNNING. */
+async function awaitOutcome(client: KubeClient, resources: Resources, ref: { apiVersion: string; kind: string; namespace: string; name: string }, applied: KubeObject, action: Action, nonce: number, o: { wait: boolean; timeoutMs: number; pollMs: number }): Promise<Outcome> {
+  const expect = expectationOf(action);
+  // stop, start and restart return once the cluster accepted them (--wait waits); suspend and savepoint report a path, so they always wait.
+  if (!o.wait && (action === 'stop' || expect === 'running' || expect === 'observed')) return { ok: true, message: action === 'restart' ? `restartNonce set to ${nonce}` : `job.state set to ${applied.spec?.job?.state}`, state: applied.spec?.job?.state };
+  const deadline = Date.now() + o.timeoutMs;
+  let last = 'no status yet';
+  for (;;) {
+    const live = await getObject(client, resources, ref);
+    if (!live) return { ok: false, message: 'the object was deleted' };
+    const h = healthOf(live, applied.status?.error);
+    last = h.message;
+    const state = live.status?.jobStatus?.state as string | undefined;
+    if (h.health === 'failed') return { ok: false, message: h.message, ...(state ? { state } : {}) };
+    if (expect === 'suspended' && h.health === 'suspended') {
+      const sp = savepointOf(live);
+      return { ok: true, message: `suspended${sp ? `; resume from ${sp}` : ''}`, ...(sp ? { savepoint: sp } : {}), state: 'SUSPENDED' };
+    }
+    if (expect === 'savepoint') {
+      const last = live.status?.jobStatus?.savepointInfo?.lastSavepoint;
+      if (last?.triggerNonce === nonce && last.location) return { ok: true, message: `savepoint ${last.location}`, savepoint: last.location, ...(state ? { state } : {}) };
+    }
+    if ((expect === 'running' || expect === 'observed') && h.health === 'healthy') return { ok: true, message: h.message, ...(state ? { state } : {}) };
+    if (Date.now() >= deadline) return { ok: false, message: `timed out after ${Math.round(o.timeoutMs / 1000)} s waiting for ${expect === 'savepoint' ? 'the savepoint' : expect === 'suspended' ? 'the suspension' : 'RUNNING'}: ${last}` };
+    await new Promise((r) => setTimeout(r, o.pollMs));
+  }
+}

@@ -1,0 +1,73 @@
+import { applyObjects, type ObjectResult } from '../lib/apply/apply.js';
+import { pruneRemovedJobs } from '../lib/apply/prune.js';
+import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
+import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
+import type { KubeClient } from '../lib/k8s/client.js';
+import { Resources } from '../lib/k8s/resources.js';
+import { renderEnv } from '../lib/render/render.js';
+import { loadRepo } from '../lib/repo/load.js';
+import { requireEnv } from '../lib/repo/select.js';
+import { connect, kubeFailure, type KubeTarget } from './kube.js';
+import type { ActionResult } from './result.js';
+
+export interface DiffOptions extends KubeTarget {
+  repo: string;
+  env: string | undefined;
+  exitCode?: boolean;
+  json?: boolean;
+}
+
+export interface Drift {
+  kind: string;
+  namespace: string;
+  name: string;
+  /** missing: in Git, not in the cluster; changed: differs; extra: in the cluster, its job folder gone from Git. */
+  drift: 'missing' | 'changed' | 'extra' | 'error';
+  message: string;
+}
+
+/**
+ * Drift between Git and the cluster: every object is server-side applied in dry run (with force,
+ * so a field someone changed by hand shows as the change apply would undo), and the result is
+ * compared with the live object. Fields a run-time action owns are not drift.
+ */
+export async function diff(o: DiffOptions): Promise<ActionResult> {
+  const { repo } = loadRepo(o.repo);
+  const env = requireEnv(repo, o.env);
+  let client: KubeClient | undefined;
+  try {
+    client = await connect(repo, env, o);
+    const resources = new Resources(client);
+    const version = await client.request<{ minor?: string }>('GET', '/version');
+    const rendered = renderEnv(repo, { env, kubernetesVersion: `1.${String(version.body.minor ?? '').replace(/\D+$/, '')}` });
+    if (hasErrors(rendered.diagnostics)) return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text'), exitCode: 1 };
+    // The commit annotation changes with every commit: it is not drift.
+    for (const r of rendered.objects) delete (r.object.metadata as { annotations?: Record<string, string> }).annotations?.['flinkops.io/commit'];
+    const outcome = await applyObjects(client, { env, objects: rendered.objects, dryRun: true, force: true }, resources);
+    for (const [key, live] of outcome.live) {
+      const prior = outcome.before.get(key)?.metadata.annotations?.['flinkops.io/commit'];
+      if (prior) live.metadata.annotations = { ...live.metadata.annotations, 'flinkops.io/commit': prior };
+    }
+    const extra = await pruneRemovedJobs(client, resources, { env, jobsInGit: new Set(repo.jobs.map((j) => j.id)), dryRun: true, timeoutMs: 0 });
+    const drift = [...outcome.results.map(toDrift), ...extra.map((r) => ({ kind: r.kind, namespace: r.namespace, name: r.name, drift: 'extra' as const, message: `its job folder jobs/${r.job} is gone from Git (apply --prune deletes it)` }))].filter((d): d is Drift => !!d);
+    const code = o.exitCode && drift.length ? 1 : 0;
+    if (o.json) return { stdout: JSON.stringify({ env, drift }, null, 2) + '\n', exitCode: code };
+    const sign = { missing: '+', changed: '~', extra: '-', error: '✖' };
+    const lines = [drift.length ? `flinkops diff --env ${env}: ${drift.length} object${drift.length === 1 ? '' : 's'} differ from Git` : `flinkops diff --env ${env}: the cluster matches Git (${outcome.results.length} objects)`];
+    for (const d of drift) lines.push(`  ${sign[d.drift]} ${d.drift.padEnd(8)} ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name}  ${d.message}`);
+    return { stdout: lines.join('\n') + '\n', exitCode: code };
+  } catch (e) {
+    return kubeFailure('diff', e);
+  } finally {
+    client?.close();
+  }
+}
+
+function toDrift(r: ObjectResult): Drift | undefined {
+  const base = { kind: r.kind, namespace: r.namespace, name: r.name };
+  const message = r.message.replace(/(^|; )dry run( \([^)]*\))?/g, '').replace(/^; /, '');
+  if (r.result === 'created') return { ...base, drift: 'missing', message: message || 'not in the cluster' };
+  if (r.result === 'configured') return { ...base, drift: 'changed', message: message || 'differs from Git' };
+  if (r.result === 'failed') return { ...base, drift: 'error', message: r.message };
+  return undefined;
+}
