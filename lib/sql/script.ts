@@ -3,7 +3,7 @@ import { LineIndex } from '../diagnostics/lines.js';
 import type { Origin, SqlSource } from '../repo/model.js';
 import { substitute, type Substitution } from '../vars/substitute.js';
 import { FlinkSqlLexer, lexFlinkSql, parseTokens, type LexedSql, type SyntaxError } from './grammar.js';
-import { sqlOptions, type SqlOption } from './options.js';
+import { tokenOptions, type SqlOption } from './options.js';
 import { shimForGrammar } from './shims.js';
 
 export type StatementKind = 'set' | 'reset' | 'ddl' | 'insert' | 'query' | 'statement-set' | 'use' | 'explain' | 'other';
@@ -33,20 +33,22 @@ export interface SqlAnalysis {
  */
 class LazyAnalysis implements SqlAnalysis {
   readonly statements: Omit<Statement, 'index' | 'file'>[];
+  readonly options: SqlOption[];
   private lexed: LexedSql | undefined;
-  private parsed: { errors: SyntaxError[]; options: SqlOption[] } | undefined;
+  private parsed: { errors: SyntaxError[] } | undefined;
 
   constructor(text: string) {
     this.lexed = lexFlinkSql(text);
-    this.statements = splitStatements(text, this.lexed.tokens.getTokens(), this.lexed.offsetOf);
+    const tokens = this.lexed.tokens.getTokens();
+    this.statements = splitStatements(text, tokens, this.lexed.offsetOf);
+    this.options = tokenOptions(tokens, this.lexed.offsetOf);
   }
 
-  private parse(): { errors: SyntaxError[]; options: SqlOption[] } {
+  private parse(): { errors: SyntaxError[] } {
     if (!this.parsed) {
       const lexed = this.lexed!;
       const parsed = parseTokens(lexed);
-      this.parsed = { errors: parsed.errors, options: sqlOptions(parsed) };
-      if (parsed.errors.length) this.parsed.errors = this.shimmedErrors(lexed, parsed.errors);
+      this.parsed = { errors: parsed.errors.length ? this.shimmedErrors(lexed, parsed.errors) : [] };
       this.lexed = undefined; // the tokens are not needed any more
     }
     return this.parsed;
@@ -64,9 +66,6 @@ class LazyAnalysis implements SqlAnalysis {
     return this.parse().errors;
   }
 
-  get options(): SqlOption[] {
-    return this.parse().options;
-  }
 }
 
 /** Analyses once per distinct text: environments whose variables give the same SQL share the work. */
