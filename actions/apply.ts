@@ -101,7 +101,7 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
         .map((r) => {
           const key = `${r.kind}/${r.namespace}/${r.name}`;
           const before = outcome.before.get(key)?.status?.error;
-          return { apiVersion: outcome.live.get(key)!.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name, ...(typeof before === 'string' ? { errorBefore: before } : {}) };
+          return { apiVersion: outcome.live.get(key)!.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name, errorBefore: typeof before === 'string' ? before : '' };
         });
       health = await waitForHealth(client, resources, targets, { timeoutMs, ...(o.pollMs ? { pollMs: o.pollMs } : {}), artifactsDir: o.artifacts ?? path.join(process.cwd(), 'flinkops-artifacts') });
     }

@@ -30,8 +30,9 @@ export function healthOf(o: KubeObject, errorBefore?: string): HealthReport {
   const error = typeof s.error === 'string' && s.error ? s.error : undefined;
   const detail = [lifecycle && `lifecycleState ${lifecycle}`, jobState && `job ${jobState}`].filter(Boolean).join(', ') || 'no status yet';
 
-  if (lifecycle === 'FAILED' || lifecycle === 'ROLLED_BACK') return { health: 'failed', message: `${detail}${error ? `: ${shortError(error)}` : ''}` };
-  if (error && (caughtUp || error !== errorBefore)) return { health: 'failed', message: `${detail}: ${shortError(error)}` };
+  // A FAILED left over from the previous generation says nothing about this one.
+  if (caughtUp && (lifecycle === 'FAILED' || lifecycle === 'ROLLED_BACK')) return { health: 'failed', message: `${detail}${error ? `: ${shortError(error)}` : ''}` };
+  if (error && (caughtUp || (errorBefore !== undefined && error !== errorBefore))) return { health: 'failed', message: `${detail}: ${shortError(error)}` };
   if (!caughtUp) return { health: 'progressing', message: `the operator has not seen generation ${generation} yet (observed ${observed ?? 'none'})` };
   const wantsSuspended = o.spec?.job?.state === 'suspended';
   if (wantsSuspended) return lifecycle === 'SUSPENDED' ? { health: 'suspended', message: detail } : { health: 'progressing', message: detail };

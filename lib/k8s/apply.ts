@@ -24,7 +24,7 @@ export async function serverSideApply(client: KubeClient, resources: Resources, 
 export async function deleteObject(client: KubeClient, resources: Resources, o: { apiVersion: string; kind: string; namespace?: string; name: string }, dryRun = false): Promise<void> {
   const r = await resources.resolve(o.apiVersion, o.kind);
   try {
-    await client.request('DELETE', resourcePath(r, o.namespace, o.name), { query: { dryRun: dryRun ? 'All' : undefined, propagationPolicy: 'Foreground' } });
+    await client.request('DELETE', resourcePath(r, o.namespace, o.name), { query: { dryRun: dryRun ? 'All' : undefined, propagationPolicy: 'Background' } });
   } catch (e) {
     // Already gone is the end state we wanted.
     if (!(e instanceof ApiError && e.status === 404)) throw e;
@@ -59,7 +59,7 @@ export function explainRefusal(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.status === 409 && isFieldConflict(e.body)) {
       const causes = (e.body?.details?.causes ?? []).filter((c) => (c.reason ?? c.type) === 'FieldManagerConflict');
-      const fields = causes.map((c) => `${c.field ?? '?'} (${/manager "([^"]+)"/.exec(c.message ?? '')?.[1] ?? c.message})`).join(', ');
+      const fields = causes.map((c) => `${c.field ?? '?'} (${/with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? c.message})`).join(', ');
       return `conflict: another field manager changed fields flinkops owns: ${fields}; change them in Git, or apply with --force-conflicts to take them back`;
     }
     const what = e.status === 403 ? 'forbidden' : e.status === 422 ? 'invalid' : e.status === 404 ? 'not found' : `HTTP ${e.status}`;
