@@ -23,5 +23,5 @@ export function authorize(owners: OwnersSpec | undefined, principals: string[], 
   }
   const mine = (owners.triggers ?? []).filter((t) => principals.includes(t.principal));
   const granted = mine.map((t) => `${t.actions.join('/')} in ${t.envs?.join(', ') ?? 'every environment'}`).join('; ');
-  return { allowed: false, reason: granted ? `owners.yaml lets ${principals.join(', ')} only ${granted}` : `no owner and no triggers entry for ${principals.join(', ') || 'an unidentified caller'}` };
+  return { allowed: false, reason: granted ? `owners.yaml lets ${[...new Set(mine.map((t) => t.principal))].join(', ')} only ${granted}` : `no owner and no triggers entry for ${principals.join(', ') || 'an unidentified caller'}` };
 }
