@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
  */
 export class FakeHosts {
   readonly requests: { method: string; path: string; body: unknown }[] = [];
-  readonly gitlab = { token: 'glpat-test', project: '42', mr: 7, notes: [] as { id: number; body: string; system: boolean }[], statuses: [] as Record<string, unknown>[], approvedBy: ['zhang.wei'] };
-  readonly github = { token: 'ghs_test', owner: 'rent', repo: 'flink-jobs', pr: 9, comments: [] as { id: number; body: string; html_url: string }[], statuses: [] as Record<string, unknown>[], reviews: [] as { user: { login: string }; state: string }[] };
+  readonly gitlab = { token: 'glpat-test', project: '42', mr: 7, notes: [] as { id: number; body: string; system: boolean }[], statuses: [] as Record<string, unknown>[], approvedBy: ['zhang.wei'], mergeRequestsOfCommit: {} as Record<string, { iid: number; state: string; merge_commit_sha?: string; squash_commit_sha?: string | null; sha?: string }[]>, groupMembers: {} as Record<string, string[]> };
+  readonly github = { token: 'ghs_test', owner: 'rent', repo: 'flink-jobs', pr: 9, comments: [] as { id: number; body: string; html_url: string }[], statuses: [] as Record<string, unknown>[], reviews: [] as { user: { login: string }; state: string }[], pullsOfCommit: {} as Record<string, { number: number; merged_at: string | null; merge_commit_sha: string }[]>, teamMembers: {} as Record<string, string[]> };
   private failures: { status: number; headers?: Record<string, string>; method?: string; afterEffect?: boolean }[] = [];
   private nextId = 1000;
   private server!: Server;
@@ -96,6 +96,17 @@ export class FakeHosts {
         return send(200, note);
       }
     }
+    const commitMrs = p.match(/^\/projects\/([^/]+)\/repository\/commits\/([0-9a-f]{40})\/merge_requests$/);
+    if (commitMrs && req.method === 'GET') {
+      if (decodeURIComponent(commitMrs[1]!) !== g.project) return send(404, { message: '404 Project Not Found' });
+      return send(200, g.mergeRequestsOfCommit[commitMrs[2]!] ?? []);
+    }
+    const members = p.match(/^\/groups\/([^/]+)\/members\/all$/);
+    if (members && req.method === 'GET') {
+      const list = g.groupMembers[decodeURIComponent(members[1]!)];
+      if (!list) return send(404, { message: '404 Group Not Found' });
+      return send(200, list.map((username, i) => ({ id: i + 1, username, access_level: 30 })));
+    }
     const st = p.match(/^\/projects\/([^/]+)\/statuses\/([0-9a-f]{40})$/);
     if (st && req.method === 'POST') {
       if (decodeURIComponent(st[1]!) !== g.project) return send(404, { message: '404 Project Not Found' });
@@ -112,6 +123,12 @@ export class FakeHosts {
     const auth = String(req.headers.authorization ?? '');
     if (auth !== `token ${h.token}` && auth !== `bearer ${h.token}` && auth !== `Bearer ${h.token}`) return send(401, { message: 'Bad credentials' });
     if (!String(req.headers['user-agent'] ?? '')) return send(403, { message: 'User-Agent required' });
+    const team = url.pathname.match(/^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/);
+    if (team && req.method === 'GET') {
+      const list = h.teamMembers[`${team[1]}/${team[2]}`];
+      if (!list) return send(404, { message: 'Not Found' });
+      return send(200, list.map((login, i) => ({ id: i + 1, login })));
+    }
     const repo = `/repos/${h.owner}/${h.repo}`;
     if (!url.pathname.startsWith(repo + '/')) return send(404, { message: 'Not Found' });
     const p = url.pathname.slice(repo.length);
@@ -151,6 +168,8 @@ export class FakeHosts {
       h.statuses.push({ sha: st[1], ...b });
       return send(201, { id: this.nextId++, ...b });
     }
+    const commitPulls = p.match(/^\/commits\/([0-9a-f]{40})\/pulls$/);
+    if (commitPulls && req.method === 'GET') return send(200, h.pullsOfCommit[commitPulls[1]!] ?? []);
     const reviews = p.match(/^\/pulls\/(\d+)\/reviews$/);
     if (reviews && req.method === 'GET') {
       if (Number(reviews[1]) !== h.pr) return send(404, { message: 'Not Found' });
