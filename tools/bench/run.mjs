@@ -145,3 +145,60 @@ if (!javaOk) {
   git('checkout', '-q', 'main');
   console.log(`\ntargets: one-job plan ≈ 1 s (${planOne.ms < 1500 ? 'met' : 'MISSED'}), full plan a few seconds (${planAll.ms < 6000 ? 'met' : 'MISSED'})`);
 }
+
+// ---- apply: the 500-job repository to the local kube-apiserver, against kubectl apply --server-side ----
+{
+  const up = spawnSync('bash', ['tools/kube/up.sh'], { encoding: 'utf8', env: { ...process.env } });
+  const kubeconfig = up.stdout.trim().split('\n').pop();
+  const kubectlOk = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+  if (up.status !== 0 || !kubeconfig) {
+    console.log('\n!!! no local kube-apiserver (tools/kube/up.sh failed): apply not measured !!!');
+  } else if (!kubectlOk) {
+    console.log('\n!!! no kubectl on PATH: apply not measured against kubectl !!!');
+  } else {
+    const env = { ...process.env, KUBECONFIG: kubeconfig, FLINKOPS_NAMESPACE: 'default' };
+    const sh = (cmd, args, quiet = true) => {
+      const r = spawnSync(cmd, args, { encoding: 'utf8', env, maxBuffer: 1 << 28 });
+      if (r.status !== 0 && !quiet) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr.slice(-2000)}`);
+      return r;
+    };
+    const out = path.join(work, 'rendered-500');
+    sh(process.execPath, [cli, 'render', '--env', 'test', '--repo', repo, '--kube-version', '1.37', '--out', out], false);
+    const objects = Number(/rendered (\d+) objects/.exec(sh(process.execPath, [cli, 'render', '--env', 'test', '--repo', repo, '--kube-version', '1.37', '--out', out]).stdout)?.[1] ?? 0);
+    const namespaces = readdirSync(out).filter((d) => !d.startsWith('.'));
+    // Both tools start from the same state: the namespaces exist (kubectl does not create them), the objects do not.
+    for (const ns of namespaces) sh('kubectl', ['create', 'namespace', ns]);
+    const clean = () => {
+      for (const ns of namespaces) sh('kubectl', ['delete', '-n', ns, '--all', '--wait=false', 'flinkdeployments.flink.apache.org,flinksessionjobs.flink.apache.org,configmaps,ingresses'], false);
+    };
+    const time = (args) => {
+      const started = process.hrtime.bigint();
+      const r = spawnSync(args[0], args.slice(1), { encoding: 'utf8', env, maxBuffer: 1 << 28 });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status}\n${r.stdout.slice(-1500)}${r.stderr.slice(-1500)}`);
+      return ms;
+    };
+    const flinkops = [process.execPath, cli, 'apply', '--env', 'test', '--repo', repo, '--context', 'flinkops-local', '--json'];
+    const kubectl = ['kubectl', 'apply', '--server-side', '--field-manager', 'kubectl-bench', '-R', '-f', out];
+    const runs = Number(process.env.BENCH_APPLY_RUNS ?? RUNS);
+    const t = { fCreate: [], fSame: [], kCreate: [], kSame: [] };
+    for (let i = 0; i < runs; i++) {
+      clean();
+      t.fCreate.push(time(flinkops));
+      t.fSame.push(time(flinkops));
+      clean();
+      t.kCreate.push(time(kubectl));
+      t.kSame.push(time(kubectl));
+    }
+    clean();
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    console.log(`\napply (${objects} objects of 500 jobs, local kube-apiserver; flinkops renders too, kubectl reads the rendered files)`);
+    const line = (label, ms, extra = '') => console.log(`${label.padEnd(52)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${extra}`);
+    const fc = median(t.fCreate), kc = median(t.kCreate), fs = median(t.fSame), ks = median(t.kSame);
+    line('flinkops apply, into empty namespaces', fc, `${(fc / kc).toFixed(2)}× kubectl`);
+    line('kubectl apply --server-side, the same', kc);
+    line('flinkops apply, nothing changed', fs, `${(fs / ks).toFixed(2)}× kubectl`);
+    line('kubectl apply --server-side, nothing changed', ks);
+    console.log(`\ntarget: apply no slower than kubectl (${fc <= kc && fs <= ks ? 'met' : 'MISSED'})`);
+  }
+}
