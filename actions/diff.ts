@@ -53,7 +53,7 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
     const code = o.exitCode && drift.length ? 1 : 0;
     if (o.json) return { stdout: JSON.stringify({ env, drift }, null, 2) + '\n', exitCode: code };
     const sign = { missing: '+', changed: '~', extra: '-', error: '✖' };
-    const lines = [drift.length ? `flinkops diff --env ${env}: ${drift.length} object${drift.length === 1 ? '' : 's'} differ from Git` : `flinkops diff --env ${env}: the cluster matches Git (${outcome.results.length} objects)`];
+    const lines = [drift.length ? `flinkops diff --env ${env}: ${drift.length} object${drift.length === 1 ? ' differs' : 's differ'} from Git` : `flinkops diff --env ${env}: the cluster matches Git (${outcome.results.length} objects)`];
     for (const d of drift) lines.push(`  ${sign[d.drift]} ${d.drift.padEnd(8)} ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name}  ${d.message}`);
     return { stdout: lines.join('\n') + '\n', exitCode: code };
   } catch (e) {
