@@ -1,3 +1,4 @@
+import { ownHeadCommit } from '../lib/git/git.js';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
@@ -84,7 +85,7 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
     const resources = new Resources(client);
     const version = await client.request<{ major?: string; minor?: string }>('GET', '/version');
     const kubernetesVersion = `1.${String(version.body.minor ?? '').replace(/\D+$/, '')}`;
-    const commit = process.env.FLINKOPS_COMMIT ?? process.env.CI_COMMIT_SHA ?? gitHead(o.repo);
+    const commit = process.env.FLINKOPS_COMMIT ?? process.env.CI_COMMIT_SHA ?? ownHeadCommit(o.repo);
     const rendered = renderEnv(repo, { env, ...(jobs ? { jobs } : {}), kubernetesVersion, ...(commit ? { commit } : {}) });
     if (hasErrors(rendered.diagnostics)) return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text') + 'flinkops apply: nothing applied — fix the repository first\n', exitCode: 1 };
 
@@ -180,12 +181,3 @@ function format(env: string, results: ObjectResult[], health: WaitResult[], o: A
   return lines.join('\n') + '\n';
 }
 
-function gitHead(root: string): string | undefined {
-  try {
-    const top = execFileSync('git', ['-C', root, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    if (path.resolve(top) !== path.resolve(root)) return undefined;
-    return execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}

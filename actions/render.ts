@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { ownHeadCommit } from '../lib/git/git.js';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics/diagnostic.js';
@@ -68,17 +68,7 @@ function prepareOut(out: string): void {
 }
 
 function commitOption(options: RenderActionOptions): { commit?: string } {
-  const commit = options.commit ?? process.env.FLINKOPS_COMMIT ?? process.env.CI_COMMIT_SHA ?? gitHead(options.repo);
+  const commit = options.commit ?? process.env.FLINKOPS_COMMIT ?? process.env.CI_COMMIT_SHA ?? ownHeadCommit(options.repo);
   return commit ? { commit } : {};
 }
 
-function gitHead(root: string): string | undefined {
-  try {
-    const top = execFileSync('git', ['-C', root, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    // Only the repository's own commit: a folder inside another repository (a test fixture) has none.
-    if (path.resolve(top) !== path.resolve(root)) return undefined;
-    return execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,5 +1,5 @@
 import type { EffectiveSql } from '../sql/effective.js';
-import { toHelperCatalogs } from './deep.js';
+import { helperConfig, toHelperCatalogs } from './deep.js';
 import { FlinkHelper, helperSql, type HelperDiagnostic } from './helper.js';
 import { launchFor } from './launch.js';
 
@@ -36,7 +36,7 @@ export async function compilePlans(requests: CompileRequest[], log?: (line: stri
             job: r.key,
             statements: r.eff.statements.map((s) => ({ sql: helperSql(s.text) })),
             catalogs: toHelperCatalogs(r.eff.catalogs),
-            config: Object.fromEntries(Object.entries(r.eff.job.flinkConf).filter(([k]) => k.startsWith('table.') || k === 'execution.runtime-mode')),
+            config: helperConfig(r.eff),
           });
           const errors = (resp.diagnostics ?? []).filter((d) => d.severity !== 'warning');
           if (resp.error || errors.length) out.set(r.key, { error: resp.error ?? errors.map((d) => d.message).join('; ') });

@@ -76,7 +76,7 @@ function validationKey(eff: EffectiveSql): string {
 }
 
 /** Flink configuration the helper applies before the job's own SET statements. */
-function helperConfig(e: EffectiveSql): Record<string, string> {
+export function helperConfig(e: EffectiveSql): Record<string, string> {
   const keep = Object.entries(e.job.flinkConf).filter(([k]) => k.startsWith('table.') || k === 'execution.runtime-mode' || k.startsWith('pipeline.'));
   return Object.fromEntries(keep);
 }

@@ -1,13 +1,13 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { EffectiveSql } from '../sql/effective.js';
-import { toHelperCatalogs } from './deep.js';
+import { helperConfig, toHelperCatalogs } from './deep.js';
 import { FlinkHelper, helperOrigin, helperSql, type PreviewResponse } from './helper.js';
 import { launchFor } from './launch.js';
 import type { PreviewInput, PreviewResult } from './preview.js';
 
 /**
  * One long-lived helper JVM for many previews of the same Flink release (test suites: starting a
- * JVM per preview costs seconds). Same request and answer as `runPreview`.
+ * JVM per preview costs seconds); `runPreview` is one session for one preview.
  */
 export class PreviewSession {
   private constructor(
@@ -25,7 +25,7 @@ export class PreviewSession {
       job: eff.job.id,
       statements: eff.statements.map((s) => ({ sql: helperSql(s.text) })),
       catalogs: toHelperCatalogs(eff.catalogs),
-      config: Object.fromEntries(Object.entries(eff.job.flinkConf).filter(([k]) => k.startsWith('table.') || k === 'execution.runtime-mode')),
+      config: helperConfig(eff),
       samples: input.samples,
       rows: input.rows,
       timeoutSeconds: input.timeoutSeconds ?? 120,

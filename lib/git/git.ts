@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 
 export class GitError extends Error {}
 
@@ -73,4 +74,19 @@ export interface Change {
   path: string;
   /** The old path of a rename. */
   from?: string;
+}
+
+/**
+ * The commit of the repository at `root`, if `root` is a repository's top level: a folder inside
+ * another repository (a test fixture, a generated tree) has no commit of its own.
+ */
+export function ownHeadCommit(root: string): string | undefined {
+  try {
+    const git = new Git(root);
+    const top = git.run(['rev-parse', '--show-toplevel']).trim();
+    if (path.resolve(top) !== path.resolve(root)) return undefined;
+    return git.headCommit();
+  } catch {
+    return undefined;
+  }
 }
