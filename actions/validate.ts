@@ -2,8 +2,8 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics/
 import { formatDiagnostics, type ValidateFormat } from '../lib/diagnostics/format/index.js';
 import { deepValidate, reconcileGrammar } from '../lib/flink/deep.js';
 import { FlinkUnavailable } from '../lib/flink/launch.js';
-import { loadRepo } from '../lib/repo/load.js';
-import { selectJobs } from '../lib/repo/select.js';
+import { listJobIds, loadRepo } from '../lib/repo/load.js';
+import { resolveJobIds, selectJobs } from '../lib/repo/select.js';
 import { check } from '../lib/rules/index.js';
 import type { ActionResult } from './result.js';
 
@@ -20,7 +20,9 @@ export interface ValidateOptions {
 }
 
 export async function validate(options: ValidateOptions): Promise<ActionResult> {
-  const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo);
+  // Named jobs: load only those (and the teams and platform they use), not the whole repository.
+  const onlyJobs = options.jobs.length ? new Set(resolveJobIds(listJobIds(options.repo), options.jobs, options.repo)) : undefined;
+  const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo, onlyJobs ? { onlyJobs } : {});
   const jobs = selectJobs(repo, options.jobs);
   let diagnostics = check(repo, loadDiagnostics, jobs ? { jobs } : {});
   const extra: Record<string, unknown> = {};

@@ -41,6 +41,7 @@ export function loadRepo(root: string, options: LoadOptions = {}): LoadResult {
 
   const teams = new Map<string, Team>();
   const jobs: Job[] = [];
+  const jobIds: string[] = [];
   if (!files.isDirectory('jobs')) {
     diagnostics.push({
       severity: 'error',
@@ -72,13 +73,23 @@ export function loadRepo(root: string, options: LoadOptions = {}): LoadResult {
     teams.set(team.name, team);
     for (const jobEntry of files.list(teamDir)) {
       if (!jobEntry.dir) continue;
+      jobIds.push(`${team.name}/${jobEntry.name}`);
       if (options.onlyJobs && !options.onlyJobs.has(`${team.name}/${jobEntry.name}`)) continue;
       jobs.push(loadJob(files, yaml, diagnostics, team.name, jobEntry.name));
     }
   }
   diagnostics.push(...files.diagnostics);
   jobs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { repo: { root: files.root, platform, teams, jobs }, diagnostics };
+  jobIds.sort();
+  return { repo: { root: files.root, platform, teams, jobs, jobIds }, diagnostics };
+}
+
+/** The job folders of a repository (`team/job`), from a directory listing alone: cheap. */
+export function listJobIds(root: string): string[] {
+  const files = new RepoFiles(root);
+  const ids: string[] = [];
+  for (const t of files.list('jobs')) if (t.dir) for (const j of files.list(`jobs/${t.name}`)) if (j.dir) ids.push(`${t.name}/${j.name}`);
+  return ids.sort();
 }
 
 type YamlLoader = <T>(rel: string, schema: SchemaName, job?: string) => Loaded<T> | undefined;

@@ -191,6 +191,8 @@ export interface Repo {
   root: string;
   platform: Platform;
   teams: Map<string, Team>;
-  /** Sorted by id. */
+  /** Sorted by id. With a partial load, only the jobs asked for. */
   jobs: Job[];
+  /** Every job folder (`team/job`), loaded or not, sorted. */
+  jobIds: string[];
 }

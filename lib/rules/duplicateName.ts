@@ -6,24 +6,26 @@ export const duplicateName: Rule = {
     const seen = new Map<string, string>();
     // Compare across the whole repository, but report only for the selected jobs.
     const selected = new Set(ctx.jobs.map((j) => j.id));
-    for (const job of ctx.repo.jobs) {
-      const team = ctx.repo.teams.get(job.team)?.team;
-      const namespace = team?.spec.namespace ?? job.team;
-      const key = `${namespace}/${job.name}`;
+    // Every job folder counts, loaded or not (validating one job loads only that one).
+    for (const id of ctx.repo.jobIds) {
+      const [teamName, name] = id.split('/') as [string, string];
+      const team = ctx.repo.teams.get(teamName)?.team;
+      const namespace = team?.spec.namespace ?? teamName;
+      const key = `${namespace}/${name}`;
       const first = seen.get(key);
       if (first === undefined) {
-        seen.set(key, job.id);
+        seen.set(key, id);
         continue;
       }
-      if (!selected.has(job.id) && !selected.has(first)) continue;
+      if (!selected.has(id) && !selected.has(first)) continue;
       ctx.report({
         severity: 'error',
-        message: `job "${job.id}" has the same name as "${first}" in namespace "${namespace}"`,
+        message: `job "${id}" has the same name as "${first}" in namespace "${namespace}"`,
         hint: 'rename one of the job folders (teams sharing a namespace share the names)',
-        file: job.job ? job.job.yaml.file : job.dir,
+        file: `jobs/${id}/job.yaml`,
         line: 1,
         column: 1,
-        job: job.id,
+        job: id,
       });
     }
   },
