@@ -8,6 +8,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { UsageError } from '../lib/repo/select.js';
 import { platformFromEnv } from '../lib/scm/detect.js';
 import { ScmError } from '../lib/scm/types.js';
+import { applyObjects } from '../lib/apply/apply.js';
+import type { Plan } from '../lib/plan/types.js';
+import type { RenderedObject } from '../lib/render/context.js';
+import { loadRepo } from '../lib/repo/load.js';
+import { connect, kubeFailure } from './kube.js';
 import type { ActionResult } from './result.js';
 
 export interface PlanActionOptions {
@@ -17,6 +22,10 @@ export interface PlanActionOptions {
   format: PlanFormat;
   comment: boolean;
   out?: string;
+  /** Also dry-run the plan's objects against the cluster (server-side apply, nothing stored). */
+  live?: boolean;
+  context?: string;
+  kubeconfig?: string;
   classify?: boolean;
   log?: (line: string) => void;
 }
@@ -47,7 +56,14 @@ export function defaultBase(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function plan(o: PlanActionOptions): Promise<ActionResult> {
   const env = requireEnvFile(o.repo, o.env);
-  const { plan: p, diagnostics } = await computePlan({ root: o.repo, env, base: o.base ?? defaultBase(), classify: o.classify ?? true, ...(o.log ? { log: o.log } : {}) });
+  const { plan: p, diagnostics, headObjects } = await computePlan({ root: o.repo, env, base: o.base ?? defaultBase(), classify: o.classify ?? true, ...(o.log ? { log: o.log } : {}) });
+  if (o.live && headObjects.length) {
+    try {
+      await addLive(o, env, p, headObjects);
+    } catch (e) {
+      return kubeFailure('plan --live', e, render(p, o.format));
+    }
+  }
   if (o.out) {
     mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
     writeFileSync(o.out, formatPlanJson(p));
@@ -69,6 +85,24 @@ export async function plan(o: PlanActionOptions): Promise<ActionResult> {
   return { stdout: render(p, o.format), ...(stderr ? { stderr } : {}), exitCode: hasErrors(diagnostics) ? 1 : 0 };
 }
 
-function render(p: import('../lib/plan/types.js').Plan, format: PlanFormat): string {
+/** What the cluster says applying the plan would do, per object (server-side apply with dryRun=All). */
+async function addLive(o: PlanActionOptions, env: string, p: Plan, objects: RenderedObject[]): Promise<void> {
+  const { repo } = loadRepo(o.repo, { onlyJobs: new Set() });
+  const client = await connect(repo, env, { ...(o.context ? { context: o.context } : {}), ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) });
+  try {
+    const outcome = await applyObjects(client, { env, objects, dryRun: true });
+    const byKey = new Map(outcome.results.map((r) => [`${r.kind}/${r.namespace}/${r.name}`, r]));
+    for (const j of p.jobs) {
+      for (const obj of j.objects) {
+        const r = byKey.get(`${obj.kind}/${obj.namespace}/${obj.name}`);
+        if (r) obj.live = { result: r.result, message: r.message };
+      }
+    }
+  } finally {
+    client.close();
+  }
+}
+
+function render(p: Plan, format: PlanFormat): string {
   return format === 'json' ? formatPlanJson(p) : format === 'markdown' ? formatPlanMarkdown(p) : formatPlanText(p);
 }

@@ -4,9 +4,9 @@ import type { Command } from '../command.js';
 
 export const planCommand: Command = {
   name: 'plan',
-  usage: 'plan --env ENV [--base REF] [--format text|markdown|json] [--comment] [--out FILE] [--no-classify]',
+  usage: 'plan --env ENV [--base REF] [--format text|markdown|json] [--comment] [--out FILE] [--no-classify] [--live [--context NAME]]',
   summary: 'what a merge would change: per job create/update/delete, SQL and manifest diffs, state classification',
-  options: { env: { type: 'string' }, base: { type: 'string' }, format: { type: 'string', default: 'text' }, json: { type: 'boolean' }, comment: { type: 'boolean' }, out: { type: 'string' }, 'no-classify': { type: 'boolean' } },
+  options: { env: { type: 'string' }, base: { type: 'string' }, format: { type: 'string', default: 'text' }, json: { type: 'boolean' }, comment: { type: 'boolean' }, out: { type: 'string' }, 'no-classify': { type: 'boolean' }, live: { type: 'boolean' }, context: { type: 'string' }, kubeconfig: { type: 'string' } },
   run(v, positionals, repo) {
     if (positionals.length) throw new UsageError(`usage: flinkops ${this.usage}`);
     const format = v.json ? 'json' : v.format;
@@ -19,6 +19,9 @@ export const planCommand: Command = {
       comment: Boolean(v.comment),
       ...(v.out ? { out: v.out as string } : {}),
       classify: !v['no-classify'],
+      live: Boolean(v.live),
+      ...(v.context ? { context: v.context as string } : {}),
+      ...(v.kubeconfig ? { kubeconfig: v.kubeconfig as string } : {}),
       log: (line) => process.stderr.write(`flinkops: ${line}\n`),
     });
   },

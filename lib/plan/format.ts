@@ -21,7 +21,8 @@ export function formatPlanText(plan: Plan): string {
     for (const r of j.reasons) out.push(`    because ${r}`);
     if (j.classificationDetail) out.push(`    ${j.classificationDetail}`);
     for (const w of j.warnings) out.push(`    ! ${w}`);
-    for (const o of j.objects.filter((x) => x.action !== 'noop')) out.push(`    ${SYMBOL[o.action]} ${o.kind} ${o.namespace}/${o.name}`);
+    for (const o of j.objects.filter((x) => x.action !== 'noop' || x.live))
+      out.push(`    ${SYMBOL[o.action]} ${o.kind} ${o.namespace}/${o.name}${o.live ? `  (live: ${o.live.result}${o.live.message ? ` — ${o.live.message}` : ''})` : ''}`);
     if (j.effectiveSqlDiff) out.push(indent(j.effectiveSqlDiff, '    '));
     out.push('');
   }
@@ -76,6 +77,8 @@ function section(j: JobPlan): string {
   diff('SQL', j.sqlDiff);
   diff('Effective SQL (variables, policies)', j.effectiveSqlDiff);
   diff('Kubernetes objects', j.manifestDiff);
+  const live = j.objects.filter((o) => o.live);
+  if (live.length) parts.push('**Against the cluster (server-side dry run)**', '', ...live.map((o) => `- \`${o.kind} ${o.namespace}/${o.name}\`: ${o.live!.result}${o.live!.message ? ` — ${o.live!.message}` : ''}`), '');
   parts.push('</details>', '');
   return parts.join('\n');
 }

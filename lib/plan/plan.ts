@@ -31,6 +31,8 @@ export interface PlanOptions {
 export interface PlanResult {
   plan: Plan;
   diagnostics: Diagnostic[];
+  /** The head revision's objects of every job in the plan (what apply would send), for `--live`. */
+  headObjects: RenderedObject[];
 }
 
 const PLATFORM = '(platform)';
@@ -177,7 +179,8 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
       policies,
       planHash: planHash(after.objects, jobs),
     };
-    return { plan, diagnostics };
+    const planned = new Set(jobs.map((j) => j.job));
+    return { plan, diagnostics, headObjects: after.objects.filter((x) => planned.has(x.job ?? PLATFORM)) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,6 +8,8 @@ export interface ObjectChange {
   namespace: string;
   name: string;
   action: PlanAction;
+  /** With `plan --live`: what the cluster's server-side dry run says applying it would do. */
+  live?: { result: string; message: string };
 }
 
 export interface JobPlan {
