@@ -5,10 +5,9 @@ import type { Options } from './command.js';
 import { commands } from './commands/index.js';
 
 function usage(): string {
-  const width = Math.max(...commands.map((c) => c.usage.length));
   return (
     'flinkops — GitOps for Apache Flink jobs\n\nusage: flinkops <command> [options]\n\n' +
-    commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`).join('\n') +
+    commands.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n') +
     '\n\ncommon options: --repo DIR (default: the enclosing Git repository), --help\n' +
     'exit codes: 0 success, 1 the repository or the cluster has a problem to fix, 2 wrong usage or internal error\n'
   );
