@@ -1,9 +1,17 @@
 // Bundles the CLI into dist/flinkops.mjs. Run by `npm install` (prepare) and `npm run build`.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+rmSync('dist', { recursive: true, force: true });
 
 await build({
   entryPoints: ['cli/flinkops.ts'],
-  outfile: 'dist/flinkops.mjs',
+  outdir: 'dist',
+  // Each command's action is a chunk loaded on use: `validate` does not load the Kubernetes models.
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   target: 'node20',

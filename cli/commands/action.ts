@@ -1,4 +1,3 @@
-import { ACTIONS, runAction } from '../../actions/action.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
 
@@ -17,7 +16,9 @@ export const actionCommand: Command = {
     kubeconfig: { type: 'string' },
     json: { type: 'boolean' },
   },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { ACTIONS, runAction } = await import('../../actions/action.js');
     if (positionals.length !== 2) throw new UsageError(`usage: flinkops ${this.usage} (actions: ${ACTIONS.join(', ')})`);
     const timeout = v.timeout === undefined ? undefined : Number(v.timeout);
     if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--timeout takes seconds, a positive number');

@@ -1,4 +1,3 @@
-import { apply } from '../../actions/apply.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
 
@@ -22,7 +21,9 @@ export const applyCommand: Command = {
     artifacts: { type: 'string' },
     json: { type: 'boolean' },
   },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { apply } = await import('../../actions/apply.js');
     const timeout = v.timeout === undefined ? undefined : Number(v.timeout);
     if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--timeout takes seconds, a positive number');
     return apply({

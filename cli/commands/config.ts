@@ -1,4 +1,3 @@
-import { config } from '../../actions/config.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
 
@@ -7,7 +6,9 @@ export const configCommand: Command = {
   usage: 'config JOB --env ENV [--show-origin] [--json]',
   summary: 'the effective configuration, and where each value came from',
   options: { env: { type: 'string' }, 'show-origin': { type: 'boolean' }, json: { type: 'boolean' } },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { config } = await import('../../actions/config.js');
     if (positionals.length !== 1) throw new UsageError(`usage: flinkops ${this.usage}`);
     return config({ repo, job: positionals[0]!, env: v.env as string | undefined, showOrigin: Boolean(v['show-origin']), json: Boolean(v.json) });
   },

@@ -1,4 +1,3 @@
-import { imageRender } from '../../actions/image.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
 
@@ -7,7 +6,9 @@ export const imageCommand: Command = {
   usage: 'image render --flink VERSION [--out DIR] [--env ENV] [--arthas VERSION] [--runner-jar FILE]',
   summary: 'the Dockerfile of a base image: connectors, Hadoop configuration, SQL runner, Arthas',
   options: { flink: { type: 'string' }, out: { type: 'string' }, env: { type: 'string' }, arthas: { type: 'string' }, 'runner-jar': { type: 'string' } },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { imageRender } = await import('../../actions/image.js');
     if (positionals[0] !== 'render' || positionals.length !== 1) throw new UsageError(`usage: flinkops ${this.usage}`);
     if (!v.flink) throw new UsageError('--flink is required (a key of platform/versions.yaml, e.g. 1.20)');
     return imageRender({

@@ -1,4 +1,3 @@
-import { logs } from '../../actions/logs.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
 
@@ -7,7 +6,9 @@ export const logsCommand: Command = {
   usage: 'logs JOB --env ENV [--follow] [--tail N] [--context NAME]',
   summary: "the JobManager's log (the archived start-up log when none runs)",
   options: { env: { type: 'string' }, follow: { type: 'boolean', short: 'f' }, tail: { type: 'string' }, artifacts: { type: 'string' }, context: { type: 'string' }, kubeconfig: { type: 'string' } },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { logs } = await import('../../actions/logs.js');
     if (positionals.length !== 1) throw new UsageError(`usage: flinkops ${this.usage}`);
     const tail = v.tail === undefined ? undefined : Number(v.tail);
     if (tail !== undefined && !(Number.isInteger(tail) && tail > 0)) throw new UsageError('--tail takes a number of lines');

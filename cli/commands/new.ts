@@ -1,4 +1,3 @@
-import { newJob } from '../../actions/new.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
 
@@ -7,7 +6,9 @@ export const newCommand: Command = {
   usage: 'new TEAM/JOB --type sql|jar',
   summary: 'scaffold a job that validates clean',
   options: { type: { type: 'string', default: 'sql' } },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { newJob } = await import('../../actions/new.js');
     if (positionals.length !== 1) throw new UsageError(`usage: flinkops ${this.usage}`);
     if (v.type !== 'sql' && v.type !== 'jar') throw new UsageError('--type must be sql or jar');
     return newJob({ repo, target: positionals[0]!, type: v.type });

@@ -1,4 +1,3 @@
-import { plan } from '../../actions/plan.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
 
@@ -7,7 +6,9 @@ export const planCommand: Command = {
   usage: 'plan --env ENV [--base REF] [--format text|markdown|json] [--comment] [--out FILE] [--no-classify] [--live [--context NAME]]',
   summary: 'what a merge would change: per job create/update/delete, SQL and manifest diffs, state classification',
   options: { env: { type: 'string' }, base: { type: 'string' }, format: { type: 'string', default: 'text' }, json: { type: 'boolean' }, comment: { type: 'boolean' }, out: { type: 'string' }, 'no-classify': { type: 'boolean' }, live: { type: 'boolean' }, context: { type: 'string' }, kubeconfig: { type: 'string' } },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { plan } = await import('../../actions/plan.js');
     if (positionals.length) throw new UsageError(`usage: flinkops ${this.usage}`);
     const format = v.json ? 'json' : v.format;
     if (format !== 'text' && format !== 'markdown' && format !== 'json') throw new UsageError('--format must be text, markdown or json');

@@ -1,4 +1,3 @@
-import { preview } from '../../actions/preview.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
 
@@ -7,7 +6,9 @@ export const previewCommand: Command = {
   usage: 'preview JOB --env ENV [--sample TABLE=FILE.jsonl ...] [--rows N] [--json]',
   summary: "runs the job's effective SQL on a local Flink mini cluster with sample or generated rows",
   options: { env: { type: 'string' }, sample: { type: 'string', multiple: true }, rows: { type: 'string', default: '10' }, json: { type: 'boolean' } },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { preview } = await import('../../actions/preview.js');
     if (positionals.length !== 1) throw new UsageError(`usage: flinkops ${this.usage}`);
     const rows = Number(v.rows);
     if (!Number.isInteger(rows) || rows < 0 || rows > 100_000) throw new UsageError('--rows must be an integer from 0 to 100000');

@@ -1,4 +1,3 @@
-import { render } from '../../actions/render.js';
 import type { Command } from '../command.js';
 
 export const renderCommand: Command = {
@@ -6,7 +5,9 @@ export const renderCommand: Command = {
   usage: 'render --env ENV [--out DIR] [--crds DIR] [--kube-version 1.N] [JOB...]',
   summary: 'the Kubernetes manifests, deterministic, one object per file',
   options: { env: { type: 'string' }, out: { type: 'string' }, crds: { type: 'string' }, 'kube-version': { type: 'string' }, commit: { type: 'string' } },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { render } = await import('../../actions/render.js');
     return render({
       repo,
       env: v.env as string | undefined,

@@ -1,4 +1,3 @@
-import { explain } from '../../actions/explain.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
 
@@ -7,7 +6,9 @@ export const sqlCommand: Command = {
   usage: 'sql explain JOB --env ENV [--json]',
   summary: 'the effective SQL (variables, security rewrite), its diff, the policies applied and the lineage',
   options: { env: { type: 'string' }, json: { type: 'boolean' } },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { explain } = await import('../../actions/explain.js');
     if (positionals[0] !== 'explain' || positionals.length !== 2) throw new UsageError(`usage: flinkops ${this.usage}`);
     return explain({ repo, job: positionals[1]!, env: v.env as string | undefined, json: Boolean(v.json) });
   },

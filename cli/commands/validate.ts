@@ -1,4 +1,3 @@
-import { validate } from '../../actions/validate.js';
 import { VALIDATE_FORMATS, type ValidateFormat } from '../../lib/diagnostics/format/index.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
@@ -8,7 +7,9 @@ export const validateCommand: Command = {
   usage: 'validate [JOB...] [--deep] [--format text|json|codequality|junit]',
   summary: 'schemas, cross-file rules, SQL syntax, security lint; --deep: every statement checked by its Flink release',
   options: { format: { type: 'string', default: 'text' }, json: { type: 'boolean' }, deep: { type: 'boolean' } },
-  run(v, positionals, repo) {
+  async run(v, positionals, repo) {
+    // Each command loads its action (and what only it needs) on use: start-up stays small.
+    const { validate } = await import('../../actions/validate.js');
     const format = (v.json ? 'json' : v.format) as ValidateFormat;
     if (!VALIDATE_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${VALIDATE_FORMATS.join(', ')}`);
     const required = process.env.FLINKOPS_DEEP_REQUIRED;

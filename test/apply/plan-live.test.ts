@@ -52,7 +52,7 @@ describe('plan --live', () => {
     expect(obj('datasync/new-sync', 'FlinkDeployment').live.result).toBe('created');
     // A dry run: the live object still has the old parallelism, the new job does not exist.
     const live = await get(k, flinkPath(`flink-datasync-${sfx}`, 'paimon-compact-orders'));
-    expect((live as { spec: { job: { parallelism: number } } }).spec.job.parallelism).toBe(2);
+    expect((live as unknown as { spec: { job: { parallelism: number } } }).spec.job.parallelism).toBe(2);
     expect(await get(k, flinkPath(`flink-datasync-${sfx}`, 'new-sync'))).toBeUndefined();
   }, 300_000);
 });
