@@ -1,5 +1,6 @@
 import type { Change } from '../git/git.js';
 import type { Job, PolicySpec, Repo } from '../repo/model.js';
+import { usesCatalog } from '../sql/effective.js';
 import { analyzeSql } from '../sql/script.js';
 
 /** Why a job is in the plan: each reason names the changed file. */
@@ -54,7 +55,7 @@ export function affectedJobs(base: Repo, head: Repo, changes: Change[]): Affecte
       );
       for (const j of allJobs.values()) {
         const sql = j.sql.map((s) => s.text).join('\n');
-        for (const c of changedCatalogs) if (new RegExp(`\\b${c}\\s*\\.|CATALOG\\s+\`?${c}\\b`, 'i').test(sql)) add(j.id, `${path}: catalog ${c} changed`);
+        for (const c of changedCatalogs) if (usesCatalog(sql, c)) add(j.id, `${path}: catalog ${c} changed`);
       }
     } else if (parts[1] === 'policies') {
       const b = base.platform.policies.flatMap((f) => f.spec.policies ?? []);

@@ -55,13 +55,17 @@ export function catalogsUsed(repo: Repo, sql: JobSql, env: string, vars: Record<
   for (const file of repo.platform.catalogs) {
     for (const c of file.spec.catalogs ?? []) {
       if (c.envs && !c.envs.includes(env)) continue;
-      const used = new RegExp(`(^|[^A-Za-z0-9_\`])\`?${c.name}\`?\\s*\\.|CATALOG\\s+\`?${c.name}\\b`, 'i').test(text);
-      if (!used) continue;
+      if (!usesCatalog(text, c.name)) continue;
       const options = Object.fromEntries(Object.entries(c.options ?? {}).map(([k, v]) => [k, substitute(String(v), vars).text]));
       out.push({ ...c, options });
     }
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** Does SQL text name the catalog as an identifier (`cat.db.table`, `USE CATALOG cat`)? */
+export function usesCatalog(text: string, name: string): boolean {
+  return new RegExp(`(^|[^A-Za-z0-9_\`])\`?${name}\`?\\s*\\.|CATALOG\\s+\`?${name}\\b`, 'i').test(text);
 }
 
 /** `CREATE CATALOG` statements for the runner: the platform's catalogs, then the job's own SQL. */
