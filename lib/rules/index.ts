@@ -86,6 +86,9 @@ export function check(repo: Repo, loadDiagnostics: Diagnostic[], options: CheckO
       }
       return sqlCache.get(key);
     },
+    *sqlFiles() {
+      for (const job of selected) for (const env of envs) for (const file of this.sql(job, env)?.files ?? []) yield { job, env, file };
+    },
     report(d) {
       push({ rule: rule.meta.id, ...d } as Diagnostic);
     },

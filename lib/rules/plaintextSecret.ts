@@ -20,15 +20,14 @@ export const plaintextSecretRule: Rule = {
   },
   check(ctx) {
     const hint = (key: string) => `write '${key}' = '\${secret:NAME}' and keep the value in the Kubernetes Secret NAME; rotate the exposed credential`;
+    for (const { job, file } of ctx.sqlFiles()) {
+      for (const o of file.analysis.options) {
+        const problem = plaintextSecret(o.key, o.value);
+        if (problem) ctx.report({ severity: 'error', message: problem, hint: hint(o.key), ...file.origin(o.valueOffset), job: job.id });
+      }
+    }
     for (const job of ctx.jobs) {
       for (const env of ctx.envs) {
-        const sql = ctx.sql(job, env);
-        for (const file of sql?.files ?? []) {
-          for (const o of file.analysis.options) {
-            const problem = plaintextSecret(o.key, o.value);
-            if (problem) ctx.report({ severity: 'error', message: problem, hint: hint(o.key), ...file.origin(o.valueOffset), job: job.id });
-          }
-        }
         const eff = ctx.effective(job, env);
         if (!eff) continue;
         for (const [key, value] of Object.entries(eff.flinkConf)) {

@@ -1,7 +1,7 @@
 import type { EffectiveJob } from '../config/effective.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Job, Repo } from '../repo/model.js';
-import type { JobSql } from '../sql/script.js';
+import type { JobSql, SqlFile } from '../sql/script.js';
 
 export interface RuleMeta {
   /** Stable id, e.g. `sql/syntax`; never renamed once released. */
@@ -17,6 +17,8 @@ export interface CheckContext {
   jobs: Job[];
   effective(job: Job, env: string): EffectiveJob | undefined;
   sql(job: Job, env: string): JobSql | undefined;
+  /** Every .sql file of every selected job, per environment (its text substituted for that environment). */
+  sqlFiles(): Iterable<{ job: Job; env: string; file: SqlFile }>;
   report(d: Omit<Diagnostic, 'rule'> & { rule?: string }): void;
 }
 

@@ -3,21 +3,15 @@ import type { Rule } from './rule.js';
 export const undefinedVar: Rule = {
   meta: { id: 'vars/undefined', description: 'Every `${name}` in SQL or configuration must be defined (job, team, environment vars, or the built-ins env, team, job, namespace).' },
   check(ctx) {
-    for (const job of ctx.jobs) {
-      for (const env of ctx.envs) {
-        const sql = ctx.sql(job, env);
-        if (!sql) continue;
-        for (const file of sql.files) {
-          for (const u of file.substitution.undefinedVars) {
-            ctx.report({
-              severity: 'error',
-              message: `\${${u.name}} is not defined for environment "${env}"`,
-              hint: `define "${u.name}" under vars: in job.yaml (or envs.${env}.vars), team.yaml, or platform/envs/${env}.yaml; write $\${ for a literal \${`,
-              ...file.originalPosition(u.offset),
-              job: job.id,
-            });
-          }
-        }
+    for (const { job, env, file } of ctx.sqlFiles()) {
+      for (const u of file.substitution.undefinedVars) {
+        ctx.report({
+          severity: 'error',
+          message: `\${${u.name}} is not defined for environment "${env}"`,
+          hint: `define "${u.name}" under vars: in job.yaml (or envs.${env}.vars), team.yaml, or platform/envs/${env}.yaml; write $\${ for a literal \${`,
+          ...file.originalPosition(u.offset),
+          job: job.id,
+        });
       }
     }
   },
