@@ -7,17 +7,8 @@
 #                        whose process is still alive remains
 set -euo pipefail
 
-lease=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --lease) lease="${2:?--lease needs an id}"; shift 2 ;;
-    *) echo "usage: down.sh [--lease ID]" >&2; exit 2 ;;
-  esac
-done
-
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(git -C "$here" rev-parse --show-toplevel 2>/dev/null || (cd "$here/../.." && pwd))"
-state="${FLINKOPS_KUBE_DIR:-$repo/.cache/kube}"
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 pidfile="$state/pid"
 [ -d "$state" ] || exit 0
 
