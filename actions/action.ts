@@ -38,24 +38,39 @@ export interface RunActionOptions extends KubeTarget {
 /** Run-time actions for schedulers: patch the live object's run-time fields, as field manager flinkops-action. */
 export async function runAction(o: RunActionOptions): Promise<ActionResult> {
   const penv = o.processEnv ?? process.env;
-  if (!ACTIONS.includes(o.action as Action)) throw new UsageError(`unknown action "${o.action}" (actions: ${ACTIONS.join(', ')})`);
+  if (!ACTIONS.includes(o.action as Action))
+    throw new UsageError(`unknown action "${o.action}" (actions: ${ACTIONS.join(', ')})`);
   const action = o.action as Action;
-  if (o.savepoint !== undefined && action !== 'start') throw new UsageError('--savepoint is for start (the savepoint to start from)');
+  if (o.savepoint !== undefined && action !== 'start')
+    throw new UsageError('--savepoint is for start (the savepoint to start from)');
   if (o.allowNonRestoredState && action !== 'start') throw new UsageError('--allow-non-restored-state is for start');
   const secret = penv.FLINKOPS_CALLBACK_SECRET;
   if (o.callback) {
-    if (!/^https?:\/\//.test(o.callback)) throw new UsageError(`--callback must be an http(s) URL, not "${o.callback}"`);
-    if (!secret) throw new UsageError('--callback needs FLINKOPS_CALLBACK_SECRET (the key its HMAC-SHA256 signature is made with)');
+    if (!/^https?:\/\//.test(o.callback))
+      throw new UsageError(`--callback must be an http(s) URL, not "${o.callback}"`);
+    if (!secret)
+      throw new UsageError(
+        '--callback needs FLINKOPS_CALLBACK_SECRET (the key its HMAC-SHA256 signature is made with)',
+      );
   }
   const { repo } = loadRepo(o.repo);
   const env = requireEnv(repo, o.env);
   const job = selectJob(repo, o.job);
   const caller = callerFromEnv(penv);
 
-  const status: ActionStatus = { job: job.id, env, action, result: 'failed', message: '', triggeredBy: caller.description, ...(penv.CI_PIPELINE_URL ? { pipeline: penv.CI_PIPELINE_URL } : {}), at: '' };
+  const status: ActionStatus = {
+    job: job.id,
+    env,
+    action,
+    result: 'failed',
+    message: '',
+    triggeredBy: caller.description,
+    ...(penv.CI_PIPELINE_URL ? { pipeline: penv.CI_PIPELINE_URL } : {}),
+    at: '',
+  };
   const finish = async (result: ActionResult, extra: Partial<ActionStatus>): Promise<ActionResult> => {
     Object.assign(status, extra, { at: new Date().toISOString() });
-    if (o.json) result.stdout = JSON.stringify(status, null, 2) + '\n';
+    if (o.json) result.stdout = `${JSON.stringify(status, null, 2)}\n`;
     if (o.callback && secret) {
       try {
         await postCallback(o.callback, status, secret);
@@ -69,11 +84,22 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
   const decision = authorize(job.owners?.spec, caller.principals, action, env);
   if (!decision.allowed) {
     const message = `${caller.description} may not ${action} ${job.id} in ${env}: ${decision.reason}`;
-    return finish({ stdout: '', stderr: `flinkops action: refused: ${message}\n  hint: add a triggers entry to jobs/${job.id}/owners.yaml (principal, actions, envs), reviewed by the job's owners\n`, exitCode: 1 }, { result: 'failed', message: `refused: ${decision.reason}` });
+    return finish(
+      {
+        stdout: '',
+        stderr: `flinkops action: refused: ${message}\n  hint: add a triggers entry to jobs/${job.id}/owners.yaml (principal, actions, envs), reviewed by the job's owners\n`,
+        exitCode: 1,
+      },
+      { result: 'failed', message: `refused: ${decision.reason}` },
+    );
   }
 
   const ref = flinkRef(repo, job, env);
-  if (!ref) return finish({ stdout: '', stderr: `flinkops action: ${job.id} is not deployed in ${env}\n`, exitCode: 1 }, { message: `not deployed in ${env}` });
+  if (!ref)
+    return finish(
+      { stdout: '', stderr: `flinkops action: ${job.id} is not deployed in ${env}\n`, exitCode: 1 },
+      { message: `not deployed in ${env}` },
+    );
 
   let client: KubeClient | undefined;
   let lease: EnvLease | undefined;
@@ -83,19 +109,54 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
     lease = new EnvLease(client, { namespace: systemNamespace(penv), name: `flinkops-apply-${env}`, waitMs: 120_000 });
     await lease.acquire();
     const live = await getObject(client, resources, ref);
-    if (!live) return await finish({ stdout: '', stderr: `flinkops action: ${ref.kind} ${ref.namespace}/${ref.name} does not exist in ${env}\n  hint: it is created by \`flinkops apply\` when the job is merged\n`, exitCode: 1 }, { message: `${ref.kind} ${ref.namespace}/${ref.name} does not exist` });
+    if (!live)
+      return await finish(
+        {
+          stdout: '',
+          stderr: `flinkops action: ${ref.kind} ${ref.namespace}/${ref.name} does not exist in ${env}\n  hint: it is created by \`flinkops apply\` when the job is merged\n`,
+          exitCode: 1,
+        },
+        { message: `${ref.kind} ${ref.namespace}/${ref.name} does not exist` },
+      );
     const nonce = Date.now();
     let applied: KubeObject;
     try {
-      applied = (await serverSideApply(client, resources, actionPatch(live, { action, nonce, ...(o.savepoint ? { savepoint: o.savepoint } : {}), ...(o.allowNonRestoredState ? { allowNonRestoredState: true } : {}) }), { fieldManager: MANAGER.action, force: true })).body;
+      applied = (
+        await serverSideApply(
+          client,
+          resources,
+          actionPatch(live, {
+            action,
+            nonce,
+            ...(o.savepoint ? { savepoint: o.savepoint } : {}),
+            ...(o.allowNonRestoredState ? { allowNonRestoredState: true } : {}),
+          }),
+          { fieldManager: MANAGER.action, force: true },
+        )
+      ).body;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       const message = explainRefusal(err);
-      return await finish({ stdout: '', stderr: `flinkops action: ${action} ${job.id} in ${env} failed: ${message}\n`, exitCode: 1 }, { message });
+      return await finish(
+        { stdout: '', stderr: `flinkops action: ${action} ${job.id} in ${env} failed: ${message}\n`, exitCode: 1 },
+        { message },
+      );
     }
-    const outcome = await awaitOutcome(client, resources, ref, applied, action, nonce, { wait: o.wait === true, timeoutMs: (o.timeoutSeconds ?? 600) * 1000, pollMs: o.pollMs ?? 2000 });
+    const outcome = await awaitOutcome(client, resources, ref, applied, action, nonce, {
+      wait: o.wait === true,
+      timeoutMs: (o.timeoutSeconds ?? 600) * 1000,
+      pollMs: o.pollMs ?? 2000,
+    });
     const text = `flinkops action ${action} ${job.id} --env ${env}: ${outcome.ok ? 'done' : 'FAILED'} — ${outcome.message}\n  by ${caller.description} (${decision.reason})\n`;
-    return await finish({ stdout: text, exitCode: outcome.ok ? 0 : 1 }, { result: outcome.ok ? 'succeeded' : 'failed', message: outcome.message, ...(outcome.savepoint ? { savepoint: outcome.savepoint } : {}), ...(outcome.state ? { state: outcome.state } : {}) });
+    return await finish(
+      { stdout: text, exitCode: outcome.ok ? 0 : 1 },
+      {
+        result: outcome.ok ? 'succeeded' : 'failed',
+        message: outcome.message,
+        ...(outcome.savepoint ? { savepoint: outcome.savepoint } : {}),
+        ...(outcome.state ? { state: outcome.state } : {}),
+      },
+    );
   } catch (err) {
     if (err instanceof KubeError || err instanceof ApiError) {
       const r = kubeFailure('action', err);
@@ -116,10 +177,23 @@ interface Outcome {
 }
 
 /** Waits for what the action promises: suspended (and where the state went), the savepoint's path, RUNNING. */
-async function awaitOutcome(client: KubeClient, resources: Resources, ref: { apiVersion: string; kind: string; namespace: string; name: string }, applied: KubeObject, action: Action, nonce: number, o: { wait: boolean; timeoutMs: number; pollMs: number }): Promise<Outcome> {
+async function awaitOutcome(
+  client: KubeClient,
+  resources: Resources,
+  ref: { apiVersion: string; kind: string; namespace: string; name: string },
+  applied: KubeObject,
+  action: Action,
+  nonce: number,
+  o: { wait: boolean; timeoutMs: number; pollMs: number },
+): Promise<Outcome> {
   const expect = expectationOf(action);
   // stop, start and restart return once the cluster accepted them (--wait waits); suspend and savepoint report a path, so they always wait.
-  if (!o.wait && (action === 'stop' || expect === 'running' || expect === 'observed')) return { ok: true, message: action === 'restart' ? `restartNonce set to ${nonce}` : `job.state set to ${applied.spec?.job?.state}`, state: applied.spec?.job?.state };
+  if (!o.wait && (action === 'stop' || expect === 'running' || expect === 'observed'))
+    return {
+      ok: true,
+      message: action === 'restart' ? `restartNonce set to ${nonce}` : `job.state set to ${applied.spec?.job?.state}`,
+      state: applied.spec?.job?.state,
+    };
   const deadline = Date.now() + o.timeoutMs;
   let last = 'no status yet';
   for (;;) {
@@ -131,14 +205,30 @@ async function awaitOutcome(client: KubeClient, resources: Resources, ref: { api
     if (h.health === 'failed') return { ok: false, message: h.message, ...(state ? { state } : {}) };
     if (expect === 'suspended' && h.health === 'suspended') {
       const sp = savepointOf(live);
-      return { ok: true, message: `suspended${sp ? `; resume from ${sp}` : ''}`, ...(sp ? { savepoint: sp } : {}), state: 'SUSPENDED' };
+      return {
+        ok: true,
+        message: `suspended${sp ? `; resume from ${sp}` : ''}`,
+        ...(sp ? { savepoint: sp } : {}),
+        state: 'SUSPENDED',
+      };
     }
     if (expect === 'savepoint') {
       const last = live.status?.jobStatus?.savepointInfo?.lastSavepoint;
-      if (last?.triggerNonce === nonce && last.location) return { ok: true, message: `savepoint ${last.location}`, savepoint: last.location, ...(state ? { state } : {}) };
+      if (last?.triggerNonce === nonce && last.location)
+        return {
+          ok: true,
+          message: `savepoint ${last.location}`,
+          savepoint: last.location,
+          ...(state ? { state } : {}),
+        };
     }
-    if ((expect === 'running' || expect === 'observed') && h.health === 'healthy') return { ok: true, message: h.message, ...(state ? { state } : {}) };
-    if (Date.now() >= deadline) return { ok: false, message: `timed out after ${Math.round(o.timeoutMs / 1000)} s waiting for ${expect === 'savepoint' ? 'the savepoint' : expect === 'suspended' ? 'the suspension' : 'RUNNING'}: ${last}` };
+    if ((expect === 'running' || expect === 'observed') && h.health === 'healthy')
+      return { ok: true, message: h.message, ...(state ? { state } : {}) };
+    if (Date.now() >= deadline)
+      return {
+        ok: false,
+        message: `timed out after ${Math.round(o.timeoutMs / 1000)} s waiting for ${expect === 'savepoint' ? 'the savepoint' : expect === 'suspended' ? 'the suspension' : 'RUNNING'}: ${last}`,
+      };
     await new Promise((r) => setTimeout(r, o.pollMs));
   }
 }

@@ -51,7 +51,8 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
   const { repo, diagnostics: loadDiagnostics } = loadRepo(o.repo);
   const env = requireEnv(repo, o.env);
   if (o.changed && o.jobs.length) throw new UsageError('name jobs or use --changed, not both');
-  if (o.changed && !o.base) throw new UsageError('--changed needs --base REF (the commit before the change, e.g. $CI_COMMIT_BEFORE_SHA)');
+  if (o.changed && !o.base)
+    throw new UsageError('--changed needs --base REF (the commit before the change, e.g. $CI_COMMIT_BEFORE_SHA)');
   const timeoutMs = (o.timeoutSeconds ?? 600) * 1000;
   const envSpec = repo.platform.envs.get(env)!.spec;
 
@@ -67,14 +68,27 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
 
   // Only the reviewed plan, on the default branch (or when asked).
   const review = envSpec.approval ?? {};
-  if (!o.dryRun && (o.requireReview || onDefaultBranch()) && (review.requireReviewedPlan || review.requireOwnerApproval)) {
+  if (
+    !o.dryRun &&
+    (o.requireReview || onDefaultBranch()) &&
+    (review.requireReviewedPlan || review.requireOwnerApproval)
+  ) {
     const refusal = await checkReview(o, env, review);
     if (refusal) return refused(refusal, o.json);
   }
 
   const ids = new Set((jobs ?? repo.jobs).map((j) => j.id));
-  const blocking = loadDiagnostics.filter((d) => d.severity === 'error' && (d.job ? ids.has(d.job) : d.file.startsWith('platform/')));
-  if (blocking.length) return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(blocking), 'text') + 'flinkops apply: nothing applied — fix the repository first\n', exitCode: 1 };
+  const blocking = loadDiagnostics.filter(
+    (d) => d.severity === 'error' && (d.job ? ids.has(d.job) : d.file.startsWith('platform/')),
+  );
+  if (blocking.length)
+    return {
+      stdout: '',
+      stderr:
+        formatDiagnostics(sortDiagnostics(blocking), 'text') +
+        'flinkops apply: nothing applied — fix the repository first\n',
+      exitCode: 1,
+    };
 
   let client: KubeClient | undefined;
   let lease: EnvLease | undefined;
@@ -86,25 +100,64 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
     const version = await client.request<{ major?: string; minor?: string }>('GET', '/version');
     const kubernetesVersion = `1.${String(version.body.minor ?? '').replace(/\D+$/, '')}`;
     const commit = process.env.FLINKOPS_COMMIT ?? process.env.CI_COMMIT_SHA ?? ownHeadCommit(o.repo);
-    const rendered = renderEnv(repo, { env, ...(jobs ? { jobs } : {}), kubernetesVersion, ...(commit ? { commit } : {}) });
-    if (hasErrors(rendered.diagnostics)) return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text') + 'flinkops apply: nothing applied — fix the repository first\n', exitCode: 1 };
+    const rendered = renderEnv(repo, {
+      env,
+      ...(jobs ? { jobs } : {}),
+      kubernetesVersion,
+      ...(commit ? { commit } : {}),
+    });
+    if (hasErrors(rendered.diagnostics))
+      return {
+        stdout: '',
+        stderr:
+          formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text') +
+          'flinkops apply: nothing applied — fix the repository first\n',
+        exitCode: 1,
+      };
 
     if (!o.dryRun) {
-      lease = new EnvLease(client, { namespace: systemNamespace(), name: `flinkops-apply-${env}`, waitMs: Math.min(timeoutMs, 300_000) });
+      lease = new EnvLease(client, {
+        namespace: systemNamespace(),
+        name: `flinkops-apply-${env}`,
+        waitMs: Math.min(timeoutMs, 300_000),
+      });
       await lease.acquire();
     }
-    const outcome = await applyObjects(client, { env, objects: rendered.objects, dryRun: o.dryRun === true, force: o.force === true }, resources);
+    const outcome = await applyObjects(
+      client,
+      { env, objects: rendered.objects, dryRun: o.dryRun === true, force: o.force === true },
+      resources,
+    );
     results.push(...outcome.results);
-    if (o.prune) results.push(...(await pruneRemovedJobs(client, resources, { env, jobsInGit: new Set(repo.jobs.map((j) => j.id)), dryRun: o.dryRun === true, timeoutMs, ...(o.pollMs ? { pollMs: o.pollMs } : {}) })));
+    if (o.prune)
+      results.push(
+        ...(await pruneRemovedJobs(client, resources, {
+          env,
+          jobsInGit: new Set(repo.jobs.map((j) => j.id)),
+          dryRun: o.dryRun === true,
+          timeoutMs,
+          ...(o.pollMs ? { pollMs: o.pollMs } : {}),
+        })),
+      );
     if (o.wait && !o.dryRun) {
       const targets = outcome.results
         .filter((r) => (r.result === 'created' || r.result === 'configured') && hasHealth(r.kind))
         .map((r) => {
           const key = `${r.kind}/${r.namespace}/${r.name}`;
           const before = outcome.before.get(key)?.status?.error;
-          return { apiVersion: outcome.live.get(key)!.apiVersion, kind: r.kind, namespace: r.namespace, name: r.name, errorBefore: typeof before === 'string' ? before : '' };
+          return {
+            apiVersion: outcome.live.get(key)!.apiVersion,
+            kind: r.kind,
+            namespace: r.namespace,
+            name: r.name,
+            errorBefore: typeof before === 'string' ? before : '',
+          };
         });
-      health = await waitForHealth(client, resources, targets, { timeoutMs, ...(o.pollMs ? { pollMs: o.pollMs } : {}), artifactsDir: o.artifacts ?? path.join(process.cwd(), 'flinkops-artifacts') });
+      health = await waitForHealth(client, resources, targets, {
+        timeoutMs,
+        ...(o.pollMs ? { pollMs: o.pollMs } : {}),
+        artifactsDir: o.artifacts ?? path.join(process.cwd(), 'flinkops-artifacts'),
+      });
     }
   } catch (e) {
     // Whatever was applied before the failure is still reported, so nothing that changed goes unsaid.
@@ -114,20 +167,30 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
     await lease?.release();
     client?.close();
   }
-  const failed = results.some((r) => r.result === 'failed') || health.some((h) => h.health === 'failed' || h.health === 'timeout');
+  const failed =
+    results.some((r) => r.result === 'failed') || health.some((h) => h.health === 'failed' || h.health === 'timeout');
   return { stdout: format(env, results, health, o), exitCode: failed ? 1 : 0 };
 }
 
-async function checkReview(o: ApplyActionOptions, env: string, review: { requireReviewedPlan?: boolean; requireOwnerApproval?: boolean }): Promise<Refusal | undefined> {
+async function checkReview(
+  o: ApplyActionOptions,
+  env: string,
+  review: { requireReviewedPlan?: boolean; requireOwnerApproval?: boolean },
+): Promise<Refusal | undefined> {
   // The merge brought HEAD^1..HEAD: that plan is what the merge request reviewed.
-  const git = (args: string[]) => execFileSync('git', ['-C', o.repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const git = (args: string[]) =>
+    execFileSync('git', ['-C', o.repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   let head: string;
   let base: string;
   try {
     head = git(['rev-parse', 'HEAD']);
     base = git(['rev-parse', 'HEAD^1']);
   } catch {
-    return { rule: 'apply/unreviewed-plan', message: 'cannot find the merge commit and its first parent in the repository', hint: 'fetch enough history (GIT_DEPTH of at least 2)' };
+    return {
+      rule: 'apply/unreviewed-plan',
+      message: 'cannot find the merge commit and its first parent in the repository',
+      hint: 'fetch enough history (GIT_DEPTH of at least 2)',
+    };
   }
   const { plan } = await computePlan({ root: o.repo, env, base, classify: false });
   const given = o.planHash ?? process.env.FLINKOPS_REVIEWED_PLAN_HASH;
@@ -135,10 +198,19 @@ async function checkReview(o: ApplyActionOptions, env: string, review: { require
   try {
     const needHost = review.requireOwnerApproval || (review.requireReviewedPlan && !given);
     host = needHost ? await platformForCommit(head) : undefined;
-    if (needHost && !host) return { rule: 'apply/unreviewed-plan', message: `commit ${head.slice(0, 12)} did not come from a merge request`, hint: 'changes reach the default branch through merge requests, where their plan is reviewed' };
+    if (needHost && !host)
+      return {
+        rule: 'apply/unreviewed-plan',
+        message: `commit ${head.slice(0, 12)} did not come from a merge request`,
+        hint: 'changes reach the default branch through merge requests, where their plan is reviewed',
+      };
   } catch (e) {
     if (!(e instanceof ScmError)) throw e;
-    return { rule: 'apply/unreviewed-plan', message: e.message, hint: 'apply on the default branch reads the reviewed plan and approvals from the Git host' };
+    return {
+      rule: 'apply/unreviewed-plan',
+      message: e.message,
+      hint: 'apply on the default branch reads the reviewed plan and approvals from the Git host',
+    };
   }
   const where = host ? `merge request !${host.number}` : 'the given --plan-hash';
   try {
@@ -148,36 +220,67 @@ async function checkReview(o: ApplyActionOptions, env: string, review: { require
       if (r) return r;
     }
     if (review.requireOwnerApproval) {
-      const r = await checkOwnerApproval(plan, await host!.platform.listApprovals(), (g) => host!.platform.listGroupMembers(g), where);
+      const r = await checkOwnerApproval(
+        plan,
+        await host!.platform.listApprovals(),
+        (g) => host!.platform.listGroupMembers(g),
+        where,
+      );
       if (r) return r;
     }
   } catch (e) {
     if (!(e instanceof ScmError)) throw e;
-    return { rule: 'apply/unreviewed-plan', message: e.message, hint: 'apply on the default branch reads the reviewed plan and approvals from the Git host' };
+    return {
+      rule: 'apply/unreviewed-plan',
+      message: e.message,
+      hint: 'apply on the default branch reads the reviewed plan and approvals from the Git host',
+    };
   }
   return undefined;
 }
 
 function refused(r: Refusal, json?: boolean): ActionResult {
   const text = `flinkops apply: refused (${r.rule}): ${r.message}\n  hint: ${r.hint}\nnothing was applied\n`;
-  return { stdout: json ? JSON.stringify({ results: [], refused: r }, null, 2) + '\n' : '', stderr: text, exitCode: 1 };
+  return { stdout: json ? `${JSON.stringify({ results: [], refused: r }, null, 2)}\n` : '', stderr: text, exitCode: 1 };
 }
 
 const SIGN: Record<string, string> = { created: '+', configured: '~', unchanged: '=', deleted: '-', failed: '✖' };
 
 function format(env: string, results: ObjectResult[], health: WaitResult[], o: ApplyActionOptions): string {
-  if (o.json) return JSON.stringify({ results: results.map(({ kind, namespace, name, result, message, ...rest }) => ({ kind, namespace, name, result, message, ...rest })), ...(o.wait ? { health } : {}) }, null, 2) + '\n';
+  if (o.json)
+    return `${JSON.stringify(
+      {
+        results: results.map(({ kind, namespace, name, result, message, ...rest }) => ({
+          kind,
+          namespace,
+          name,
+          result,
+          message,
+          ...rest,
+        })),
+        ...(o.wait ? { health } : {}),
+      },
+      null,
+      2,
+    )}\n`;
   const lines = [`flinkops apply --env ${env}${o.dryRun ? ' (server dry run: nothing stored)' : ''}`];
   for (const r of results) {
     if (r.result === 'unchanged') continue;
-    lines.push(`  ${SIGN[r.result]} ${r.result.padEnd(10)} ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.message ? `  ${r.message}` : ''}`);
+    lines.push(
+      `  ${SIGN[r.result]} ${r.result.padEnd(10)} ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.message ? `  ${r.message}` : ''}`,
+    );
   }
   if (health.length) {
     lines.push('', 'health');
-    for (const h of health) lines.push(`  ${h.health === 'healthy' ? '✔' : h.health === 'suspended' ? '⏸' : '✖'} ${h.health.padEnd(10)} ${h.kind} ${h.namespace}/${h.name}  ${h.message}`);
+    for (const h of health)
+      lines.push(
+        `  ${h.health === 'healthy' ? '✔' : h.health === 'suspended' ? '⏸' : '✖'} ${h.health.padEnd(10)} ${h.kind} ${h.namespace}/${h.name}  ${h.message}`,
+      );
   }
   const n = (k: string) => results.filter((r) => r.result === k).length;
-  lines.push('', `Apply: ${n('created')} created, ${n('configured')} configured, ${n('unchanged')} unchanged, ${n('deleted')} deleted, ${n('failed')} failed.`);
-  return lines.join('\n') + '\n';
+  lines.push(
+    '',
+    `Apply: ${n('created')} created, ${n('configured')} configured, ${n('unchanged')} unchanged, ${n('deleted')} deleted, ${n('failed')} failed.`,
+  );
+  return `${lines.join('\n')}\n`;
 }
-

@@ -18,21 +18,32 @@ export function config(options: ConfigOptions): ActionResult {
   const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo);
   const env = requireEnv(repo, options.env);
   const job = selectJob(repo, options.job);
-  const blocking = loadDiagnostics.filter((d) => d.severity === 'error' && (d.job === job.id || d.file.startsWith('platform/') || d.file === `jobs/${job.team}/team.yaml`));
+  const blocking = loadDiagnostics.filter(
+    (d) =>
+      d.severity === 'error' &&
+      (d.job === job.id || d.file.startsWith('platform/') || d.file === `jobs/${job.team}/team.yaml`),
+  );
   const { effective, diagnostics } = resolveJob(repo, job, env);
   if (!effective) {
     return { stdout: '', stderr: formatDiagnostics(blocking, 'text'), exitCode: 1 };
   }
   const entries = flatten(effective);
   if (options.json) {
-    const out = { job: effective.id, env, config: configObject(effective), ...(options.showOrigin ? { origins: originsObject(entries) } : {}) };
-    return { stdout: JSON.stringify(out, null, 2) + '\n', exitCode: 0, ...warn(diagnostics) };
+    const out = {
+      job: effective.id,
+      env,
+      config: configObject(effective),
+      ...(options.showOrigin ? { origins: originsObject(entries) } : {}),
+    };
+    return { stdout: `${JSON.stringify(out, null, 2)}\n`, exitCode: 0, ...warn(diagnostics) };
   }
   const width = Math.max(...entries.map(([k]) => k.length));
   const originText = (o: Origin | undefined) => (o ? (o.line ? `${o.file}:${o.line}` : o.file) : '');
   const originWidth = Math.max(...entries.map(([, , o]) => originText(o).length));
-  const lines = entries.map(([k, v, o]) => (options.showOrigin ? `${originText(o).padEnd(originWidth)}  ` : '') + `${k.padEnd(width)}  ${v}`);
-  return { stdout: `# ${effective.id} in ${env}\n` + lines.join('\n') + '\n', exitCode: 0, ...warn(diagnostics) };
+  const lines = entries.map(
+    ([k, v, o]) => `${options.showOrigin ? `${originText(o).padEnd(originWidth)}  ` : ''}${k.padEnd(width)}  ${v}`,
+  );
+  return { stdout: `# ${effective.id} in ${env}\n${lines.join('\n')}\n`, exitCode: 0, ...warn(diagnostics) };
 }
 
 function warn(diagnostics: import('../lib/diagnostics/diagnostic.js').Diagnostic[]): { stderr?: string } {
@@ -59,7 +70,8 @@ function flatten(e: EffectiveJob): [string, string, Origin | undefined][] {
   scalar('state', e.state);
   if (!e.enabled) out.push(['enabled', 'false', undefined]);
   for (const role of ['jobManager', 'taskManager'] as const) {
-    for (const [k, v] of Object.entries(e.resources[role])) if (v !== undefined) out.push([`resources.${role}.${k}`, String(v), e.origins[`resources.${role}.${k}`]]);
+    for (const [k, v] of Object.entries(e.resources[role]))
+      if (v !== undefined) out.push([`resources.${role}.${k}`, String(v), e.origins[`resources.${role}.${k}`]]);
   }
   for (const [k, v] of Object.entries(e.flinkConf)) out.push([`flinkConf.${k}`, v, e.origins[`flinkConf.${k}`]]);
   for (const [k, v] of Object.entries(e.vars)) out.push([`vars.${k}`, v, e.origins[`vars.${k}`]]);
@@ -68,5 +80,7 @@ function flatten(e: EffectiveJob): [string, string, Origin | undefined][] {
 }
 
 function originsObject(entries: [string, string, Origin | undefined][]): Record<string, string> {
-  return Object.fromEntries(entries.filter(([, , o]) => o).map(([k, , o]) => [k, o!.line ? `${o!.file}:${o!.line}:${o!.column}` : o!.file]));
+  return Object.fromEntries(
+    entries.filter(([, , o]) => o).map(([k, , o]) => [k, o!.line ? `${o!.file}:${o!.line}:${o!.column}` : o!.file]),
+  );
 }

@@ -39,23 +39,53 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
     client = await connect(repo, env, o);
     const resources = new Resources(client);
     const version = await client.request<{ minor?: string }>('GET', '/version');
-    const rendered = renderEnv(repo, { env, kubernetesVersion: `1.${String(version.body.minor ?? '').replace(/\D+$/, '')}` });
-    if (hasErrors(rendered.diagnostics)) return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text'), exitCode: 1 };
+    const rendered = renderEnv(repo, {
+      env,
+      kubernetesVersion: `1.${String(version.body.minor ?? '').replace(/\D+$/, '')}`,
+    });
+    if (hasErrors(rendered.diagnostics))
+      return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text'), exitCode: 1 };
     // The commit annotation changes with every commit: it is not drift.
-    for (const r of rendered.objects) delete (r.object.metadata as { annotations?: Record<string, string> }).annotations?.['flinkops.io/commit'];
-    const outcome = await applyObjects(client, { env, objects: rendered.objects, dryRun: true, force: true }, resources);
+    for (const r of rendered.objects)
+      delete (r.object.metadata as { annotations?: Record<string, string> }).annotations?.['flinkops.io/commit'];
+    const outcome = await applyObjects(
+      client,
+      { env, objects: rendered.objects, dryRun: true, force: true },
+      resources,
+    );
     for (const [key, live] of outcome.live) {
       const prior = outcome.before.get(key)?.metadata.annotations?.['flinkops.io/commit'];
       if (prior) live.metadata.annotations = { ...live.metadata.annotations, 'flinkops.io/commit': prior };
     }
-    const extra = await pruneRemovedJobs(client, resources, { env, jobsInGit: new Set(repo.jobs.map((j) => j.id)), dryRun: true, timeoutMs: 0 });
-    const drift = [...outcome.results.map(toDrift), ...extra.map((r) => ({ kind: r.kind, namespace: r.namespace, name: r.name, drift: 'extra' as const, message: `its job folder jobs/${r.job} is gone from Git (apply --prune deletes it)` }))].filter((d): d is Drift => !!d);
+    const extra = await pruneRemovedJobs(client, resources, {
+      env,
+      jobsInGit: new Set(repo.jobs.map((j) => j.id)),
+      dryRun: true,
+      timeoutMs: 0,
+    });
+    const drift = [
+      ...outcome.results.map(toDrift),
+      ...extra.map((r) => ({
+        kind: r.kind,
+        namespace: r.namespace,
+        name: r.name,
+        drift: 'extra' as const,
+        message: `its job folder jobs/${r.job} is gone from Git (apply --prune deletes it)`,
+      })),
+    ].filter((d): d is Drift => !!d);
     const code = o.exitCode && drift.length ? 1 : 0;
-    if (o.json) return { stdout: JSON.stringify({ env, drift }, null, 2) + '\n', exitCode: code };
+    if (o.json) return { stdout: `${JSON.stringify({ env, drift }, null, 2)}\n`, exitCode: code };
     const sign = { missing: '+', changed: '~', extra: '-', error: '✖' };
-    const lines = [drift.length ? `flinkops diff --env ${env}: ${drift.length} object${drift.length === 1 ? ' differs' : 's differ'} from Git` : `flinkops diff --env ${env}: the cluster matches Git (${outcome.results.length} objects)`];
-    for (const d of drift) lines.push(`  ${sign[d.drift]} ${d.drift.padEnd(8)} ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name}  ${d.message}`);
-    return { stdout: lines.join('\n') + '\n', exitCode: code };
+    const lines = [
+      drift.length
+        ? `flinkops diff --env ${env}: ${drift.length} object${drift.length === 1 ? ' differs' : 's differ'} from Git`
+        : `flinkops diff --env ${env}: the cluster matches Git (${outcome.results.length} objects)`,
+    ];
+    for (const d of drift)
+      lines.push(
+        `  ${sign[d.drift]} ${d.drift.padEnd(8)} ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name}  ${d.message}`,
+      );
+    return { stdout: `${lines.join('\n')}\n`, exitCode: code };
   } catch (e) {
     return kubeFailure('diff', e);
   } finally {

@@ -24,7 +24,21 @@ export function explain(options: ExplainOptions): ActionResult {
   if (!eff) throw new UsageError(`${job.id} is not a SQL job: sql explain explains SQL jobs`);
   const source = (eff.sourceStatements ?? eff.statements).map((s) => `${s.text};\n`).join('');
   const effective = eff.sql.script();
-  const diff = eff.secured === false ? '' : createTwoFilesPatch(`${job.id} (as written, variables substituted)`, `${job.id} (effective, ${env})`, source, effective, undefined, undefined, { context: 1 }).split('\n').slice(1).join('\n');
+  const diff =
+    eff.secured === false
+      ? ''
+      : createTwoFilesPatch(
+          `${job.id} (as written, variables substituted)`,
+          `${job.id} (effective, ${env})`,
+          source,
+          effective,
+          undefined,
+          undefined,
+          { context: 1 },
+        )
+          .split('\n')
+          .slice(1)
+          .join('\n');
   const errors = eff.diagnostics.filter((d) => d.severity === 'error');
   const problems = eff.diagnostics.length ? formatDiagnostics(eff.diagnostics, 'text') : '';
   const exitCode = hasErrors(eff.diagnostics) ? 1 : 0;
@@ -41,13 +55,15 @@ export function explain(options: ExplainOptions): ActionResult {
       lineage,
       diagnostics: errors.length ? eff.diagnostics : undefined,
     };
-    return { stdout: JSON.stringify(out, null, 2) + '\n', ...(problems ? { stderr: problems } : {}), exitCode };
+    return { stdout: `${JSON.stringify(out, null, 2)}\n`, ...(problems ? { stderr: problems } : {}), exitCode };
   }
   const lines: string[] = [`# ${job.id} in ${env}`, ''];
   lines.push('## Policies applied', '');
   if (!eff.policies?.length) lines.push('(none: no policy applies to what this job reads)');
   for (const p of eff.policies ?? []) {
-    lines.push(`${p.at.file}:${p.at.line}:${p.at.column}  ${p.table} = ${p.source.namespace}/${p.source.name}  [${p.how}]  ${p.policies.join(', ')}`);
+    lines.push(
+      `${p.at.file}:${p.at.line}:${p.at.column}  ${p.table} = ${p.source.namespace}/${p.source.name}  [${p.how}]  ${p.policies.join(', ')}`,
+    );
     if (p.rowFilter) lines.push(`    row filter: ${p.rowFilter}`);
     const masks = Object.entries(p.masks);
     if (masks.length) lines.push(`    masks: ${masks.map(([c, m]) => `${c} ${m}`).join(', ')}`);
@@ -56,19 +72,29 @@ export function explain(options: ExplainOptions): ActionResult {
   if (eff.secured === false) {
     lines.push('## Effective SQL', '', '(none: a policy cannot be enforced, see the errors)', '');
   } else {
-    lines.push('## Effective SQL', '', catalogDdl(eff.catalogs) + effective, '## Diff against the source', '', diff.trim() ? diff : '(no change)', '');
+    lines.push(
+      '## Effective SQL',
+      '',
+      catalogDdl(eff.catalogs) + effective,
+      '## Diff against the source',
+      '',
+      diff.trim() ? diff : '(no change)',
+      '',
+    );
   }
   lines.push('## Lineage', '');
   for (const l of eff.lineage ?? []) {
     lines.push(`${l.at.file}:${l.at.line}  ${l.sink.table} = ${l.sink.source.namespace}/${l.sink.source.name}`);
     for (const i of l.inputs) lines.push(`  <- ${i.table} = ${i.source.namespace}/${i.source.name}`);
     for (const c of l.columns) {
-      const from = c.sources.map((s) => `${s.table.split('.').pop()}.${s.column}${s.masked ? ' (masked)' : ''}`).join(', ');
+      const from = c.sources
+        .map((s) => `${s.table.split('.').pop()}.${s.column}${s.masked ? ' (masked)' : ''}`)
+        .join(', ');
       lines.push(`     ${c.name.padEnd(14)} <- ${from || '(computed)'}`);
     }
   }
   if (!eff.lineage?.length) lines.push('(no INSERT)');
-  return { stdout: lines.join('\n') + '\n', ...(problems ? { stderr: problems } : {}), exitCode };
+  return { stdout: `${lines.join('\n')}\n`, ...(problems ? { stderr: problems } : {}), exitCode };
 }
 
 /** A deterministic UUID (same job, environment and SQL → same run id), as OpenLineage wants one. */

@@ -22,12 +22,18 @@ export interface ImageRenderOptions {
 export function imageRender(options: ImageRenderOptions): ActionResult {
   const { repo, diagnostics: load } = loadRepo(options.repo);
   if (options.env) requireEnv(repo, options.env);
-  if (options.env && !options.out) throw new UsageError('--env writes the Hadoop configuration beside the Dockerfile: add --out DIR');
-  if (options.runnerJar && !options.out) throw new UsageError('--runner-jar copies the jar beside the Dockerfile: add --out DIR');
-  if (options.runnerJar && !existsSync(options.runnerJar)) throw new UsageError(`--runner-jar ${options.runnerJar} does not exist`);
-  if (options.arthas && !/^[0-9][0-9A-Za-z.-]*$/.test(options.arthas)) throw new UsageError(`--arthas takes a version such as 4.0.5, not "${options.arthas}"`);
+  if (options.env && !options.out)
+    throw new UsageError('--env writes the Hadoop configuration beside the Dockerfile: add --out DIR');
+  if (options.runnerJar && !options.out)
+    throw new UsageError('--runner-jar copies the jar beside the Dockerfile: add --out DIR');
+  if (options.runnerJar && !existsSync(options.runnerJar))
+    throw new UsageError(`--runner-jar ${options.runnerJar} does not exist`);
+  if (options.arthas && !/^[0-9][0-9A-Za-z.-]*$/.test(options.arthas))
+    throw new UsageError(`--arthas takes a version such as 4.0.5, not "${options.arthas}"`);
   const blocking = load.filter((d) => d.severity === 'error' && d.file === 'platform/versions.yaml');
-  const { files, diagnostics } = blocking.length ? { files: {}, diagnostics: blocking } : renderImage(repo, options.flink, options);
+  const { files, diagnostics } = blocking.length
+    ? { files: {}, diagnostics: blocking }
+    : renderImage(repo, options.flink, options);
   const stderr = diagnostics.length ? formatDiagnostics(diagnostics, 'text') : undefined;
   if (hasErrors(diagnostics)) return { stdout: '', ...(stderr ? { stderr } : {}), exitCode: 1 };
   if (!options.out) return { stdout: files.Dockerfile ?? '', ...(stderr ? { stderr } : {}), exitCode: 0 };
@@ -41,5 +47,12 @@ export function imageRender(options: ImageRenderOptions): ActionResult {
     copyFileSync(options.runnerJar, path.join(options.out, name));
     files[name] = '';
   }
-  return { stdout: Object.keys(files).sort().map((f) => `  wrote ${path.join(options.out!, f)}\n`).join(''), ...(stderr ? { stderr } : {}), exitCode: 0 };
+  return {
+    stdout: Object.keys(files)
+      .sort()
+      .map((f) => `  wrote ${path.join(options.out!, f)}\n`)
+      .join(''),
+    ...(stderr ? { stderr } : {}),
+    exitCode: 0,
+  };
 }

@@ -13,13 +13,22 @@ export interface KubeTarget {
 export function connect(repo: Repo, env: string, t: KubeTarget): Promise<KubeClient> {
   const spec: EnvSpec | undefined = repo.platform.envs.get(env)?.spec;
   const context = t.context ?? spec?.kubernetes?.context;
-  return KubeClient.connect({ ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}), ...(context ? { context } : {}), contextFromEnvFile: !t.context });
+  return KubeClient.connect({
+    ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}),
+    ...(context ? { context } : {}),
+    contextFromEnvFile: !t.context,
+  });
 }
 
 /** A cluster problem as the CLI prints it: the message and its hint, exit 1, never a stack trace. */
 export function kubeFailure(command: string, e: unknown, stdout = ''): ActionResult {
   if (e instanceof ApiError) {
-    const hint = e.status === 401 ? 'the kubeconfig credentials were refused: renew the token' : e.status === 403 ? 'the kubeconfig user lacks a permission (see the message); ask the cluster admin' : undefined;
+    const hint =
+      e.status === 401
+        ? 'the kubeconfig credentials were refused: renew the token'
+        : e.status === 403
+          ? 'the kubeconfig user lacks a permission (see the message); ask the cluster admin'
+          : undefined;
     e = new KubeError(`the Kubernetes API refused a request (${e.status}): ${e.message}`, hint);
   }
   if (!(e instanceof KubeError)) throw e;

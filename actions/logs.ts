@@ -35,12 +35,24 @@ export async function logs(o: LogsOptions): Promise<ActionResult> {
     const pods = ref.kind === 'FlinkDeployment' ? await jobManagerPods(client, ref.namespace, ref.name) : [];
     if (!pods.length) {
       const archived = archivedLogs(o.artifacts ?? 'flinkops-artifacts', ref.namespace, ref.name);
-      if (archived) return { stdout: archived.text, stderr: `flinkops logs: no JobManager of ${job.id} runs in ${env}; this is the start-up log archived in ${archived.file}\n`, exitCode: 0 };
-      return { stdout: '', stderr: `flinkops logs: no JobManager pod of ${job.id} in ${env} (${ref.namespace}, labels app=${ref.name},component=jobmanager)\n  hint: \`flinkops status ${job.id} --env ${env}\` shows why; a failed start's logs are archived by \`apply --wait\`\n`, exitCode: 1 };
+      if (archived)
+        return {
+          stdout: archived.text,
+          stderr: `flinkops logs: no JobManager of ${job.id} runs in ${env}; this is the start-up log archived in ${archived.file}\n`,
+          exitCode: 0,
+        };
+      return {
+        stdout: '',
+        stderr: `flinkops logs: no JobManager pod of ${job.id} in ${env} (${ref.namespace}, labels app=${ref.name},component=jobmanager)\n  hint: \`flinkops status ${job.id} --env ${env}\` shows why; a failed start's logs are archived by \`apply --wait\`\n`,
+        exitCode: 1,
+      };
     }
     const pod = pods[pods.length - 1]!;
     const base = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${encodeURIComponent(pod)}/log`;
-    const query: Record<string, string> = { container: 'flink-main-container', ...(o.tail ? { tailLines: String(o.tail) } : {}) };
+    const query: Record<string, string> = {
+      container: 'flink-main-container',
+      ...(o.tail ? { tailLines: String(o.tail) } : {}),
+    };
     if (o.follow) {
       await client.stream(base, { ...query, follow: 'true' }, o.write ?? ((c) => process.stdout.write(c)));
       return { stdout: '', exitCode: 0 };
@@ -48,7 +60,12 @@ export async function logs(o: LogsOptions): Promise<ActionResult> {
     const r = await client.request<string>('GET', base, { query, raw: true });
     return { stdout: String(r.body ?? ''), exitCode: 0 };
   } catch (e) {
-    if (e instanceof ApiError && !(e.status === 401 || e.status === 403)) return { stdout: '', stderr: `flinkops logs: cannot read the JobManager log of ${job.id}: ${e.message}\n`, exitCode: 1 };
+    if (e instanceof ApiError && !(e.status === 401 || e.status === 403))
+      return {
+        stdout: '',
+        stderr: `flinkops logs: cannot read the JobManager log of ${job.id}: ${e.message}\n`,
+        exitCode: 1,
+      };
     return kubeFailure('logs', e);
   } finally {
     client?.close();
@@ -58,6 +75,9 @@ export async function logs(o: LogsOptions): Promise<ActionResult> {
 function archivedLogs(root: string, namespace: string, name: string): { file: string; text: string } | undefined {
   const dir = path.join(root, namespace, `FlinkDeployment-${name}`);
   if (!existsSync(dir)) return undefined;
-  const log = readdirSync(dir).filter((f) => f.endsWith('.log')).sort().pop();
+  const log = readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .sort()
+    .pop();
   return log ? { file: path.join(dir, log), text: readFileSync(path.join(dir, log), 'utf8') } : undefined;
 }

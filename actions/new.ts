@@ -35,6 +35,10 @@ export function newJob(options: NewOptions): ActionResult {
   const job = reloaded.repo.jobs.filter((j) => j.id === `${team}/${name}`);
   const diagnostics = check(reloaded.repo, reloaded.diagnostics, { jobs: job });
   const created = files.map((f) => `  created ${f.path}`).join('\n');
-  if (hasErrors(diagnostics)) return { stdout: created + '\n', stderr: formatDiagnostics(diagnostics, 'text'), exitCode: 1 };
-  return { stdout: `${created}\nnext: edit the files, then \`flinkops validate ${team}/${name}\` and \`flinkops codeowners\`\n`, exitCode: 0 };
+  if (hasErrors(diagnostics))
+    return { stdout: `${created}\n`, stderr: formatDiagnostics(diagnostics, 'text'), exitCode: 1 };
+  return {
+    stdout: `${created}\nnext: edit the files, then \`flinkops validate ${team}/${name}\` and \`flinkops codeowners\`\n`,
+    exitCode: 0,
+  };
 }

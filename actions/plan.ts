@@ -2,7 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hasErrors } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
-import { formatPlanJson, formatPlanMarkdown, formatPlanText, summaryLine, type PlanFormat } from '../lib/plan/format.js';
+import {
+  formatPlanJson,
+  formatPlanMarkdown,
+  formatPlanText,
+  summaryLine,
+  type PlanFormat,
+} from '../lib/plan/format.js';
 import { computePlan } from '../lib/plan/plan.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { UsageError } from '../lib/repo/select.js';
@@ -37,13 +43,17 @@ const NOTE_LIMIT = { github: 65_000, gitlab: 999_000 } as const;
 function requireEnvFile(root: string, env: string | undefined): string {
   const envs = (() => {
     try {
-      return readdirSync(path.join(root, 'platform/envs')).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+      return readdirSync(path.join(root, 'platform/envs'))
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => f.slice(0, -5))
+        .sort();
     } catch {
       return [];
     }
   })();
   if (!env) throw new UsageError(`--env is required (environments: ${envs.join(', ') || 'none'})`);
-  if (!existsSync(path.join(root, 'platform/envs', `${env}.yaml`))) throw new UsageError(`no environment "${env}" (environments: ${envs.join(', ')})`);
+  if (!existsSync(path.join(root, 'platform/envs', `${env}.yaml`)))
+    throw new UsageError(`no environment "${env}" (environments: ${envs.join(', ')})`);
   return env;
 }
 
@@ -56,7 +66,17 @@ export function defaultBase(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function plan(o: PlanActionOptions): Promise<ActionResult> {
   const env = requireEnvFile(o.repo, o.env);
-  const { plan: p, diagnostics, headObjects } = await computePlan({ root: o.repo, env, base: o.base ?? defaultBase(), classify: o.classify ?? true, ...(o.log ? { log: o.log } : {}) });
+  const {
+    plan: p,
+    diagnostics,
+    headObjects,
+  } = await computePlan({
+    root: o.repo,
+    env,
+    base: o.base ?? defaultBase(),
+    classify: o.classify ?? true,
+    ...(o.log ? { log: o.log } : {}),
+  });
   if (o.live && headObjects.length) {
     try {
       await addLive(o, env, p, headObjects);
@@ -72,10 +92,19 @@ export async function plan(o: PlanActionOptions): Promise<ActionResult> {
   if (o.comment) {
     try {
       const host = platformFromEnv();
-      const artifactUrl = process.env.CI_JOB_URL ? `${process.env.CI_JOB_URL}/artifacts/browse` : process.env.GITHUB_SERVER_URL && process.env.GITHUB_RUN_ID ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}` : undefined;
+      const artifactUrl = process.env.CI_JOB_URL
+        ? `${process.env.CI_JOB_URL}/artifacts/browse`
+        : process.env.GITHUB_SERVER_URL && process.env.GITHUB_RUN_ID
+          ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
+          : undefined;
       const body = formatPlanMarkdown(p, { limit: NOTE_LIMIT[host.host], ...(artifactUrl ? { artifactUrl } : {}) });
       const note = await host.ensurePlanNote({ topic: `plan:${env}`, body });
-      await host.setCommitStatus({ sha: p.head, state: hasErrors(diagnostics) ? 'failed' : 'success', name: `flinkops/plan:${env}`, description: summaryLine(p) });
+      await host.setCommitStatus({
+        sha: p.head,
+        state: hasErrors(diagnostics) ? 'failed' : 'success',
+        name: `flinkops/plan:${env}`,
+        description: summaryLine(p),
+      });
       stderr += `plan note ${note.action} on ${host.host}${note.url ? `: ${note.url}` : ''}\n`;
     } catch (e) {
       if (!(e instanceof ScmError)) throw e;
@@ -88,7 +117,10 @@ export async function plan(o: PlanActionOptions): Promise<ActionResult> {
 /** What the cluster says applying the plan would do, per object (server-side apply with dryRun=All). */
 async function addLive(o: PlanActionOptions, env: string, p: Plan, objects: RenderedObject[]): Promise<void> {
   const { repo } = loadRepo(o.repo, { onlyJobs: new Set() });
-  const client = await connect(repo, env, { ...(o.context ? { context: o.context } : {}), ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) });
+  const client = await connect(repo, env, {
+    ...(o.context ? { context: o.context } : {}),
+    ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+  });
   try {
     const outcome = await applyObjects(client, { env, objects, dryRun: true });
     const byKey = new Map(outcome.results.map((r) => [`${r.kind}/${r.namespace}/${r.name}`, r]));

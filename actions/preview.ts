@@ -25,7 +25,8 @@ export async function preview(options: PreviewOptions): Promise<ActionResult> {
   const eff = effectiveSql(repo, job, env);
   if (!eff) throw new UsageError(`${job.id} is not a SQL job: preview runs SQL jobs`);
   // Nothing runs that the security stage could not protect: its errors end the preview here.
-  if (hasErrors(eff.diagnostics)) return { stdout: '', stderr: formatDiagnostics(eff.diagnostics, 'text'), exitCode: 1 };
+  if (hasErrors(eff.diagnostics))
+    return { stdout: '', stderr: formatDiagnostics(eff.diagnostics, 'text'), exitCode: 1 };
   const samples: Record<string, Record<string, unknown>[]> = {};
   for (const s of options.samples) {
     const m = s.match(/^([^=]+)=(.+)$/);
@@ -36,8 +37,14 @@ export async function preview(options: PreviewOptions): Promise<ActionResult> {
   const problems = result.diagnostics.length ? formatDiagnostics(result.diagnostics, 'text') : '';
   if (options.json) {
     const sinks = Object.fromEntries(Object.entries(result.sinks).map(([k, v]) => [k, v.rows]));
-    const updating = Object.entries(result.sinks).filter(([, v]) => v.updating).map(([k]) => k);
-    return { stdout: JSON.stringify({ sinks, ...(updating.length ? { updating } : {}) }, null, 2) + '\n', ...(problems ? { stderr: problems } : {}), exitCode: hasErrors(result.diagnostics) ? 1 : 0 };
+    const updating = Object.entries(result.sinks)
+      .filter(([, v]) => v.updating)
+      .map(([k]) => k);
+    return {
+      stdout: `${JSON.stringify({ sinks, ...(updating.length ? { updating } : {}) }, null, 2)}\n`,
+      ...(problems ? { stderr: problems } : {}),
+      exitCode: hasErrors(result.diagnostics) ? 1 : 0,
+    };
   }
   const text = Object.entries(result.sinks)
     .map(([name, sink]) => table(name, sink))
@@ -67,10 +74,14 @@ function readSamples(file: string): Record<string, unknown>[] {
 
 function table(name: string, sink: SinkRows): string {
   const cols = sink.columns.map((c) => c.name);
-  const cells = sink.rows.map((r) => cols.map((c) => (r[c] === null || r[c] === undefined ? 'NULL' : typeof r[c] === 'object' ? JSON.stringify(r[c]) : String(r[c]))));
+  const cells = sink.rows.map((r) =>
+    cols.map((c) =>
+      r[c] === null || r[c] === undefined ? 'NULL' : typeof r[c] === 'object' ? JSON.stringify(r[c]) : String(r[c]),
+    ),
+  );
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (vals: string[]) => '| ' + vals.map((v, i) => v.padEnd(widths[i]!)).join(' | ') + ' |';
-  const sep = '+-' + widths.map((w) => '-'.repeat(w)).join('-+-') + '-+';
+  const line = (vals: string[]) => `| ${vals.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`;
+  const sep = `+-${widths.map((w) => '-'.repeat(w)).join('-+-')}-+`;
   const title = `${name} — ${sink.rows.length} row${sink.rows.length === 1 ? '' : 's'}${sink.updating ? ' (received updates: the final rows, changelog applied)' : ''}`;
   return [title, sep, line(cols), sep, ...cells.map(line), sep, ''].join('\n');
 }

@@ -41,8 +41,19 @@ export function render(options: RenderActionOptions): ActionResult {
   }
   // Problems in the files render reads stop it: nothing half-checked is rendered.
   const ids = new Set((jobs ?? repo.jobs).map((j) => j.id));
-  const blocking = loadDiagnostics.filter((d) => d.severity === 'error' && (d.job ? ids.has(d.job) : d.file.startsWith('platform/') || d.file.startsWith('jobs/')));
-  const result = blocking.length ? { objects: [], diagnostics: [] as Diagnostic[] } : renderEnv(repo, { env, ...(jobs ? { jobs } : {}), ...commitOption(options), ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}), ...(crds ? { crds } : {}) });
+  const blocking = loadDiagnostics.filter(
+    (d) =>
+      d.severity === 'error' && (d.job ? ids.has(d.job) : d.file.startsWith('platform/') || d.file.startsWith('jobs/')),
+  );
+  const result = blocking.length
+    ? { objects: [], diagnostics: [] as Diagnostic[] }
+    : renderEnv(repo, {
+        env,
+        ...(jobs ? { jobs } : {}),
+        ...commitOption(options),
+        ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
+        ...(crds ? { crds } : {}),
+      });
   const diagnostics = sortDiagnostics([...blocking, ...result.diagnostics]);
   const stderr = diagnostics.length ? formatDiagnostics(diagnostics, 'text') : undefined;
   if (hasErrors(diagnostics)) return { stdout: '', ...(stderr ? { stderr } : {}), exitCode: 1 };
@@ -60,7 +71,10 @@ export function render(options: RenderActionOptions): ActionResult {
 
 function prepareOut(out: string): void {
   if (existsSync(out) && readdirSync(out).length > 0) {
-    if (!existsSync(path.join(out, MARKER))) throw new UsageError(`--out ${out} is not empty and was not written by flinkops render; name a new or empty folder`);
+    if (!existsSync(path.join(out, MARKER)))
+      throw new UsageError(
+        `--out ${out} is not empty and was not written by flinkops render; name a new or empty folder`,
+      );
     rmSync(out, { recursive: true, force: true });
   }
   mkdirSync(out, { recursive: true });
@@ -68,7 +82,7 @@ function prepareOut(out: string): void {
 }
 
 function commitOption(options: RenderActionOptions): { commit?: string } {
-  const commit = options.commit ?? process.env.FLINKOPS_COMMIT ?? process.env.CI_COMMIT_SHA ?? ownHeadCommit(options.repo);
+  const commit =
+    options.commit ?? process.env.FLINKOPS_COMMIT ?? process.env.CI_COMMIT_SHA ?? ownHeadCommit(options.repo);
   return commit ? { commit } : {};
 }
-

@@ -32,12 +32,24 @@ export interface JobStatus {
 }
 
 /** The Flink object of a job in an environment: FlinkDeployment, or FlinkSessionJob on a session cluster. */
-export function flinkRef(repo: Repo, job: Job, env: string): { apiVersion: string; kind: string; namespace: string; name: string } | undefined {
+export function flinkRef(
+  repo: Repo,
+  job: Job,
+  env: string,
+): { apiVersion: string; kind: string; namespace: string; name: string } | undefined {
   const e = resolveJob(repo, job, env).effective;
-  if (!e || !e.enabled) return undefined;
+  if (!e?.enabled) return undefined;
   // A session job lives beside its session cluster, in the session's namespace.
-  const namespace = e.mode === 'session' ? (repo.platform.sessions?.spec.sessions[e.session ?? '']?.namespace ?? e.namespace) : e.namespace;
-  return { apiVersion: 'flink.apache.org/v1beta1', kind: e.mode === 'session' ? 'FlinkSessionJob' : 'FlinkDeployment', namespace, name: e.name };
+  const namespace =
+    e.mode === 'session'
+      ? (repo.platform.sessions?.spec.sessions[e.session ?? '']?.namespace ?? e.namespace)
+      : e.namespace;
+  return {
+    apiVersion: 'flink.apache.org/v1beta1',
+    kind: e.mode === 'session' ? 'FlinkSessionJob' : 'FlinkDeployment',
+    namespace,
+    name: e.name,
+  };
 }
 
 export async function status(o: StatusOptions): Promise<ActionResult> {
@@ -53,7 +65,16 @@ export async function status(o: StatusOptions): Promise<ActionResult> {
         const ref = flinkRef(repo, job, env);
         if (!ref) return undefined;
         const live = await getObject(client!, resources, ref);
-        if (!live) return { job: job.id, kind: ref.kind, namespace: ref.namespace, name: ref.name, exists: false, health: 'missing', message: 'not in the cluster (not applied yet?)' };
+        if (!live)
+          return {
+            job: job.id,
+            kind: ref.kind,
+            namespace: ref.namespace,
+            name: ref.name,
+            exists: false,
+            health: 'missing',
+            message: 'not in the cluster (not applied yet?)',
+          };
         const h = healthOf(live);
         const sp = savepointOf(live);
         const s = live.status ?? {};
@@ -74,11 +95,26 @@ export async function status(o: StatusOptions): Promise<ActionResult> {
       }),
     );
     const list = rows.filter((r): r is JobStatus => !!r);
-    if (o.json) return { stdout: JSON.stringify({ env, jobs: list }, null, 2) + '\n', exitCode: 0 };
+    if (o.json) return { stdout: `${JSON.stringify({ env, jobs: list }, null, 2)}\n`, exitCode: 0 };
     const head = ['JOB', 'HEALTH', 'LIFECYCLE', 'JOB STATE', 'GEN', 'SAVEPOINT'];
-    const table = [head, ...list.map((r) => [r.job, r.health, r.lifecycleState ?? '-', r.jobState ?? '-', r.exists ? `${r.observedGeneration ?? '-'}/${r.generation ?? '-'}` : '-', r.savepoint ?? '-'])];
+    const table = [
+      head,
+      ...list.map((r) => [
+        r.job,
+        r.health,
+        r.lifecycleState ?? '-',
+        r.jobState ?? '-',
+        r.exists ? `${r.observedGeneration ?? '-'}/${r.generation ?? '-'}` : '-',
+        r.savepoint ?? '-',
+      ]),
+    ];
     const widths = head.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-    return { stdout: table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n', exitCode: 0 };
+    return {
+      stdout:
+        table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') +
+        '\n',
+      exitCode: 0,
+    };
   } catch (e) {
     return kubeFailure('status', e);
   } finally {

@@ -21,7 +21,9 @@ export interface ValidateOptions {
 
 export async function validate(options: ValidateOptions): Promise<ActionResult> {
   // Named jobs: load only those (and the teams and platform they use), not the whole repository.
-  const onlyJobs = options.jobs.length ? new Set(resolveJobIds(listJobIds(options.repo), options.jobs, options.repo)) : undefined;
+  const onlyJobs = options.jobs.length
+    ? new Set(resolveJobIds(listJobIds(options.repo), options.jobs, options.repo))
+    : undefined;
   const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo, onlyJobs ? { onlyJobs } : {});
   const jobs = selectJobs(repo, options.jobs);
   let diagnostics = check(repo, loadDiagnostics, jobs ? { jobs } : {});
@@ -33,7 +35,12 @@ export async function validate(options: ValidateOptions): Promise<ActionResult> 
       const reconciled = reconcileGrammar(diagnostics, deep.verdicts);
       diagnostics = sortDiagnostics(dedupe([...reconciled.diagnostics, ...deep.diagnostics]));
       extra.deep = { jobs: deep.stats.jobs, jvmStartMs: deep.stats.jvmStartMs, validateMs: deep.stats.validateMs };
-      extra.parserGaps = reconciled.parserGaps.map((d) => ({ file: d.file, line: d.line, column: d.column, message: d.message }));
+      extra.parserGaps = reconciled.parserGaps.map((d) => ({
+        file: d.file,
+        line: d.line,
+        column: d.column,
+        message: d.message,
+      }));
     } catch (e) {
       if (!(e instanceof FlinkUnavailable)) throw e;
       const required = options.deepRequired ?? Boolean(process.env.CI);

@@ -52,13 +52,21 @@ describe('which jobs a change reaches', () => {
   });
 
   it('a version entry reaches the jobs on that version only', () => {
-    fx.edit('platform/versions.yaml', 'image: registry.rent.example/flink/flink:2.2.1-java17-r1', 'image: registry.rent.example/flink/flink:2.2.1-java17-r2');
+    fx.edit(
+      'platform/versions.yaml',
+      'image: registry.rent.example/flink/flink:2.2.1-java17-r1',
+      'image: registry.rent.example/flink/flink:2.2.1-java17-r2',
+    );
     fx.commit('new 2.2 image');
     expect([...affected().keys()]).toEqual(['rental/rental-metrics-1m']);
   });
 
   it('a catalog change reaches the jobs that use the catalog', () => {
-    fx.edit('platform/catalogs/hive.yaml', '- { name: worker_id, type: BIGINT }', '- { name: worker_id, type: BIGINT }\n              - { name: region, type: STRING }');
+    fx.edit(
+      'platform/catalogs/hive.yaml',
+      '- { name: worker_id, type: BIGINT }',
+      '- { name: worker_id, type: BIGINT }\n              - { name: region, type: STRING }',
+    );
     fx.commit('hive column');
     expect([...affected().keys()]).toEqual(['homeservice/daily-settlement']);
   });
@@ -79,6 +87,10 @@ describe('which jobs a change reaches', () => {
     fx.git('mv', 'jobs/rental/orders-enrich-house', 'jobs/rental/orders-enrich');
     fx.git('rm', '-rq', 'jobs/homeservice/workorder-sla');
     fx.commit('rename and delete');
-    expect([...affected().keys()].sort()).toEqual(['homeservice/workorder-sla', 'rental/orders-enrich', 'rental/orders-enrich-house']);
+    expect([...affected().keys()].sort()).toEqual([
+      'homeservice/workorder-sla',
+      'rental/orders-enrich',
+      'rental/orders-enrich-house',
+    ]);
   });
 });

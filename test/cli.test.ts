@@ -29,13 +29,25 @@ describe('flinkops validate', () => {
       ...locate(fx.read(JOB), 'four'),
       job: 'datasync/kafka-orders-to-paimon',
     });
-    expect(Object.keys(out.diagnostics[0]).slice(0, 7)).toEqual(['severity', 'rule', 'message', 'file', 'line', 'column', 'job']);
+    expect(Object.keys(out.diagnostics[0]).slice(0, 7)).toEqual([
+      'severity',
+      'rule',
+      'message',
+      'file',
+      'line',
+      'column',
+      'job',
+    ]);
   });
 
   it('writes GitLab Code Quality and JUnit reports', () => {
     fx.edit(JOB, 'parallelism: 4', 'parallelism: four');
     const cq = JSON.parse(fx.cli('validate', '--format', 'codequality').stdout);
-    expect(cq[0]).toMatchObject({ check_name: 'schema/type', severity: 'major', location: { path: JOB, lines: { begin: locate(fx.read(JOB), 'four').line } } });
+    expect(cq[0]).toMatchObject({
+      check_name: 'schema/type',
+      severity: 'major',
+      location: { path: JOB, lines: { begin: locate(fx.read(JOB), 'four').line } },
+    });
     expect(cq[0].fingerprint).toMatch(/^[0-9a-f]{32}$/);
     expect(cq[0].description).toContain('parallelism');
     const junit = fx.cli('validate', '--format', 'junit').stdout;
@@ -74,13 +86,19 @@ describe('flinkops config', () => {
     const out = JSON.parse(r.stdout);
     expect(out.config.parallelism).toBe(8);
     expect(out.config.flinkConf['state.backend.type']).toBe('rocksdb');
-    expect(out.config.flinkConf['execution.checkpointing.dir']).toBe('hdfs://prod-nn/flink/checkpoints/datasync/kafka-orders-to-paimon');
+    expect(out.config.flinkConf['execution.checkpointing.dir']).toBe(
+      'hdfs://prod-nn/flink/checkpoints/datasync/kafka-orders-to-paimon',
+    );
     expect(out.config.vars.orders_topic).toBe('rent.orders');
     const envYaml = fx.read('platform/envs/prod.yaml');
     const dir = locate(envYaml, 'hdfs://prod-nn/flink/checkpoints');
-    expect(out.origins['flinkConf.execution.checkpointing.dir']).toBe(`platform/envs/prod.yaml:${dir.line}:${dir.column}`);
+    expect(out.origins['flinkConf.execution.checkpointing.dir']).toBe(
+      `platform/envs/prod.yaml:${dir.line}:${dir.column}`,
+    );
     expect(out.origins.parallelism).toMatch(/^jobs\/datasync\/kafka-orders-to-paimon\/job\.yaml:\d+:\d+$/);
-    expect(out.origins['flinkConf.state.backend.type']).toBe(`platform/flink-conf.yaml:${locate(fx.read('platform/flink-conf.yaml'), 'rocksdb').line}:${locate(fx.read('platform/flink-conf.yaml'), 'rocksdb').column}`);
+    expect(out.origins['flinkConf.state.backend.type']).toBe(
+      `platform/flink-conf.yaml:${locate(fx.read('platform/flink-conf.yaml'), 'rocksdb').line}:${locate(fx.read('platform/flink-conf.yaml'), 'rocksdb').column}`,
+    );
     const mode = locate(fx.read('jobs/datasync/team.yaml'), 'savepoint');
     expect(out.origins.upgradeMode).toBe(`jobs/datasync/team.yaml:${mode.line}:${mode.column}`);
   });
@@ -128,7 +146,9 @@ describe('flinkops codeowners', () => {
     const text = fx.read('CODEOWNERS');
     expect(text).toContain('[homeservice][2] @rent/homeservice-leads');
     expect(text).toContain('[security] @rent/data-security\n/platform/policies/ @rent/data-security');
-    expect(text).toContain('/jobs/datasync/kafka-orders-to-paimon/ @zhang.wei @rent/datasync-engineers @rent/datasync-leads');
+    expect(text).toContain(
+      '/jobs/datasync/kafka-orders-to-paimon/ @zhang.wei @rent/datasync-engineers @rent/datasync-leads',
+    );
     expect(fx.cli('codeowners', '--check').code).toBe(0);
     fx.edit('jobs/datasync/kafka-orders-to-paimon/owners.yaml', 'owners: ["@zhang.wei"', 'owners: ["@new.owner"');
     const stale = fx.cli('codeowners', '--check');

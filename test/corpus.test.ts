@@ -11,7 +11,11 @@ import { flinkAvailable } from './support/flink.js';
  * Conformance on real-world SQL nobody here wrote: the 35 recipes of the Flink SQL Cookbook
  * (../shared/corpus), each turned into a job folder at test time.
  */
-const CORPUS = path.join(process.env.FLINKOPS_SHARED ?? path.join(PROJECT, '..', 'shared'), 'corpus', 'flink-sql-cookbook');
+const CORPUS = path.join(
+  process.env.FLINKOPS_SHARED ?? path.join(PROJECT, '..', 'shared'),
+  'corpus',
+  'flink-sql-cookbook',
+);
 let root: string;
 let recipes: string[];
 
@@ -25,8 +29,13 @@ beforeAll(() => {
   root = mkdtempSync(path.join(tmpdir(), 'flinkops-corpus-'));
   cpSync(path.join(PROJECT, 'platform'), path.join(root, 'platform'), { recursive: true });
   mkdirSync(path.join(root, 'jobs/cookbook'), { recursive: true });
-  writeFileSync(path.join(root, 'jobs/cookbook/team.yaml'), 'namespace: flink-cookbook\nowners: ["@rent/flink-platform"]\ndefaults: { flinkVersion: "1.20" }\n');
-  recipes = readdirSync(CORPUS).filter((f) => f.endsWith('.sql')).sort();
+  writeFileSync(
+    path.join(root, 'jobs/cookbook/team.yaml'),
+    'namespace: flink-cookbook\nowners: ["@rent/flink-platform"]\ndefaults: { flinkVersion: "1.20" }\n',
+  );
+  recipes = readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   for (const file of recipes) {
     const dir = path.join(root, 'jobs/cookbook', jobName(file));
     mkdirSync(dir);
@@ -46,7 +55,8 @@ async function run(deep: boolean) {
   return { ms: Date.now() - started, out, sql, rejected };
 }
 
-const at = (sql: Diagnostic[], job: string) => sql.filter((d) => d.job === `cookbook/${job}`).map((d) => `${d.rule}@${d.line}`);
+const at = (sql: Diagnostic[], job: string) =>
+  sql.filter((d) => d.job === `cookbook/${job}`).map((d) => `${d.rule}@${d.line}`);
 
 describe('the Flink SQL Cookbook corpus', () => {
   it('has the 35 recipes', () => {
@@ -61,32 +71,38 @@ describe('the Flink SQL Cookbook corpus', () => {
     expect(at(fast.sql, 'match-recognize-08')).toEqual(['sql/syntax@1']);
     expect(at(fast.sql, 'star-schema-05')).toEqual(['sql/syntax@70']);
     for (const d of fast.sql) expect(d.hint).toContain('confirms with Flink itself');
-    console.log(`\nCONFORMANCE fast check: ${recipes.length - fast.rejected.size} accepted, ${fast.rejected.size} rejected, ${fast.ms} ms`);
+    console.log(
+      `\nCONFORMANCE fast check: ${recipes.length - fast.rejected.size} accepted, ${fast.rejected.size} rejected, ${fast.ms} ms`,
+    );
   }, 120_000);
 
-  it.runIf(flinkAvailable())('deep validation: Flink is the judge', async () => {
-    const deep = await run(true);
-    // The recipes the bare grammar cannot read are valid Flink SQL: accepted.
-    for (const job of ['date-time-01', 'kafka-join-03', 'lag-12']) expect(at(deep.sql, job)).toEqual([]);
-    // Each recipe that is broken as published is reported where it breaks, at Flink's position.
-    expect(at(deep.sql, 'match-recognize-08')).toEqual(['sql/flink-syntax@1']); // a fragment: starts at PARTITION BY
-    expect(at(deep.sql, 'star-schema-05')).toEqual(['sql/flink-validation@62', 'sql/flink-syntax@70']); // a stray `;` ends the join early
-    expect(at(deep.sql, 'lookup-joins-04')).toEqual(['sql/flink-validation@19']); // PRIMARY KEY without NOT ENFORCED
-    expect(at(deep.sql, 'order-by-06')).toEqual(['sql/flink-validation@26']); // the same temporary table twice
-    expect(at(deep.sql, 'override-table-options-04')).toEqual(['sql/flink-validation@22']); // a placeholder table
-    expect(at(deep.sql, 'top-n-05')).toEqual(['sql/flink-validation@2']); // the query shown before its table
-    // The Python UDF recipe needs code the repository does not have: said so, not a syntax error.
-    const python = deep.out.diagnostics.filter((d) => d.job === 'cookbook/python-udfs-01');
-    expect(python.map((d) => d.rule)).toContain('sql/unsupported');
-    expect(python.filter((d) => d.severity === 'error')).toEqual([]);
-    // No grammar error survives deep validation; connectors flinkops does not ship (faker, postgres-cdc…) never fail.
-    expect(deep.out.diagnostics.filter((d) => d.rule === 'sql/syntax')).toEqual([]);
-    expect(deep.sql.filter((d) => /factory|connector/i.test(d.message))).toEqual([]);
-    expect(deep.rejected.size).toBe(6);
-    expect(deep.out.parserGaps).toEqual([]); // the shims leave no grammar error on SQL Flink accepts
-    console.log(
-      `CONFORMANCE deep validation (Flink 1.20.4): ${recipes.length - deep.rejected.size} accepted, ${deep.rejected.size} rejected, ` +
-        `${deep.out.parserGaps!.length} grammar errors overruled as parser gaps, ${deep.ms} ms for the corpus`,
-    );
-  }, 600_000);
+  it.runIf(flinkAvailable())(
+    'deep validation: Flink is the judge',
+    async () => {
+      const deep = await run(true);
+      // The recipes the bare grammar cannot read are valid Flink SQL: accepted.
+      for (const job of ['date-time-01', 'kafka-join-03', 'lag-12']) expect(at(deep.sql, job)).toEqual([]);
+      // Each recipe that is broken as published is reported where it breaks, at Flink's position.
+      expect(at(deep.sql, 'match-recognize-08')).toEqual(['sql/flink-syntax@1']); // a fragment: starts at PARTITION BY
+      expect(at(deep.sql, 'star-schema-05')).toEqual(['sql/flink-validation@62', 'sql/flink-syntax@70']); // a stray `;` ends the join early
+      expect(at(deep.sql, 'lookup-joins-04')).toEqual(['sql/flink-validation@19']); // PRIMARY KEY without NOT ENFORCED
+      expect(at(deep.sql, 'order-by-06')).toEqual(['sql/flink-validation@26']); // the same temporary table twice
+      expect(at(deep.sql, 'override-table-options-04')).toEqual(['sql/flink-validation@22']); // a placeholder table
+      expect(at(deep.sql, 'top-n-05')).toEqual(['sql/flink-validation@2']); // the query shown before its table
+      // The Python UDF recipe needs code the repository does not have: said so, not a syntax error.
+      const python = deep.out.diagnostics.filter((d) => d.job === 'cookbook/python-udfs-01');
+      expect(python.map((d) => d.rule)).toContain('sql/unsupported');
+      expect(python.filter((d) => d.severity === 'error')).toEqual([]);
+      // No grammar error survives deep validation; connectors flinkops does not ship (faker, postgres-cdc…) never fail.
+      expect(deep.out.diagnostics.filter((d) => d.rule === 'sql/syntax')).toEqual([]);
+      expect(deep.sql.filter((d) => /factory|connector/i.test(d.message))).toEqual([]);
+      expect(deep.rejected.size).toBe(6);
+      expect(deep.out.parserGaps).toEqual([]); // the shims leave no grammar error on SQL Flink accepts
+      console.log(
+        `CONFORMANCE deep validation (Flink 1.20.4): ${recipes.length - deep.rejected.size} accepted, ${deep.rejected.size} rejected, ` +
+          `${deep.out.parserGaps!.length} grammar errors overruled as parser gaps, ${deep.ms} ms for the corpus`,
+      );
+    },
+    600_000,
+  );
 });

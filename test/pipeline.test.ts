@@ -15,7 +15,8 @@ const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encodin
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'flinkops-ci-'));
-  for (const p of ['jobs', 'platform', 'templates', '.gitlab-ci.yml', 'package.json']) cpSync(path.join(PROJECT, p), path.join(dir, p), { recursive: true });
+  for (const p of ['jobs', 'platform', 'templates', '.gitlab-ci.yml', 'package.json'])
+    cpSync(path.join(PROJECT, p), path.join(dir, p), { recursive: true });
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('-c', 'user.email=ci@example', '-c', 'user.name=ci', 'commit', '-qm', 'init');
@@ -35,30 +36,54 @@ function jobs(vars: Record<string, string>): string[] {
   const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   expect(r.status, r.stderr + r.stdout).toBe(0);
   const list = JSON.parse(r.stdout.slice(r.stdout.search(/^\[/m))) as { name: string; when: string }[];
-  return list.filter((j) => j.when !== 'never').map((j) => j.name).sort();
+  return list
+    .filter((j) => j.when !== 'never')
+    .map((j) => j.name)
+    .sort();
 }
 
 describe('the GitLab pipeline', () => {
   it('a merge request validates and plans each environment', () => {
-    expect(jobs({ CI_PIPELINE_SOURCE: 'merge_request_event', CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main' })).toEqual(['plan: [prod]', 'plan: [test]', 'validate']);
+    expect(jobs({ CI_PIPELINE_SOURCE: 'merge_request_event', CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main' })).toEqual([
+      'plan: [prod]',
+      'plan: [test]',
+      'validate',
+    ]);
   });
 
   it('a push to the default branch validates and applies test, then prod', () => {
-    expect(jobs({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' })).toEqual(['apply:prod', 'apply:test', 'validate']);
+    expect(jobs({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' })).toEqual([
+      'apply:prod',
+      'apply:test',
+      'validate',
+    ]);
   });
 
   it('a push to a branch with an open merge request starts no duplicate pipeline', () => {
-    expect(jobs({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'feature', CI_OPEN_MERGE_REQUESTS: 'rent/flink-jobs!7' })).toEqual([]);
+    expect(
+      jobs({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'feature', CI_OPEN_MERGE_REQUESTS: 'rent/flink-jobs!7' }),
+    ).toEqual([]);
   });
 
   it('a trigger runs the run-time action only, and only when it names one', () => {
-    expect(jobs({ CI_PIPELINE_SOURCE: 'trigger', FLINKOPS_ACTION: 'start', FLINKOPS_JOB: 'homeservice/daily-settlement', FLINKOPS_ENV: 'prod' })).toEqual(['action']);
+    expect(
+      jobs({
+        CI_PIPELINE_SOURCE: 'trigger',
+        FLINKOPS_ACTION: 'start',
+        FLINKOPS_JOB: 'homeservice/daily-settlement',
+        FLINKOPS_ENV: 'prod',
+      }),
+    ).toEqual(['action']);
     expect(jobs({ CI_PIPELINE_SOURCE: 'trigger' })).toEqual([]);
   });
 
   it('a change to the Flink versions also builds the base images (kaniko)', () => {
     const text = execFileSync('cat', [path.join(dir, 'platform/versions.yaml')], { encoding: 'utf8' });
-    execFileSync('sh', ['-c', `printf '%s' "$1" > platform/versions.yaml`, 'sh', text.replace('java17-r4', 'java17-r5')], { cwd: dir });
+    execFileSync(
+      'sh',
+      ['-c', `printf '%s' "$1" > platform/versions.yaml`, 'sh', text.replace('java17-r4', 'java17-r5')],
+      { cwd: dir },
+    );
     git('-c', 'user.email=ci@example', '-c', 'user.name=ci', 'commit', '-qam', 'new image');
     try {
       expect(jobs({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' })).toEqual([
@@ -75,6 +100,9 @@ describe('the GitLab pipeline', () => {
   });
 
   it('the drift schedule checks every environment', () => {
-    expect(jobs({ CI_PIPELINE_SOURCE: 'schedule', FLINKOPS_SCHEDULE: 'drift' })).toEqual(['drift: [prod]', 'drift: [test]']);
+    expect(jobs({ CI_PIPELINE_SOURCE: 'schedule', FLINKOPS_SCHEDULE: 'drift' })).toEqual([
+      'drift: [prod]',
+      'drift: [test]',
+    ]);
   });
 });

@@ -23,7 +23,11 @@ describe('flinkops plan', () => {
   });
 
   it('a SQL change updates the job: source and effective SQL diffs, object diffs, restart warning', async () => {
-    fx.edit('jobs/rental/rental-metrics-1m/02-metrics.sql', "WHERE order_status <> 'CANCELLED'", "WHERE order_status NOT IN ('CANCELLED', 'TEST')");
+    fx.edit(
+      'jobs/rental/rental-metrics-1m/02-metrics.sql',
+      "WHERE order_status <> 'CANCELLED'",
+      "WHERE order_status NOT IN ('CANCELLED', 'TEST')",
+    );
     fx.commit('exclude test orders');
     const { plan: p, diagnostics } = await plan();
     expect(diagnostics).toEqual([]);
@@ -32,13 +36,21 @@ describe('flinkops plan', () => {
     expect(j.job).toBe('rental/rental-metrics-1m');
     expect(j.sqlDiff).toContain("+WHERE order_status NOT IN ('CANCELLED', 'TEST')");
     expect(j.effectiveSqlDiff).toContain("-WHERE order_status <> 'CANCELLED'");
-    expect(j.objects.filter((o) => o.action === 'update').map((o) => o.kind).sort()).toEqual(['ConfigMap', 'FlinkDeployment']);
+    expect(
+      j.objects
+        .filter((o) => o.action === 'update')
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['ConfigMap', 'FlinkDeployment']);
     expect(j.warnings.join('\n')).toContain('restart needed');
     expect(p.planHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('a new job is created, a removed job destroyed, a renamed job both', async () => {
-    fx.write('jobs/rental/occupancy/job.yaml', 'type: jar\nupgradeMode: stateless\njar: { uri: "local:///opt/flink/usrlib/occ.jar" }\n');
+    fx.write(
+      'jobs/rental/occupancy/job.yaml',
+      'type: jar\nupgradeMode: stateless\njar: { uri: "local:///opt/flink/usrlib/occ.jar" }\n',
+    );
     fx.write('jobs/rental/occupancy/owners.yaml', 'owners: ["@zhao.min"]\n');
     fx.git('rm', '-rq', 'jobs/homeservice/workorder-sla');
     fx.git('mv', 'jobs/acquisition/listing-score', 'jobs/acquisition/listing-score-v2');
@@ -65,8 +77,16 @@ describe('flinkops plan', () => {
   });
 
   it('warns when a stateful job switches to stateless, and reports resource deltas per team', async () => {
-    fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', 'parallelism: 4\n', 'parallelism: 4\nupgradeMode: stateless\n');
-    fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', 'taskManager: { cpu: 4, memory: 8192m, slots: 4 }', 'taskManager: { cpu: 4, memory: 8192m, slots: 2 }');
+    fx.edit(
+      'jobs/datasync/kafka-orders-to-paimon/job.yaml',
+      'parallelism: 4\n',
+      'parallelism: 4\nupgradeMode: stateless\n',
+    );
+    fx.edit(
+      'jobs/datasync/kafka-orders-to-paimon/job.yaml',
+      'taskManager: { cpu: 4, memory: 8192m, slots: 4 }',
+      'taskManager: { cpu: 4, memory: 8192m, slots: 2 }',
+    );
     fx.commit('stateless, smaller slots');
     const { plan: p } = await plan();
     const j = p.jobs.find((x) => x.job === 'datasync/kafka-orders-to-paimon')!;
@@ -98,19 +118,37 @@ describe('flinkops plan', () => {
 
 describe('state classification with Flink compiled plans', () => {
   const HAVE_FLINK = flinkAvailable();
-  it.runIf(HAVE_FLINK)('filter change: state-compatible; grouping change: state-breaking with a warning; parallelism only: config-only', async () => {
-    fx.edit('jobs/rental/rental-metrics-1m/02-metrics.sql', "WHERE order_status <> 'CANCELLED'", "WHERE order_status NOT IN ('CANCELLED', 'TEST')");
-    fx.edit('jobs/homeservice/workorder-sla/02-statement-set.sql', 'GROUP BY city, window_start, window_end;', 'GROUP BY city, service_type, window_start, window_end;');
-    fx.edit('jobs/homeservice/workorder-sla/02-statement-set.sql', '    city,\n    window_start,', '    city || service_type AS city,\n    window_start,');
-    fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', 'parallelism: 8', 'parallelism: 12');
-    fx.commit('three kinds of change');
-    const { plan: p } = await plan('prod', true);
-    const c = Object.fromEntries(p.jobs.map((j) => [j.job, j.classification]));
-    expect(c['rental/rental-metrics-1m']).toBe('state-compatible');
-    expect(c['homeservice/workorder-sla']).toBe('state-breaking');
-    expect(c['datasync/kafka-orders-to-paimon']).toBe('config-only');
-    expect(p.jobs.find((j) => j.job === 'homeservice/workorder-sla')!.warnings.join('\n')).toMatch(/state at risk: this SQL change is state-breaking/);
-  }, 300_000);
+  it.runIf(HAVE_FLINK)(
+    'filter change: state-compatible; grouping change: state-breaking with a warning; parallelism only: config-only',
+    async () => {
+      fx.edit(
+        'jobs/rental/rental-metrics-1m/02-metrics.sql',
+        "WHERE order_status <> 'CANCELLED'",
+        "WHERE order_status NOT IN ('CANCELLED', 'TEST')",
+      );
+      fx.edit(
+        'jobs/homeservice/workorder-sla/02-statement-set.sql',
+        'GROUP BY city, window_start, window_end;',
+        'GROUP BY city, service_type, window_start, window_end;',
+      );
+      fx.edit(
+        'jobs/homeservice/workorder-sla/02-statement-set.sql',
+        '    city,\n    window_start,',
+        '    city || service_type AS city,\n    window_start,',
+      );
+      fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', 'parallelism: 8', 'parallelism: 12');
+      fx.commit('three kinds of change');
+      const { plan: p } = await plan('prod', true);
+      const c = Object.fromEntries(p.jobs.map((j) => [j.job, j.classification]));
+      expect(c['rental/rental-metrics-1m']).toBe('state-compatible');
+      expect(c['homeservice/workorder-sla']).toBe('state-breaking');
+      expect(c['datasync/kafka-orders-to-paimon']).toBe('config-only');
+      expect(p.jobs.find((j) => j.job === 'homeservice/workorder-sla')!.warnings.join('\n')).toMatch(
+        /state at risk: this SQL change is state-breaking/,
+      );
+    },
+    300_000,
+  );
 });
 
 describe('plan --comment', () => {
@@ -127,16 +165,36 @@ describe('plan --comment', () => {
   });
 
   it('posts one sticky note on GitLab and a commit status; a second push updates the note', async () => {
-    Object.assign(process.env, { GITLAB_CI: 'true', CI_API_V4_URL: `${hosts.url}/api/v4`, CI_PROJECT_ID: hosts.gitlab.project, CI_MERGE_REQUEST_IID: String(hosts.gitlab.mr), GITLAB_TOKEN: hosts.gitlab.token });
+    Object.assign(process.env, {
+      GITLAB_CI: 'true',
+      CI_API_V4_URL: `${hosts.url}/api/v4`,
+      CI_PROJECT_ID: hosts.gitlab.project,
+      CI_MERGE_REQUEST_IID: String(hosts.gitlab.mr),
+      GITLAB_TOKEN: hosts.gitlab.token,
+    });
     delete process.env.GITHUB_ACTIONS;
     delete process.env.GITHUB_REPOSITORY;
     fx.edit('jobs/rental/rental-metrics-1m/job.yaml', '    parallelism: 6', '    parallelism: 7');
     fx.commit('p7');
-    const first = await planAction({ repo: fx.root, env: 'prod', base: 'main', format: 'text', comment: true, classify: false });
+    const first = await planAction({
+      repo: fx.root,
+      env: 'prod',
+      base: 'main',
+      format: 'text',
+      comment: true,
+      classify: false,
+    });
     expect(first.exitCode).toBe(0);
     fx.edit('jobs/rental/rental-metrics-1m/job.yaml', '    parallelism: 7', '    parallelism: 9');
     fx.commit('p9');
-    const second = await planAction({ repo: fx.root, env: 'prod', base: 'main', format: 'text', comment: true, classify: false });
+    const second = await planAction({
+      repo: fx.root,
+      env: 'prod',
+      base: 'main',
+      format: 'text',
+      comment: true,
+      classify: false,
+    });
     expect(second.stderr).toContain('plan note updated on gitlab');
     const notes = hosts.gitlab.notes.filter((n) => n.body.startsWith('<!-- flinkops:plan:prod -->'));
     expect(notes).toHaveLength(1);
@@ -147,8 +205,21 @@ describe('plan --comment', () => {
   });
 
   it('fails clearly when the host refuses the token', async () => {
-    Object.assign(process.env, { GITLAB_CI: 'true', CI_API_V4_URL: `${hosts.url}/api/v4`, CI_PROJECT_ID: hosts.gitlab.project, CI_MERGE_REQUEST_IID: String(hosts.gitlab.mr), GITLAB_TOKEN: 'expired' });
-    const r = await planAction({ repo: fx.root, env: 'prod', base: 'main', format: 'text', comment: true, classify: false });
+    Object.assign(process.env, {
+      GITLAB_CI: 'true',
+      CI_API_V4_URL: `${hosts.url}/api/v4`,
+      CI_PROJECT_ID: hosts.gitlab.project,
+      CI_MERGE_REQUEST_IID: String(hosts.gitlab.mr),
+      GITLAB_TOKEN: 'expired',
+    });
+    const r = await planAction({
+      repo: fx.root,
+      env: 'prod',
+      base: 'main',
+      format: 'text',
+      comment: true,
+      classify: false,
+    });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/refused the token \(401\)/);
   });
@@ -157,8 +228,21 @@ describe('plan --comment', () => {
     const event = `${fx.root}/event.json`;
     fx.write('event.json', JSON.stringify({ pull_request: { number: hosts.github.pr } }));
     for (const k of ['GITLAB_CI', 'CI_API_V4_URL']) delete process.env[k];
-    Object.assign(process.env, { GITHUB_ACTIONS: 'true', GITHUB_API_URL: hosts.url, GITHUB_REPOSITORY: 'rent/flink-jobs', GITHUB_EVENT_PATH: event, GITHUB_TOKEN: hosts.github.token });
-    const r = await planAction({ repo: fx.root, env: 'test', base: 'main', format: 'markdown', comment: true, classify: false });
+    Object.assign(process.env, {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_API_URL: hosts.url,
+      GITHUB_REPOSITORY: 'rent/flink-jobs',
+      GITHUB_EVENT_PATH: event,
+      GITHUB_TOKEN: hosts.github.token,
+    });
+    const r = await planAction({
+      repo: fx.root,
+      env: 'test',
+      base: 'main',
+      format: 'markdown',
+      comment: true,
+      classify: false,
+    });
     expect(r.exitCode).toBe(0);
     expect(hosts.github.comments).toHaveLength(1);
     expect(hosts.github.statuses[0]).toMatchObject({ context: 'flinkops/plan:test', state: 'success' });

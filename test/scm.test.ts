@@ -12,8 +12,10 @@ beforeEach(async () => {
 });
 afterEach(() => hosts.stop());
 
-const gitlab = (token = hosts.gitlab.token, mr = hosts.gitlab.mr) => new GitlabPlatform({ apiUrl: `${hosts.url}/api/v4`, projectId: hosts.gitlab.project, mergeRequestIid: mr, token });
-const github = (token = hosts.github.token) => new GithubPlatform({ apiUrl: hosts.url, owner: 'rent', repo: 'flink-jobs', pullNumber: hosts.github.pr, token });
+const gitlab = (token = hosts.gitlab.token, mr = hosts.gitlab.mr) =>
+  new GitlabPlatform({ apiUrl: `${hosts.url}/api/v4`, projectId: hosts.gitlab.project, mergeRequestIid: mr, token });
+const github = (token = hosts.github.token) =>
+  new GithubPlatform({ apiUrl: hosts.url, owner: 'rent', repo: 'flink-jobs', pullNumber: hosts.github.pr, token });
 
 describe('GitLab', () => {
   it('keeps one sticky plan note: a second plan updates it, never adds one', async () => {
@@ -39,13 +41,20 @@ describe('GitLab', () => {
   });
 
   it('sets a commit status and reads approvals', async () => {
-    await gitlab().setCommitStatus({ sha: SHA, state: 'success', name: 'flinkops/plan:prod', description: 'Plan: 1 to add, 0 to change, 0 to destroy.' });
+    await gitlab().setCommitStatus({
+      sha: SHA,
+      state: 'success',
+      name: 'flinkops/plan:prod',
+      description: 'Plan: 1 to add, 0 to change, 0 to destroy.',
+    });
     expect(hosts.gitlab.statuses[0]).toMatchObject({ sha: SHA, state: 'success', name: 'flinkops/plan:prod' });
     expect(await gitlab().listApprovals()).toEqual(['zhang.wei']);
   });
 
   it('explains a refused token and a wrong merge request', async () => {
-    await expect(gitlab('wrong').ensurePlanNote({ topic: 't', body: 'b' })).rejects.toThrow(/refused the token \(401\).*GITLAB_TOKEN/);
+    await expect(gitlab('wrong').ensurePlanNote({ topic: 't', body: 'b' })).rejects.toThrow(
+      /refused the token \(401\).*GITLAB_TOKEN/,
+    );
     await expect(gitlab(undefined, 99).listApprovals()).rejects.toThrow(/404.*merge request/);
   });
 
@@ -53,7 +62,9 @@ describe('GitLab', () => {
     hosts.failNext(503, 2);
     expect(await gitlab().listApprovals()).toEqual(['zhang.wei']);
     hosts.failNext(503, 10);
-    const err = await gitlab().listApprovals().catch((e) => e);
+    const err = await gitlab()
+      .listApprovals()
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ScmError);
     expect(err.message).toMatch(/GitLab failed \(503\).*retried/);
   });
@@ -84,9 +95,19 @@ describe('GitHub', () => {
   });
 
   it('sets a commit status, and counts only the latest review of each reviewer', async () => {
-    await github().setCommitStatus({ sha: SHA, state: 'failed', name: 'flinkops/plan:prod', description: 'validation failed' });
+    await github().setCommitStatus({
+      sha: SHA,
+      state: 'failed',
+      name: 'flinkops/plan:prod',
+      description: 'validation failed',
+    });
     expect(hosts.github.statuses[0]).toMatchObject({ state: 'failure', context: 'flinkops/plan:prod' });
-    hosts.github.reviews.push({ user: { login: 'a' }, state: 'APPROVED' }, { user: { login: 'b' }, state: 'APPROVED' }, { user: { login: 'b' }, state: 'CHANGES_REQUESTED' }, { user: { login: 'c' }, state: 'COMMENTED' });
+    hosts.github.reviews.push(
+      { user: { login: 'a' }, state: 'APPROVED' },
+      { user: { login: 'b' }, state: 'APPROVED' },
+      { user: { login: 'b' }, state: 'CHANGES_REQUESTED' },
+      { user: { login: 'c' }, state: 'COMMENTED' },
+    );
     expect(await github().listApprovals()).toEqual(['a']);
   });
 

@@ -6,7 +6,9 @@ const split = (text: string) => new JobSql([{ file: 'a.sql', text }], {}).statem
 describe('statements are split by the lexer', () => {
   it('keeps semicolons in strings and comments, and statement sets whole', () => {
     expect(
-      split("SET 'a' = 'b;c';\n-- x;\nINSERT INTO t SELECT ';' FROM s;\nBEGIN STATEMENT SET;\nINSERT INTO a SELECT CASE WHEN x THEN 1 END FROM t;\nEND;\nEXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1; END;\n"),
+      split(
+        "SET 'a' = 'b;c';\n-- x;\nINSERT INTO t SELECT ';' FROM s;\nBEGIN STATEMENT SET;\nINSERT INTO a SELECT CASE WHEN x THEN 1 END FROM t;\nEND;\nEXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1; END;\n",
+      ),
     ).toEqual([
       ['set', "SET 'a' = 'b;c'"],
       ['insert', "INSERT INTO t SELECT ';' FROM s"],
@@ -16,7 +18,9 @@ describe('statements are split by the lexer', () => {
   });
 
   it('keeps a trailing hint, but not a trailing line comment', () => {
-    expect(split("INSERT INTO t SELECT * FROM s /*+ OPTIONS('scan.startup.mode'='earliest-offset') */;\nSELECT 1 -- one\n;")).toEqual([
+    expect(
+      split("INSERT INTO t SELECT * FROM s /*+ OPTIONS('scan.startup.mode'='earliest-offset') */;\nSELECT 1 -- one\n;"),
+    ).toEqual([
       ['insert', "INSERT INTO t SELECT * FROM s /*+ OPTIONS('scan.startup.mode'='earliest-offset') */"],
       ['query', 'SELECT 1'],
     ]);
@@ -27,7 +31,7 @@ import { parseFlinkSql, lexFlinkSql } from '../lib/sql/grammar.js';
 import { shimForGrammar } from '../lib/sql/shims.js';
 
 describe('grammar shims admit valid Flink SQL the grammar misses, positions intact', () => {
-  const errorsOf = (text: string) => new JobSql([{ file: 'a.sql', text: text + ';\n' }], {}).files[0]!.analysis.errors;
+  const errorsOf = (text: string) => new JobSql([{ file: 'a.sql', text: `${text};\n` }], {}).files[0]!.analysis.errors;
 
   it.each([
     ['EXTRACT(unit FROM x)', 'SELECT EXTRACT(DAY FROM ts) AS d FROM t'],

@@ -53,7 +53,11 @@ describe('bad input is reported at its file, line and column', () => {
   });
 
   it('an unknown key deep in an override', () => {
-    fx.edit(JOB, 'taskManager: { cpu: 4, memory: 8192m, slots: 4 }', 'taskManager: { cpu: 4, memroy: 8192m, slots: 4 }');
+    fx.edit(
+      JOB,
+      'taskManager: { cpu: 4, memory: 8192m, slots: 4 }',
+      'taskManager: { cpu: 4, memroy: 8192m, slots: 4 }',
+    );
     const d = only(fx.validate(), 'schema/unknown-key')[0]!;
     at(d, JOB, locate(fx.read(JOB), 'memroy'));
     expect(d.message).toContain('did you mean "memory"?');
@@ -68,11 +72,23 @@ describe('bad input is reported at its file, line and column', () => {
 
   it('a missing owners.yaml, and an empty owners list', () => {
     fx.remove('jobs/datasync/kafka-orders-to-paimon/owners.yaml');
-    fx.edit('jobs/rental/rental-metrics-1m/owners.yaml', 'owners: ["@rent/rental-analysts", "@zhao.min"]', 'owners: []');
+    fx.edit(
+      'jobs/rental/rental-metrics-1m/owners.yaml',
+      'owners: ["@rent/rental-analysts", "@zhao.min"]',
+      'owners: []',
+    );
     const ds = only(fx.validate(), 'owners/missing');
-    at(ds.find((d) => d.job === 'datasync/kafka-orders-to-paimon'), 'jobs/datasync/kafka-orders-to-paimon/owners.yaml', { line: 1, column: 1 });
+    at(
+      ds.find((d) => d.job === 'datasync/kafka-orders-to-paimon'),
+      'jobs/datasync/kafka-orders-to-paimon/owners.yaml',
+      { line: 1, column: 1 },
+    );
     const empty = ds.find((d) => d.job === 'rental/rental-metrics-1m');
-    at(empty, 'jobs/rental/rental-metrics-1m/owners.yaml', locate(fx.read('jobs/rental/rental-metrics-1m/owners.yaml'), '[]'));
+    at(
+      empty,
+      'jobs/rental/rental-metrics-1m/owners.yaml',
+      locate(fx.read('jobs/rental/rental-metrics-1m/owners.yaml'), '[]'),
+    );
   });
 
   it('a job name Kubernetes rejects', () => {
@@ -91,8 +107,14 @@ describe('bad input is reported at its file, line and column', () => {
   });
 
   it('two jobs with the same name in one namespace', () => {
-    fx.write('jobs/rental-bj/team.yaml', 'namespace: flink-rental\nowners: ["@bj"]\ndefaults: { flinkVersion: "2.2" }\n');
-    fx.write('jobs/rental-bj/rental-metrics-1m/job.yaml', 'type: jar\njar: { uri: "local:///opt/flink/usrlib/a.jar" }\n');
+    fx.write(
+      'jobs/rental-bj/team.yaml',
+      'namespace: flink-rental\nowners: ["@bj"]\ndefaults: { flinkVersion: "2.2" }\n',
+    );
+    fx.write(
+      'jobs/rental-bj/rental-metrics-1m/job.yaml',
+      'type: jar\njar: { uri: "local:///opt/flink/usrlib/a.jar" }\n',
+    );
     fx.write('jobs/rental-bj/rental-metrics-1m/owners.yaml', 'owners: ["@bj"]\n');
     const d = only(fx.validate(), 'job/duplicate-name')[0]!;
     expect(d.message).toContain('namespace "flink-rental"');
@@ -102,7 +124,11 @@ describe('bad input is reported at its file, line and column', () => {
   it('a flinkVersion not in platform/versions.yaml', () => {
     fx.edit('jobs/rental/orders-enrich-house/job.yaml', 'flinkVersion: "1.20"', 'flinkVersion: "1.17"');
     const d = only(fx.validate(), 'job/flink-version')[0]!;
-    at(d, 'jobs/rental/orders-enrich-house/job.yaml', locate(fx.read('jobs/rental/orders-enrich-house/job.yaml'), '"1.17"'));
+    at(
+      d,
+      'jobs/rental/orders-enrich-house/job.yaml',
+      locate(fx.read('jobs/rental/orders-enrich-house/job.yaml'), '"1.17"'),
+    );
   });
 
   it('an override for an environment that does not exist', () => {
@@ -114,13 +140,21 @@ describe('bad input is reported at its file, line and column', () => {
 
   it('a SQL syntax error on a line with ${var} placeholders', () => {
     // The placeholders expand to text of another length; the column must still be the original one.
-    fx.edit(SOURCE, `'properties.group.id' = 'flink-\${job}-\${env}',`, `'properties.group.id' = 'flink-\${job}-\${env}' 'oops',`);
+    fx.edit(
+      SOURCE,
+      `'properties.group.id' = 'flink-\${job}-\${env}',`,
+      `'properties.group.id' = 'flink-\${job}-\${env}' 'oops',`,
+    );
     const d = only(fx.validate(), 'sql/syntax')[0]!;
     at(d, SOURCE, locate(fx.read(SOURCE), `'oops'`));
   });
 
   it('a SQL syntax error after multi-byte characters and in a later statement', () => {
-    fx.edit('jobs/rental/rental-metrics-1m/02-metrics.sql', "WHERE order_status <> 'CANCELLED'", "WHERE order_status <> '已取消😀' AND AND 1 = 1");
+    fx.edit(
+      'jobs/rental/rental-metrics-1m/02-metrics.sql',
+      "WHERE order_status <> 'CANCELLED'",
+      "WHERE order_status <> '已取消😀' AND AND 1 = 1",
+    );
     const text = fx.read('jobs/rental/rental-metrics-1m/02-metrics.sql');
     const d = only(fx.validate(), 'sql/syntax')[0]!;
     const second = locate(text, 'AND AND');
@@ -138,21 +172,33 @@ describe('bad input is reported at its file, line and column', () => {
   it('a plaintext password in SQL WITH options', () => {
     fx.edit('jobs/datasync/mysql-contracts-to-paimon/contracts.sql', `'\${secret:MYSQL_CDC_PASSWORD}'`, `'hunter2'`);
     const d = only(fx.validate(), 'security/plaintext-secret')[0]!;
-    at(d, 'jobs/datasync/mysql-contracts-to-paimon/contracts.sql', locate(fx.read('jobs/datasync/mysql-contracts-to-paimon/contracts.sql'), `'hunter2'`));
+    at(
+      d,
+      'jobs/datasync/mysql-contracts-to-paimon/contracts.sql',
+      locate(fx.read('jobs/datasync/mysql-contracts-to-paimon/contracts.sql'), `'hunter2'`),
+    );
   });
 
   it('a password inside a JAAS config, and a secret key in Flink configuration', () => {
-    fx.edit(SOURCE, `'\${secret:KAFKA_JAAS}'`, `'org.apache.kafka.common.security.plain.PlainLoginModule required username="flink" password="s3cret";'`);
+    fx.edit(
+      SOURCE,
+      `'\${secret:KAFKA_JAAS}'`,
+      `'org.apache.kafka.common.security.plain.PlainLoginModule required username="flink" password="s3cret";'`,
+    );
     fx.edit(JOB, 'flinkConf:\n', 'flinkConf:\n  s3.secret-key: AKIAEXAMPLE\n');
     const ds = only(fx.validate(), 'security/plaintext-secret');
     expect(ds.map((d) => d.file).sort()).toEqual([SOURCE, JOB].sort());
-    at(ds.find((d) => d.file === JOB), JOB, locate(fx.read(JOB), 'AKIAEXAMPLE'));
+    at(
+      ds.find((d) => d.file === JOB),
+      JOB,
+      locate(fx.read(JOB), 'AKIAEXAMPLE'),
+    );
   });
 
   it('upgradeMode savepoint without checkpoint and savepoint directories', () => {
     for (const env of ['test', 'prod']) {
       const f = `platform/envs/${env}.yaml`;
-      fx.write(f, fx.read(f).replace(/  execution\.checkpointing\.(dir|savepoint-dir): .*\n/g, ''));
+      fx.write(f, fx.read(f).replace(/ {2}execution\.checkpointing\.(dir|savepoint-dir): .*\n/g, ''));
     }
     const ds = only(fx.validate(), 'job/checkpoint-dirs');
     const d = ds.find((x) => x.job === 'datasync/kafka-orders-to-paimon')!;
@@ -174,8 +220,16 @@ describe('bad input is reported at its file, line and column', () => {
 describe('hostile input is refused quickly', () => {
   it('a YAML alias bomb', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (const [n, p] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f']]) bomb.push(`${n}: &${n} [*${p},*${p},*${p},*${p},*${p},*${p},*${p},*${p},*${p}]`);
-    fx.write(JOB, bomb.join('\n') + '\ntype: sql\n');
+    for (const [n, p] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+      ['g', 'f'],
+    ])
+      bomb.push(`${n}: &${n} [*${p},*${p},*${p},*${p},*${p},*${p},*${p},*${p},*${p}]`);
+    fx.write(JOB, `${bomb.join('\n')}\ntype: sql\n`);
     const started = Date.now();
     const d = only(fx.validate(), 'yaml/aliases')[0]!;
     expect(d.file).toBe(JOB);
@@ -183,14 +237,20 @@ describe('hostile input is refused quickly', () => {
   });
 
   it('a file over the size limit', () => {
-    fx.write('jobs/datasync/kafka-orders-to-paimon/03-huge.sql', '-- ' + 'x'.repeat(1024 * 1024 + 10) + '\n');
-    at(only(fx.validate(), 'repo/file-too-large')[0], 'jobs/datasync/kafka-orders-to-paimon/03-huge.sql', { line: 1, column: 1 });
+    fx.write('jobs/datasync/kafka-orders-to-paimon/03-huge.sql', `-- ${'x'.repeat(1024 * 1024 + 10)}\n`);
+    at(only(fx.validate(), 'repo/file-too-large')[0], 'jobs/datasync/kafka-orders-to-paimon/03-huge.sql', {
+      line: 1,
+      column: 1,
+    });
   });
 
   it('a symlink that leaves the repository', () => {
     symlinkSync('/etc/hostname', path.join(fx.root, 'jobs/datasync/kafka-orders-to-paimon/03-link.sql'));
     mkdirSync(path.join(fx.root, 'outside'), { recursive: true });
-    at(only(fx.validate(), 'repo/symlink-escape')[0], 'jobs/datasync/kafka-orders-to-paimon/03-link.sql', { line: 1, column: 1 });
+    at(only(fx.validate(), 'repo/symlink-escape')[0], 'jobs/datasync/kafka-orders-to-paimon/03-link.sql', {
+      line: 1,
+      column: 1,
+    });
   });
 
   it('a job path with ".." is a usage error, not a read outside the repository', () => {

@@ -22,5 +22,7 @@ await build({
   // Heavy clients load only for the commands that talk to a cluster or a Git host.
   external: ['@kubernetes/client-node', '@gitbeaker/rest', '@octokit/rest'],
   // Some bundled CommonJS dependencies call require(); give them one.
-  banner: { js: "import { createRequire as __flinkopsCreateRequire } from 'node:module'; const require = __flinkopsCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __flinkopsCreateRequire } from 'node:module'; const require = __flinkopsCreateRequire(import.meta.url);",
+  },
 });

@@ -3,7 +3,8 @@ import type { Command } from '../command.js';
 
 export const actionCommand: Command = {
   name: 'action',
-  usage: 'action start|stop|suspend|savepoint|restart JOB --env ENV [--savepoint PATH] [--allow-non-restored-state] [--callback URL] [--wait] [--timeout S]',
+  usage:
+    'action start|stop|suspend|savepoint|restart JOB --env ENV [--savepoint PATH] [--allow-non-restored-state] [--callback URL] [--wait] [--timeout S]',
   summary: 'run-time actions for schedulers, authorised by owners.yaml (field manager flinkops-action)',
   options: {
     env: { type: 'string' },
@@ -19,7 +20,8 @@ export const actionCommand: Command = {
   async run(v, positionals, repo) {
     // Each command loads its action (and what only it needs) on use: start-up stays small.
     const { ACTIONS, runAction } = await import('../../actions/action.js');
-    if (positionals.length !== 2) throw new UsageError(`usage: flinkops ${this.usage} (actions: ${ACTIONS.join(', ')})`);
+    if (positionals.length !== 2)
+      throw new UsageError(`usage: flinkops ${this.usage} (actions: ${ACTIONS.join(', ')})`);
     const timeout = v.timeout === undefined ? undefined : Number(v.timeout);
     if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--timeout takes seconds, a positive number');
     return runAction({

@@ -3,7 +3,8 @@ import type { Command } from '../command.js';
 
 export const applyCommand: Command = {
   name: 'apply',
-  usage: 'apply --env ENV [JOB... | --changed --base REF] [--dry-run] [--wait] [--timeout S] [--prune] [--context NAME] [--json]',
+  usage:
+    'apply --env ENV [JOB... | --changed --base REF] [--dry-run] [--wait] [--timeout S] [--prune] [--context NAME] [--json]',
   summary: 'server-side apply to the cluster (field manager flinkops), prune removed jobs, wait until healthy',
   options: {
     env: { type: 'string' },

@@ -10,6 +10,12 @@ export const configCommand: Command = {
     // Each command loads its action (and what only it needs) on use: start-up stays small.
     const { config } = await import('../../actions/config.js');
     if (positionals.length !== 1) throw new UsageError(`usage: flinkops ${this.usage}`);
-    return config({ repo, job: positionals[0]!, env: v.env as string | undefined, showOrigin: Boolean(v['show-origin']), json: Boolean(v.json) });
+    return config({
+      repo,
+      job: positionals[0]!,
+      env: v.env as string | undefined,
+      showOrigin: Boolean(v['show-origin']),
+      json: Boolean(v.json),
+    });
   },
 };

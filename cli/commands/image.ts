@@ -5,7 +5,13 @@ export const imageCommand: Command = {
   name: 'image',
   usage: 'image render --flink VERSION [--out DIR] [--env ENV] [--arthas VERSION] [--runner-jar FILE]',
   summary: 'the Dockerfile of a base image: connectors, Hadoop configuration, SQL runner, Arthas',
-  options: { flink: { type: 'string' }, out: { type: 'string' }, env: { type: 'string' }, arthas: { type: 'string' }, 'runner-jar': { type: 'string' } },
+  options: {
+    flink: { type: 'string' },
+    out: { type: 'string' },
+    env: { type: 'string' },
+    arthas: { type: 'string' },
+    'runner-jar': { type: 'string' },
+  },
   async run(v, positionals, repo) {
     // Each command loads its action (and what only it needs) on use: start-up stays small.
     const { imageRender } = await import('../../actions/image.js');

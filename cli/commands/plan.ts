@@ -3,15 +3,28 @@ import type { Command } from '../command.js';
 
 export const planCommand: Command = {
   name: 'plan',
-  usage: 'plan --env ENV [--base REF] [--format text|markdown|json] [--comment] [--out FILE] [--no-classify] [--live [--context NAME]]',
+  usage:
+    'plan --env ENV [--base REF] [--format text|markdown|json] [--comment] [--out FILE] [--no-classify] [--live [--context NAME]]',
   summary: 'what a merge would change: per job create/update/delete, SQL and manifest diffs, state classification',
-  options: { env: { type: 'string' }, base: { type: 'string' }, format: { type: 'string', default: 'text' }, json: { type: 'boolean' }, comment: { type: 'boolean' }, out: { type: 'string' }, 'no-classify': { type: 'boolean' }, live: { type: 'boolean' }, context: { type: 'string' }, kubeconfig: { type: 'string' } },
+  options: {
+    env: { type: 'string' },
+    base: { type: 'string' },
+    format: { type: 'string', default: 'text' },
+    json: { type: 'boolean' },
+    comment: { type: 'boolean' },
+    out: { type: 'string' },
+    'no-classify': { type: 'boolean' },
+    live: { type: 'boolean' },
+    context: { type: 'string' },
+    kubeconfig: { type: 'string' },
+  },
   async run(v, positionals, repo) {
     // Each command loads its action (and what only it needs) on use: start-up stays small.
     const { plan } = await import('../../actions/plan.js');
     if (positionals.length) throw new UsageError(`usage: flinkops ${this.usage}`);
     const format = v.json ? 'json' : v.format;
-    if (format !== 'text' && format !== 'markdown' && format !== 'json') throw new UsageError('--format must be text, markdown or json');
+    if (format !== 'text' && format !== 'markdown' && format !== 'json')
+      throw new UsageError('--format must be text, markdown or json');
     return plan({
       repo,
       env: v.env as string | undefined,

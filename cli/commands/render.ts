@@ -4,7 +4,13 @@ export const renderCommand: Command = {
   name: 'render',
   usage: 'render --env ENV [--out DIR] [--crds DIR] [--kube-version 1.N] [JOB...]',
   summary: 'the Kubernetes manifests, deterministic, one object per file',
-  options: { env: { type: 'string' }, out: { type: 'string' }, crds: { type: 'string' }, 'kube-version': { type: 'string' }, commit: { type: 'string' } },
+  options: {
+    env: { type: 'string' },
+    out: { type: 'string' },
+    crds: { type: 'string' },
+    'kube-version': { type: 'string' },
+    commit: { type: 'string' },
+  },
   async run(v, positionals, repo) {
     // Each command loads its action (and what only it needs) on use: start-up stays small.
     const { render } = await import('../../actions/render.js');

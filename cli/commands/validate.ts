@@ -11,7 +11,8 @@ export const validateCommand: Command = {
     // Each command loads its action (and what only it needs) on use: start-up stays small.
     const { validate } = await import('../../actions/validate.js');
     const format = (v.json ? 'json' : v.format) as ValidateFormat;
-    if (!VALIDATE_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${VALIDATE_FORMATS.join(', ')}`);
+    if (!VALIDATE_FORMATS.includes(format))
+      throw new UsageError(`--format must be one of ${VALIDATE_FORMATS.join(', ')}`);
     const required = process.env.FLINKOPS_DEEP_REQUIRED;
     return validate({
       repo,

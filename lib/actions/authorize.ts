@@ -14,14 +14,26 @@ export interface Decision {
 export function authorize(owners: OwnersSpec | undefined, principals: string[], action: Action, env: string): Decision {
   if (!owners) return { allowed: false, reason: 'the job has no owners.yaml' };
   for (const p of principals) {
-    if (p.startsWith('user:') && owners.owners.some((o) => o.replace(/^@/, '').toLowerCase() === p.slice(5).toLowerCase())) return { allowed: true, reason: `${p} owns the job` };
+    if (
+      p.startsWith('user:') &&
+      owners.owners.some((o) => o.replace(/^@/, '').toLowerCase() === p.slice(5).toLowerCase())
+    )
+      return { allowed: true, reason: `${p} owns the job` };
   }
   for (const t of owners.triggers ?? []) {
     if (principals.includes(t.principal) && t.actions.includes(action) && (!t.envs || t.envs.includes(env))) {
-      return { allowed: true, reason: `owners.yaml lets ${t.principal} ${t.actions.join('/')} in ${t.envs?.join(', ') ?? 'every environment'}` };
+      return {
+        allowed: true,
+        reason: `owners.yaml lets ${t.principal} ${t.actions.join('/')} in ${t.envs?.join(', ') ?? 'every environment'}`,
+      };
     }
   }
   const mine = (owners.triggers ?? []).filter((t) => principals.includes(t.principal));
   const granted = mine.map((t) => `${t.actions.join('/')} in ${t.envs?.join(', ') ?? 'every environment'}`).join('; ');
-  return { allowed: false, reason: granted ? `owners.yaml lets ${[...new Set(mine.map((t) => t.principal))].join(', ')} only ${granted}` : `no owner and no triggers entry for ${principals.join(', ') || 'an unidentified caller'}` };
+  return {
+    allowed: false,
+    reason: granted
+      ? `owners.yaml lets ${[...new Set(mine.map((t) => t.principal))].join(', ')} only ${granted}`
+      : `no owner and no triggers entry for ${principals.join(', ') || 'an unidentified caller'}`,
+  };
 }

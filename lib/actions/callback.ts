@@ -28,7 +28,16 @@ export async function postCallback(url: string, status: ActionStatus, secret: st
   let last = '';
   for (let i = 1; i <= attempts; i++) {
     try {
-      const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'flinkops', 'X-Flinkops-Signature-256': signature(body, secret) }, body, signal: AbortSignal.timeout(10_000) });
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'flinkops',
+          'X-Flinkops-Signature-256': signature(body, secret),
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
       if (r.ok) return;
       last = `HTTP ${r.status}`;
       if (r.status < 500 && r.status !== 429) break;

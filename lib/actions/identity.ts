@@ -33,5 +33,8 @@ export function callerFromEnv(env: NodeJS.ProcessEnv = process.env): Caller {
     } else parts.push(`(FLINKOPS_TRIGGERED_BY=${claim} ignored: a ${source || 'non-trigger'} pipeline)`);
   }
   if (login) parts.push(parts.length ? `as user:${login}` : `user:${login}`);
-  return { principals: [...new Set(principals)], description: parts.join(' ') || 'nobody (set FLINKOPS_TRIGGERED_BY, or run in a pipeline)' };
+  return {
+    principals: [...new Set(principals)],
+    description: parts.join(' ') || 'nobody (set FLINKOPS_TRIGGERED_BY, or run in a pipeline)',
+  };
 }

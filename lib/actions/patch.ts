@@ -15,6 +15,7 @@ export interface ActionInput {
  * leaves out an owned field deletes it: a `savepoint` after a `stop` must not restart the job.
  */
 export function actionPatch(live: KubeObject, a: ActionInput): KubeObject {
+  // biome-ignore lint/suspicious/noExplicitAny: a patch of a schemaless live object
   const spec: Record<string, any> = { job: {} };
   for (const path of ownedFields(live, MANAGER.action)) {
     if (path[0] !== 'spec') continue;
@@ -43,12 +44,23 @@ export function actionPatch(live: KubeObject, a: ActionInput): KubeObject {
       break;
   }
   if (!Object.keys(spec.job).length) delete spec.job;
-  return { apiVersion: live.apiVersion, kind: live.kind, metadata: { name: live.metadata.name, namespace: live.metadata.namespace! }, spec };
+  return {
+    apiVersion: live.apiVersion,
+    kind: live.kind,
+    metadata: { name: live.metadata.name, namespace: live.metadata.namespace! },
+    spec,
+  };
 }
 
 /** The action is done when the operator reports it: the outcome it waits for. */
 export type Expectation = 'suspended' | 'savepoint' | 'running' | 'observed';
 
 export function expectationOf(a: Action): Expectation {
-  return a === 'stop' || a === 'suspend' ? 'suspended' : a === 'savepoint' ? 'savepoint' : a === 'start' ? 'running' : 'observed';
+  return a === 'stop' || a === 'suspend'
+    ? 'suspended'
+    : a === 'savepoint'
+      ? 'savepoint'
+      : a === 'start'
+        ? 'running'
+        : 'observed';
 }

@@ -1,6 +1,15 @@
 import { ApiError, type KubeClient } from '../k8s/client.js';
 import { explainRefusal, getObject, listObjects, serverSideApply } from '../k8s/apply.js';
-import { changedPaths, comparable, deletePath, getPath, MANAGER, objectKey, ownedFields, type KubeObject } from '../k8s/objects.js';
+import {
+  changedPaths,
+  comparable,
+  deletePath,
+  getPath,
+  MANAGER,
+  objectKey,
+  ownedFields,
+  type KubeObject,
+} from '../k8s/objects.js';
 import { Resources } from '../k8s/resources.js';
 import type { RenderedObject } from '../render/context.js';
 import { LABEL } from '../render/labels.js';
@@ -56,7 +65,11 @@ interface Item {
  * sent when something it needs failed before it — its namespace, its job's ConfigMap, a shared
  * ConfigMap of its namespace — so a half-failed run never starts a job against stale inputs.
  */
-export async function applyObjects(client: KubeClient, input: ApplyInput, resources = new Resources(client)): Promise<ApplyOutcome> {
+export async function applyObjects(
+  client: KubeClient,
+  input: ApplyInput,
+  resources = new Resources(client),
+): Promise<ApplyOutcome> {
   const dryRun = input.dryRun === true;
   const id = applySetId(input.env, systemNamespace());
   const results: ObjectResult[] = [];
@@ -81,10 +94,20 @@ export async function applyObjects(client: KubeClient, input: ApplyInput, resour
         throw e;
       }
       missingNs.add(ns);
-      const object: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [LABEL.managedBy]: 'flinkops' } } };
+      const object: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns, labels: { [LABEL.managedBy]: 'flinkops' } },
+      };
       try {
         await serverSideApply(client, resources, object, { fieldManager: MANAGER.apply, dryRun });
-        results.push({ kind: 'Namespace', namespace: '', name: ns, result: 'created', message: dryRun ? 'dry run' : '' });
+        results.push({
+          kind: 'Namespace',
+          namespace: '',
+          name: ns,
+          result: 'created',
+          message: dryRun ? 'dry run' : '',
+        });
       } catch (e) {
         failedNs.set(ns, explainRefusal(e));
         results.push({ kind: 'Namespace', namespace: '', name: ns, result: 'failed', message: explainRefusal(e) });
@@ -95,7 +118,13 @@ export async function applyObjects(client: KubeClient, input: ApplyInput, resour
   const before = await listMembers(client, resources, id, input.objects, missingNs);
   const failedJobs = new Map<string, string>();
   const failedShared = new Map<string, string>();
-  const items: Item[] = input.objects.map((r) => ({ r, key: objectKey(r), kind: r.kind, namespace: r.namespace, name: r.name }));
+  const items: Item[] = input.objects.map((r) => ({
+    r,
+    key: objectKey(r),
+    kind: r.kind,
+    namespace: r.namespace,
+    name: r.name,
+  }));
 
   for (const wave of inWaves(items)) {
     const waveFailures: { item: Item; reason: string }[] = [];
@@ -103,7 +132,9 @@ export async function applyObjects(client: KubeClient, input: ApplyInput, resour
       wave.map(async (item) => {
         const { r } = item;
         const base = { kind: r.kind, namespace: r.namespace, name: r.name, ...(r.job ? { job: r.job } : {}) };
-        const blocker = failedNs.has(r.namespace) ? `Namespace ${r.namespace}` : (r.job && failedJobs.get(r.job)) || failedShared.get(r.namespace);
+        const blocker = failedNs.has(r.namespace)
+          ? `Namespace ${r.namespace}`
+          : (r.job && failedJobs.get(r.job)) || failedShared.get(r.namespace);
         if (blocker) {
           results.push({ ...base, result: 'failed', message: `not applied: ${blocker} failed before it` });
           waveFailures.push({ item, reason: blocker });
@@ -116,17 +147,31 @@ export async function applyObjects(client: KubeClient, input: ApplyInput, resour
         const prior = before.get(item.key);
         const { object, kept } = desired(r, id, prior);
         try {
-          const res = await serverSideApply(client, resources, object, { fieldManager: MANAGER.apply, dryRun, force: input.force === true });
+          const res = await serverSideApply(client, resources, object, {
+            fieldManager: MANAGER.apply,
+            dryRun,
+            force: input.force === true,
+          });
           live.set(item.key, res.body);
           const note = [dryRun ? 'dry run' : '', ...kept].filter(Boolean);
           if (res.status === 201) {
             results.push({ ...base, result: 'created', message: note.join('; ') });
           } else if (!prior) {
-            results.push({ ...base, result: 'configured', message: ['adopted: it existed without flinkops\' ApplySet label', ...note].join('; ') });
+            results.push({
+              ...base,
+              result: 'configured',
+              message: ["adopted: it existed without flinkops' ApplySet label", ...note].join('; '),
+            });
           } else {
             const changed = changedPaths(comparable(prior), comparable(res.body));
-            const same = dryRun ? changed.length === 0 : prior.metadata.resourceVersion === res.body.metadata.resourceVersion;
-            results.push({ ...base, result: same ? 'unchanged' : 'configured', message: [same ? '' : summarise(changed), ...note].filter(Boolean).join('; ') });
+            const same = dryRun
+              ? changed.length === 0
+              : prior.metadata.resourceVersion === res.body.metadata.resourceVersion;
+            results.push({
+              ...base,
+              result: same ? 'unchanged' : 'configured',
+              message: [same ? '' : summarise(changed), ...note].filter(Boolean).join('; '),
+            });
           }
         } catch (e) {
           const reason = explainRefusal(e);
@@ -157,7 +202,9 @@ function desired(r: RenderedObject, id: string, prior: KubeObject | undefined): 
       const gitValue = getPath(object, path);
       if (deletePath(object as unknown as Record<string, unknown>, path)) {
         const liveValue = getPath(prior, path);
-        kept.push(`${path.join('.')} stays ${JSON.stringify(liveValue)} (set by flinkops action${JSON.stringify(gitValue) !== JSON.stringify(liveValue) ? `; Git says ${JSON.stringify(gitValue)}` : ''})`);
+        kept.push(
+          `${path.join('.')} stays ${JSON.stringify(liveValue)} (set by flinkops action${JSON.stringify(gitValue) !== JSON.stringify(liveValue) ? `; Git says ${JSON.stringify(gitValue)}` : ''})`,
+        );
       }
     }
   }
@@ -171,14 +218,27 @@ function summarise(paths: string[]): string {
 }
 
 /** The members of this environment's ApplySet in the namespaces and kinds about to be applied. */
-async function listMembers(client: KubeClient, resources: Resources, id: string, objects: RenderedObject[], skipNs: Set<string>): Promise<Map<string, KubeObject>> {
+async function listMembers(
+  client: KubeClient,
+  resources: Resources,
+  id: string,
+  objects: RenderedObject[],
+  skipNs: Set<string>,
+): Promise<Map<string, KubeObject>> {
   const pairs = new Map<string, { ns: string; apiVersion: string; kind: string }>();
-  for (const o of objects) if (!skipNs.has(o.namespace)) pairs.set(`${o.namespace}\0${o.apiVersion}\0${o.kind}`, { ns: o.namespace, apiVersion: o.apiVersion, kind: o.kind });
+  for (const o of objects)
+    if (!skipNs.has(o.namespace))
+      pairs.set(`${o.namespace}\0${o.apiVersion}\0${o.kind}`, {
+        ns: o.namespace,
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+      });
   const out = new Map<string, KubeObject>();
   await Promise.all(
     [...pairs.values()].map(async (p) => {
       try {
-        for (const item of await listObjects(client, resources, p.apiVersion, p.kind, p.ns, `${APPLYSET.partOf}=${id}`)) out.set(objectKey({ kind: p.kind, namespace: p.ns, name: item.metadata.name }), item);
+        for (const item of await listObjects(client, resources, p.apiVersion, p.kind, p.ns, `${APPLYSET.partOf}=${id}`))
+          out.set(objectKey({ kind: p.kind, namespace: p.ns, name: item.metadata.name }), item);
       } catch (e) {
         // A namespace this token may not read: its objects' own requests will report the refusal.
         if (!(e instanceof ApiError && (e.status === 403 || e.status === 404))) throw e;
@@ -192,13 +252,27 @@ async function listMembers(client: KubeClient, resources: Resources, id: string,
  * The ApplySet parent lists every kind and namespace members may be in; it is widened before any
  * member is written (as the KEP requires), so a prune after a failed run still finds everything.
  */
-export async function recordParent(client: KubeClient, resources: Resources, env: string, objects: { apiVersion: string; kind: string; namespace: string }[], replace = false): Promise<void> {
+export async function recordParent(
+  client: KubeClient,
+  resources: Resources,
+  env: string,
+  objects: { apiVersion: string; kind: string; namespace: string }[],
+  replace = false,
+): Promise<void> {
   const ns = systemNamespace();
   const name = parentName(env);
-  const current = replace ? undefined : await getObject(client, resources, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
+  const current = replace
+    ? undefined
+    : await getObject(client, resources, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
   const split = (v: string | undefined) => (v ? v.split(',').filter(Boolean) : []);
-  const kinds = new Set([...split(current?.metadata.annotations?.[APPLYSET.groupKinds]), ...objects.map((o) => groupKind(o.apiVersion, o.kind))]);
-  const namespaces = new Set([...split(current?.metadata.annotations?.[APPLYSET.namespaces]), ...objects.map((o) => o.namespace)]);
+  const kinds = new Set([
+    ...split(current?.metadata.annotations?.[APPLYSET.groupKinds]),
+    ...objects.map((o) => groupKind(o.apiVersion, o.kind)),
+  ]);
+  const namespaces = new Set([
+    ...split(current?.metadata.annotations?.[APPLYSET.namespaces]),
+    ...objects.map((o) => o.namespace),
+  ]);
   namespaces.delete(ns);
   const parent: KubeObject = {
     apiVersion: 'v1',
@@ -207,7 +281,11 @@ export async function recordParent(client: KubeClient, resources: Resources, env
       name,
       namespace: ns,
       labels: { [APPLYSET.id]: applySetId(env, ns), [LABEL.managedBy]: 'flinkops', [LABEL.env]: env },
-      annotations: { [APPLYSET.tooling]: 'flinkops/v1', [APPLYSET.groupKinds]: [...kinds].sort().join(','), [APPLYSET.namespaces]: [...namespaces].sort().join(',') },
+      annotations: {
+        [APPLYSET.tooling]: 'flinkops/v1',
+        [APPLYSET.groupKinds]: [...kinds].sort().join(','),
+        [APPLYSET.namespaces]: [...namespaces].sort().join(','),
+      },
     },
   };
   await serverSideApply(client, resources, parent, { fieldManager: MANAGER.apply, force: true });

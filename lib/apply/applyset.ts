@@ -25,7 +25,9 @@ export function parentName(env: string): string {
 
 /** The ApplySet id of a ConfigMap parent: base64url(sha256("<name>.<namespace>.ConfigMap.")), as the KEP specifies. */
 export function applySetId(env: string, namespace: string): string {
-  const hash = createHash('sha256').update(`${parentName(env)}.${namespace}.ConfigMap.`).digest('base64url');
+  const hash = createHash('sha256')
+    .update(`${parentName(env)}.${namespace}.ConfigMap.`)
+    .digest('base64url');
   return `applyset-${hash}-v1`;
 }
 

@@ -28,16 +28,30 @@ export function healthOf(o: KubeObject, errorBefore?: string): HealthReport {
   const lifecycle = String(s.lifecycleState ?? '');
   const jobState = String(s.jobStatus?.state ?? '');
   const error = typeof s.error === 'string' && s.error ? s.error : undefined;
-  const detail = [lifecycle && `lifecycleState ${lifecycle}`, jobState && `job ${jobState}`].filter(Boolean).join(', ') || 'no status yet';
+  const detail =
+    [lifecycle && `lifecycleState ${lifecycle}`, jobState && `job ${jobState}`].filter(Boolean).join(', ') ||
+    'no status yet';
 
   // A FAILED left over from the previous generation says nothing about this one.
-  if (caughtUp && (lifecycle === 'FAILED' || lifecycle === 'ROLLED_BACK')) return { health: 'failed', message: `${detail}${error ? `: ${shortError(error)}` : ''}` };
-  if (error && (caughtUp || (errorBefore !== undefined && error !== errorBefore))) return { health: 'failed', message: `${detail}: ${shortError(error)}` };
-  if (!caughtUp) return { health: 'progressing', message: `the operator has not seen generation ${generation} yet (observed ${observed ?? 'none'})` };
+  if (caughtUp && (lifecycle === 'FAILED' || lifecycle === 'ROLLED_BACK'))
+    return { health: 'failed', message: `${detail}${error ? `: ${shortError(error)}` : ''}` };
+  if (error && (caughtUp || (errorBefore !== undefined && error !== errorBefore)))
+    return { health: 'failed', message: `${detail}: ${shortError(error)}` };
+  if (!caughtUp)
+    return {
+      health: 'progressing',
+      message: `the operator has not seen generation ${generation} yet (observed ${observed ?? 'none'})`,
+    };
   const wantsSuspended = o.spec?.job?.state === 'suspended';
-  if (wantsSuspended) return lifecycle === 'SUSPENDED' ? { health: 'suspended', message: detail } : { health: 'progressing', message: detail };
+  if (wantsSuspended)
+    return lifecycle === 'SUSPENDED'
+      ? { health: 'suspended', message: detail }
+      : { health: 'progressing', message: detail };
   const isSessionCluster = o.kind === 'FlinkDeployment' && !o.spec?.job;
-  if (isSessionCluster) return lifecycle === 'STABLE' || s.jobManagerDeploymentStatus === 'READY' ? { health: 'healthy', message: `JobManager ${s.jobManagerDeploymentStatus ?? 'READY'}, ${detail}` } : { health: 'progressing', message: detail };
+  if (isSessionCluster)
+    return lifecycle === 'STABLE' || s.jobManagerDeploymentStatus === 'READY'
+      ? { health: 'healthy', message: `JobManager ${s.jobManagerDeploymentStatus ?? 'READY'}, ${detail}` }
+      : { health: 'progressing', message: detail };
   if (lifecycle === 'STABLE' && jobState === 'RUNNING') return { health: 'healthy', message: detail };
   if (jobState === 'FAILED') return { health: 'failed', message: detail };
   return { health: 'progressing', message: detail };

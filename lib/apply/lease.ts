@@ -5,7 +5,12 @@ interface Lease {
   apiVersion: 'coordination.k8s.io/v1';
   kind: 'Lease';
   metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: { holderIdentity?: string | null; leaseDurationSeconds?: number; acquireTime?: string | null; renewTime?: string | null };
+  spec: {
+    holderIdentity?: string | null;
+    leaseDurationSeconds?: number;
+    acquireTime?: string | null;
+    renewTime?: string | null;
+  };
 }
 
 export interface LeaseOptions {
@@ -21,7 +26,12 @@ export interface LeaseOptions {
 
 /** The identity a lease is held under: the pipeline job when there is one. */
 export function defaultHolder(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CI_JOB_URL || (env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'github'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : `${hostname()}/pid-${process.pid}`);
+  return (
+    env.CI_JOB_URL ||
+    (env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL ?? 'github'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : `${hostname()}/pid-${process.pid}`)
+  );
 }
 
 /**
@@ -53,7 +63,10 @@ export class EnvLease {
       const held = await this.tryAcquire();
       if (held === true) break;
       if (Date.now() >= deadline) {
-        throw new KubeError(`another run holds the lease ${this.o.namespace}/${this.o.name}: ${held.holder} (renewed ${held.renewed ?? 'never'})`, 'wait for it to finish; a holder that died is taken over when its lease expires');
+        throw new KubeError(
+          `another run holds the lease ${this.o.namespace}/${this.o.name}: ${held.holder} (renewed ${held.renewed ?? 'never'})`,
+          'wait for it to finish; a holder that died is taken over when its lease expires',
+        );
       }
       await new Promise((r) => setTimeout(r, this.o.pollMs ?? 2000));
     }
@@ -73,15 +86,28 @@ export class EnvLease {
     const spec = { holderIdentity: this.holder, leaseDurationSeconds: this.duration, acquireTime: now, renewTime: now };
     try {
       if (!current) {
-        const r = await this.client.request<Lease>('POST', this.path, { body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec } });
+        const r = await this.client.request<Lease>('POST', this.path, {
+          body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name: this.o.name, namespace: this.o.namespace },
+            spec,
+          },
+        });
         this.resourceVersion = r.body.metadata.resourceVersion;
         return true;
       }
       const holder = current.spec.holderIdentity;
       const renewed = current.spec.renewTime ? Date.parse(current.spec.renewTime) : 0;
-      const expired = !holder || holder === this.holder || renewed + (current.spec.leaseDurationSeconds ?? this.duration) * 1000 < Date.now();
+      const expired =
+        !holder ||
+        holder === this.holder ||
+        renewed + (current.spec.leaseDurationSeconds ?? this.duration) * 1000 < Date.now();
       if (!expired) return { holder: holder!, ...(current.spec.renewTime ? { renewed: current.spec.renewTime } : {}) };
-      const r = await this.client.request<Lease>('PUT', `${this.path}/${this.o.name}`, { body: { ...current, spec }, retryConflict: false });
+      const r = await this.client.request<Lease>('PUT', `${this.path}/${this.o.name}`, {
+        body: { ...current, spec },
+        retryConflict: false,
+      });
       this.resourceVersion = r.body.metadata.resourceVersion;
       return true;
     } catch (e) {
@@ -95,7 +121,10 @@ export class EnvLease {
     const current = (await this.client.request<Lease>('GET', `${this.path}/${this.o.name}`)).body;
     if (current.spec.holderIdentity !== this.holder) return;
     const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-    const r = await this.client.request<Lease>('PUT', `${this.path}/${this.o.name}`, { body: { ...current, spec: { ...current.spec, renewTime: now } }, retryConflict: false });
+    const r = await this.client.request<Lease>('PUT', `${this.path}/${this.o.name}`, {
+      body: { ...current, spec: { ...current.spec, renewTime: now } },
+      retryConflict: false,
+    });
     this.resourceVersion = r.body.metadata.resourceVersion;
   }
 
@@ -105,7 +134,10 @@ export class EnvLease {
     try {
       const current = (await this.client.request<Lease>('GET', `${this.path}/${this.o.name}`)).body;
       if (current.spec.holderIdentity !== this.holder) return;
-      await this.client.request('PUT', `${this.path}/${this.o.name}`, { body: { ...current, spec: { ...current.spec, holderIdentity: null, renewTime: null, acquireTime: null } }, retryConflict: false });
+      await this.client.request('PUT', `${this.path}/${this.o.name}`, {
+        body: { ...current, spec: { ...current.spec, holderIdentity: null, renewTime: null, acquireTime: null } },
+        retryConflict: false,
+      });
     } catch {
       // An unreleased lease expires by itself.
     }
@@ -113,6 +145,12 @@ export class EnvLease {
 }
 
 function leaseError(e: unknown, o: LeaseOptions): Error {
-  if (e instanceof ApiError) return new KubeError(`cannot take the lease ${o.namespace}/${o.name}: ${e.message}`, e.status === 403 ? `grant get/create/update on leases.coordination.k8s.io in namespace ${o.namespace} (or set FLINKOPS_NAMESPACE)` : undefined);
+  if (e instanceof ApiError)
+    return new KubeError(
+      `cannot take the lease ${o.namespace}/${o.name}: ${e.message}`,
+      e.status === 403
+        ? `grant get/create/update on leases.coordination.k8s.io in namespace ${o.namespace} (or set FLINKOPS_NAMESPACE)`
+        : undefined,
+    );
   return e as Error;
 }

@@ -33,7 +33,10 @@ export function deletionOrder<T extends { kind: string; namespace?: string; name
   return inWaves(objects).reverse();
 }
 
-export function byIdentity(a: { kind: string; namespace?: string; name: string }, b: { kind: string; namespace?: string; name: string }): number {
+export function byIdentity(
+  a: { kind: string; namespace?: string; name: string },
+  b: { kind: string; namespace?: string; name: string },
+): number {
   const ka = `${a.namespace ?? ''}\0${a.kind}\0${a.name}`;
   const kb = `${b.namespace ?? ''}\0${b.kind}\0${b.name}`;
   return ka < kb ? -1 : ka > kb ? 1 : 0;

@@ -26,10 +26,19 @@ const PRUNE_MANAGER = 'flinkops-prune';
  * is first suspended with a savepoint, and deleted only once the operator reports it: the path is
  * in the result, ready for `--savepoint` should the job come back.
  */
-export async function pruneRemovedJobs(client: KubeClient, resources: Resources, o: PruneOptions): Promise<ObjectResult[]> {
+export async function pruneRemovedJobs(
+  client: KubeClient,
+  resources: Resources,
+  o: PruneOptions,
+): Promise<ObjectResult[]> {
   const ns = systemNamespace();
   const id = applySetId(o.env, ns);
-  const parent = await getObject(client, resources, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: parentName(o.env) });
+  const parent = await getObject(client, resources, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: ns,
+    name: parentName(o.env),
+  });
   if (!parent) return [];
   const split = (v: string | undefined) => (v ? v.split(',').filter(Boolean) : []);
   const namespaces = [...new Set([ns, ...split(parent.metadata.annotations?.[APPLYSET.namespaces])])];
@@ -55,11 +64,21 @@ export async function pruneRemovedJobs(client: KubeClient, resources: Resources,
     if (!id || o.jobsInGit.has(id)) continue;
     byJob.set(id, [...(byJob.get(id) ?? []), m]);
   }
-  const results = await Promise.all([...byJob].sort(([a], [b]) => a.localeCompare(b)).map(([job, objects]) => pruneJob(client, resources, job, objects, o)));
+  const results = await Promise.all(
+    [...byJob]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([job, objects]) => pruneJob(client, resources, job, objects, o)),
+  );
   return results.flat();
 }
 
-async function pruneJob(client: KubeClient, resources: Resources, job: string, objects: KubeObject[], o: PruneOptions): Promise<ObjectResult[]> {
+async function pruneJob(
+  client: KubeClient,
+  resources: Resources,
+  job: string,
+  objects: KubeObject[],
+  o: PruneOptions,
+): Promise<ObjectResult[]> {
   const out: ObjectResult[] = [];
   const row = (m: KubeObject) => ({ kind: m.kind, namespace: m.metadata.namespace ?? '', name: m.metadata.name, job });
   let savepoint: string | undefined;
@@ -71,21 +90,49 @@ async function pruneJob(client: KubeClient, resources: Resources, job: string, o
     const r = await suspendWithSavepoint(client, resources, m, o);
     if ('error' in r) {
       // Without a savepoint the job's state would be lost: keep every object of the job.
-      return objects.map((x) => ({ ...row(x), result: 'failed' as const, message: x === m ? `not deleted: ${r.error}` : `not deleted: ${m.kind} ${m.metadata.name} could not be suspended with a savepoint` }));
+      return objects.map((x) => ({
+        ...row(x),
+        result: 'failed' as const,
+        message:
+          x === m
+            ? `not deleted: ${r.error}`
+            : `not deleted: ${m.kind} ${m.metadata.name} could not be suspended with a savepoint`,
+      }));
     }
     savepoint = r.savepoint;
   }
-  for (const wave of deletionOrder(objects.map((m) => ({ m, kind: m.kind, namespace: m.metadata.namespace ?? '', name: m.metadata.name })))) {
+  for (const wave of deletionOrder(
+    objects.map((m) => ({ m, kind: m.kind, namespace: m.metadata.namespace ?? '', name: m.metadata.name })),
+  )) {
     await Promise.all(
       wave.map(async ({ m }) => {
         if (out.some((x) => x.kind === m.kind && x.name === m.metadata.name && x.namespace === m.metadata.namespace)) {
-          await deleteObject(client, resources, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace ?? '', name: m.metadata.name }, true).catch(() => undefined);
+          await deleteObject(
+            client,
+            resources,
+            { apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace ?? '', name: m.metadata.name },
+            true,
+          ).catch(() => undefined);
           return;
         }
-        const sp = isFlink(m) ? (savepoint ?? (m.spec?.job?.upgradeMode !== 'stateless' ? savepointOf(m) : undefined)) : undefined;
+        const sp = isFlink(m)
+          ? (savepoint ?? (m.spec?.job?.upgradeMode !== 'stateless' ? savepointOf(m) : undefined))
+          : undefined;
         try {
-          await deleteObject(client, resources, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace ?? '', name: m.metadata.name }, o.dryRun);
-          out.push({ ...row(m), result: 'deleted', message: [o.dryRun ? 'dry run' : '', `job folder jobs/${job} was removed`, sp ? `state saved in ${sp}` : ''].filter(Boolean).join('; '), ...(sp ? { savepoint: sp } : {}) });
+          await deleteObject(
+            client,
+            resources,
+            { apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace ?? '', name: m.metadata.name },
+            o.dryRun,
+          );
+          out.push({
+            ...row(m),
+            result: 'deleted',
+            message: [o.dryRun ? 'dry run' : '', `job folder jobs/${job} was removed`, sp ? `state saved in ${sp}` : '']
+              .filter(Boolean)
+              .join('; '),
+            ...(sp ? { savepoint: sp } : {}),
+          });
         } catch (e) {
           out.push({ ...row(m), result: 'failed', message: `not deleted: ${explainRefusal(e)}` });
         }
@@ -104,10 +151,25 @@ function isStatefulRunning(m: KubeObject): boolean {
 }
 
 /** Suspends with upgradeMode savepoint and waits for the operator to report the savepoint. */
-async function suspendWithSavepoint(client: KubeClient, resources: Resources, m: KubeObject, o: PruneOptions): Promise<{ savepoint: string } | { error: string }> {
+async function suspendWithSavepoint(
+  client: KubeClient,
+  resources: Resources,
+  m: KubeObject,
+  o: PruneOptions,
+): Promise<{ savepoint: string } | { error: string }> {
   const ref = { apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata.namespace ?? '', name: m.metadata.name };
   try {
-    await serverSideApply(client, resources, { apiVersion: m.apiVersion, kind: m.kind, metadata: { name: m.metadata.name, namespace: ref.namespace }, spec: { job: { state: 'suspended', upgradeMode: 'savepoint' } } }, { fieldManager: PRUNE_MANAGER, force: true });
+    await serverSideApply(
+      client,
+      resources,
+      {
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        metadata: { name: m.metadata.name, namespace: ref.namespace },
+        spec: { job: { state: 'suspended', upgradeMode: 'savepoint' } },
+      },
+      { fieldManager: PRUNE_MANAGER, force: true },
+    );
   } catch (e) {
     return { error: `cannot suspend it: ${explainRefusal(e)}` };
   }

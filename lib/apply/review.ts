@@ -13,7 +13,12 @@ export interface Refusal {
 
 /** Apply on the default branch applies the plan that was reviewed, or nothing. */
 export function checkReviewedPlan(plan: Plan, reviewedHash: string | undefined, where: string): Refusal | undefined {
-  if (!reviewedHash) return { rule: 'apply/unreviewed-plan', message: `no reviewed plan for ${plan.env} on ${where}`, hint: 'run `flinkops plan --comment` in the merge request pipeline (it posts the plan hash), or pass --plan-hash' };
+  if (!reviewedHash)
+    return {
+      rule: 'apply/unreviewed-plan',
+      message: `no reviewed plan for ${plan.env} on ${where}`,
+      hint: 'run `flinkops plan --comment` in the merge request pipeline (it posts the plan hash), or pass --plan-hash',
+    };
   if (reviewedHash !== plan.planHash) {
     return {
       rule: 'apply/unreviewed-plan',
@@ -29,7 +34,12 @@ export function checkReviewedPlan(plan: Plan, reviewedHash: string | undefined, 
  * change of owners is approved by the old ones too). Owners are `@user` or `@group/path`; a
  * group counts when an approver is one of its members.
  */
-export async function checkOwnerApproval(plan: Plan, approvers: string[], membersOf: (group: string) => Promise<string[]>, where: string): Promise<Refusal | undefined> {
+export async function checkOwnerApproval(
+  plan: Plan,
+  approvers: string[],
+  membersOf: (group: string) => Promise<string[]>,
+  where: string,
+): Promise<Refusal | undefined> {
   const approved = new Set(approvers.map((a) => a.toLowerCase()));
   const groupCache = new Map<string, Promise<string[]>>();
   const missing: string[] = [];
@@ -48,5 +58,9 @@ export async function checkOwnerApproval(plan: Plan, approvers: string[], member
     if (!ok) missing.push(`${job.job} (owners: ${owners.map((o) => `@${o}`).join(', ') || 'none'})`);
   }
   if (!missing.length) return undefined;
-  return { rule: 'apply/owner-approval', message: `no owner approved ${missing.join('; ')} on ${where} (approved by: ${approvers.map((a) => `@${a}`).join(', ') || 'nobody'})`, hint: 'an owner of each changed job must approve the merge request (platform/envs/<env>.yaml approval.requireOwnerApproval)' };
+  return {
+    rule: 'apply/owner-approval',
+    message: `no owner approved ${missing.join('; ')} on ${where} (approved by: ${approvers.map((a) => `@${a}`).join(', ') || 'nobody'})`,
+    hint: 'an owner of each changed job must approve the merge request (platform/envs/<env>.yaml approval.requireOwnerApproval)',
+  };
 }

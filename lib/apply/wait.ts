@@ -34,7 +34,12 @@ export interface WaitOptions {
 }
 
 /** Polls until every target is healthy or suspended, one has failed for good, or time runs out. */
-export async function waitForHealth(client: KubeClient, resources: Resources, targets: WaitTarget[], o: WaitOptions): Promise<WaitResult[]> {
+export async function waitForHealth(
+  client: KubeClient,
+  resources: Resources,
+  targets: WaitTarget[],
+  o: WaitOptions,
+): Promise<WaitResult[]> {
   const deadline = Date.now() + o.timeoutMs;
   const pending = new Map(targets.map((t) => [`${t.kind}/${t.namespace}/${t.name}`, t]));
   const done: WaitResult[] = [];
@@ -44,7 +49,13 @@ export async function waitForHealth(client: KubeClient, resources: Resources, ta
       [...pending].map(async ([key, t]) => {
         const obj = await getObject(client, resources, t);
         if (!obj) {
-          done.push({ kind: t.kind, namespace: t.namespace, name: t.name, health: 'failed', message: 'the object is gone (deleted while waiting)' });
+          done.push({
+            kind: t.kind,
+            namespace: t.namespace,
+            name: t.name,
+            health: 'failed',
+            message: 'the object is gone (deleted while waiting)',
+          });
           pending.delete(key);
           return;
         }
@@ -61,7 +72,13 @@ export async function waitForHealth(client: KubeClient, resources: Resources, ta
   }
   for (const [key, t] of pending) {
     const obj = last.get(key);
-    done.push({ kind: t.kind, namespace: t.namespace, name: t.name, health: 'timeout', message: `not healthy after ${Math.round(o.timeoutMs / 1000)} s: ${obj ? healthOf(obj, t.errorBefore).message : 'never read'}` });
+    done.push({
+      kind: t.kind,
+      namespace: t.namespace,
+      name: t.name,
+      health: 'timeout',
+      message: `not healthy after ${Math.round(o.timeoutMs / 1000)} s: ${obj ? healthOf(obj, t.errorBefore).message : 'never read'}`,
+    });
   }
   for (const r of done) {
     if (r.health !== 'failed' && r.health !== 'timeout') continue;
@@ -83,19 +100,37 @@ export interface KubeEvent {
 }
 
 /** The events of one object, oldest first. */
-export async function eventsOf(client: KubeClient, namespace: string, kind: string, name: string): Promise<KubeEvent[]> {
-  const r = await client.request<{ items: KubeEvent[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, { query: { fieldSelector: `involvedObject.name=${name},involvedObject.kind=${kind}` } });
+export async function eventsOf(
+  client: KubeClient,
+  namespace: string,
+  kind: string,
+  name: string,
+): Promise<KubeEvent[]> {
+  const r = await client.request<{ items: KubeEvent[] }>(
+    'GET',
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+    { query: { fieldSelector: `involvedObject.name=${name},involvedObject.kind=${kind}` } },
+  );
   const at = (e: KubeEvent) => e.lastTimestamp ?? e.eventTime ?? '';
   return [...(r.body.items ?? [])].sort((a, b) => at(a).localeCompare(at(b)));
 }
 
 export function formatEvents(events: KubeEvent[]): string {
-  return events.map((e) => `${e.lastTimestamp ?? e.eventTime ?? ''}  ${e.type ?? ''}  ${e.reason ?? ''}  ${e.message ?? ''}${e.count && e.count > 1 ? ` (×${e.count})` : ''}`).join('\n');
+  return events
+    .map(
+      (e) =>
+        `${e.lastTimestamp ?? e.eventTime ?? ''}  ${e.type ?? ''}  ${e.reason ?? ''}  ${e.message ?? ''}${e.count && e.count > 1 ? ` (×${e.count})` : ''}`,
+    )
+    .join('\n');
 }
 
 /** The JobManager pods of a deployment, by the labels the operator gives them. */
 export async function jobManagerPods(client: KubeClient, namespace: string, name: string): Promise<string[]> {
-  const r = await client.request<{ items: { metadata: { name: string } }[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, { query: { labelSelector: `app=${name},component=jobmanager` } });
+  const r = await client.request<{ items: { metadata: { name: string } }[] }>(
+    'GET',
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+    { query: { labelSelector: `app=${name},component=jobmanager` } },
+  );
   return (r.body.items ?? []).map((p) => p.metadata.name).sort();
 }
 
@@ -108,9 +143,20 @@ async function archive(client: KubeClient, r: WaitResult, obj: KubeObject | unde
   const dir = path.join(root, r.namespace, `${r.kind}-${r.name}`);
   mkdirSync(dir, { recursive: true });
   const notes: string[] = [];
-  writeFileSync(path.join(dir, 'status.yaml'), stringify({ health: r.health, message: r.message, status: obj?.status ?? null, generation: obj?.metadata.generation ?? null }));
+  writeFileSync(
+    path.join(dir, 'status.yaml'),
+    stringify({
+      health: r.health,
+      message: r.message,
+      status: obj?.status ?? null,
+      generation: obj?.metadata.generation ?? null,
+    }),
+  );
   try {
-    writeFileSync(path.join(dir, 'events.txt'), formatEvents(await eventsOf(client, r.namespace, r.kind, r.name)) + '\n');
+    writeFileSync(
+      path.join(dir, 'events.txt'),
+      `${formatEvents(await eventsOf(client, r.namespace, r.kind, r.name))}\n`,
+    );
   } catch (e) {
     notes.push(`events: ${(e as Error).message}`);
   }
@@ -120,7 +166,11 @@ async function archive(client: KubeClient, r: WaitResult, obj: KubeObject | unde
       if (!pods.length) notes.push('no JobManager pod exists (it never started, or the operator removed it)');
       for (const pod of pods) {
         try {
-          const log = await client.request<string>('GET', `/api/v1/namespaces/${encodeURIComponent(r.namespace)}/pods/${encodeURIComponent(pod)}/log`, { query: { container: 'flink-main-container', limitBytes: String(4 << 20) }, raw: true });
+          const log = await client.request<string>(
+            'GET',
+            `/api/v1/namespaces/${encodeURIComponent(r.namespace)}/pods/${encodeURIComponent(pod)}/log`,
+            { query: { container: 'flink-main-container', limitBytes: String(4 << 20) }, raw: true },
+          );
           writeFileSync(path.join(dir, `${pod}.log`), String(log.body ?? ''));
         } catch (e) {
           notes.push(`log of pod ${pod}: ${e instanceof ApiError ? e.message : (e as Error).message}`);
@@ -130,6 +180,6 @@ async function archive(client: KubeClient, r: WaitResult, obj: KubeObject | unde
       notes.push(`pods: ${(e as Error).message}`);
     }
   }
-  if (notes.length) writeFileSync(path.join(dir, 'NOTES.txt'), notes.join('\n') + '\n');
+  if (notes.length) writeFileSync(path.join(dir, 'NOTES.txt'), `${notes.join('\n')}\n`);
   return dir;
 }

@@ -18,7 +18,10 @@ export function renderCodeowners(repo: Repo, flavor: Flavor): string {
   ];
   const owners = (list: string[] | undefined) => [...new Set(list ?? [])].join(' ');
   const section = (name: string, approvals: number | undefined, defaults: string) => {
-    if (flavor === 'gitlab') lines.push(`[${name}]${approvals !== undefined && approvals !== 1 ? `[${approvals}]` : ''}${defaults ? ` ${defaults}` : ''}`);
+    if (flavor === 'gitlab')
+      lines.push(
+        `[${name}]${approvals !== undefined && approvals !== 1 ? `[${approvals}]` : ''}${defaults ? ` ${defaults}` : ''}`,
+      );
     else lines.push(`# ${name}`);
   };
   const rule = (path: string, who: string) => {
@@ -28,7 +31,17 @@ export function renderCodeowners(repo: Repo, flavor: Flavor): string {
   if (platform) {
     const p = owners(platform.owners);
     section('platform', platform.approvals, p);
-    for (const path of ['/platform/', '/schemas/', '/templates/', '/cli/', '/actions/', '/lib/', '/.gitlab-ci.yml', `/${CODEOWNERS_PATH[flavor]}`]) rule(path, p);
+    for (const path of [
+      '/platform/',
+      '/schemas/',
+      '/templates/',
+      '/cli/',
+      '/actions/',
+      '/lib/',
+      '/.gitlab-ci.yml',
+      `/${CODEOWNERS_PATH[flavor]}`,
+    ])
+      rule(path, p);
     lines.push('');
     const s = owners(platform.security.owners);
     section('security', platform.security.approvals, s);

@@ -78,14 +78,20 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
   const at = (yaml: YamlFile, path: PropertyPath): Origin => yaml.at(path);
 
   const jobLayer: Layer = { yaml: job.job.yaml, path: [], value: spec as unknown as Record<string, unknown> };
-  const jobEnvLayer: Layer = { yaml: job.job.yaml, path: ['envs', env], value: spec.envs?.[env] as Record<string, unknown> | undefined };
+  const jobEnvLayer: Layer = {
+    yaml: job.job.yaml,
+    path: ['envs', env],
+    value: spec.envs?.[env] as Record<string, unknown> | undefined,
+  };
   const teamDefaults: Layer | undefined = team
     ? { yaml: team.yaml, path: ['defaults'], value: team.spec.defaults as Record<string, unknown> | undefined }
     : undefined;
   const teamEnv: Layer | undefined = team
     ? { yaml: team.yaml, path: ['envs', env], value: team.spec.envs?.[env] as Record<string, unknown> | undefined }
     : undefined;
-  const envLayer: Layer | undefined = envFile ? { yaml: envFile.yaml, path: [], value: envFile.spec as unknown as Record<string, unknown> } : undefined;
+  const envLayer: Layer | undefined = envFile
+    ? { yaml: envFile.yaml, path: [], value: envFile.spec as unknown as Record<string, unknown> }
+    : undefined;
 
   /** The last layer that sets `key` (a path below the layer) wins. */
   const pick = <T>(key: PropertyPath, layers: (Layer | undefined)[], fallback: T, name: string): T => {
@@ -110,14 +116,44 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
   const resources = {
     jobManager: {
       cpu: pick(['resources', 'jobManager', 'cpu'], scalarLayers, DEFAULTS.jobManager.cpu, 'resources.jobManager.cpu'),
-      memory: pick(['resources', 'jobManager', 'memory'], scalarLayers, DEFAULTS.jobManager.memory, 'resources.jobManager.memory'),
-      replicas: pick(['resources', 'jobManager', 'replicas'], scalarLayers, DEFAULTS.jobManager.replicas, 'resources.jobManager.replicas'),
+      memory: pick(
+        ['resources', 'jobManager', 'memory'],
+        scalarLayers,
+        DEFAULTS.jobManager.memory,
+        'resources.jobManager.memory',
+      ),
+      replicas: pick(
+        ['resources', 'jobManager', 'replicas'],
+        scalarLayers,
+        DEFAULTS.jobManager.replicas,
+        'resources.jobManager.replicas',
+      ),
     },
     taskManager: {
-      cpu: pick(['resources', 'taskManager', 'cpu'], scalarLayers, DEFAULTS.taskManager.cpu, 'resources.taskManager.cpu'),
-      memory: pick(['resources', 'taskManager', 'memory'], scalarLayers, DEFAULTS.taskManager.memory, 'resources.taskManager.memory'),
-      slots: pick(['resources', 'taskManager', 'slots'], scalarLayers, DEFAULTS.taskManager.slots, 'resources.taskManager.slots'),
-      replicas: pick<number | undefined>(['resources', 'taskManager', 'replicas'], scalarLayers, undefined, 'resources.taskManager.replicas'),
+      cpu: pick(
+        ['resources', 'taskManager', 'cpu'],
+        scalarLayers,
+        DEFAULTS.taskManager.cpu,
+        'resources.taskManager.cpu',
+      ),
+      memory: pick(
+        ['resources', 'taskManager', 'memory'],
+        scalarLayers,
+        DEFAULTS.taskManager.memory,
+        'resources.taskManager.memory',
+      ),
+      slots: pick(
+        ['resources', 'taskManager', 'slots'],
+        scalarLayers,
+        DEFAULTS.taskManager.slots,
+        'resources.taskManager.slots',
+      ),
+      replicas: pick<number | undefined>(
+        ['resources', 'taskManager', 'replicas'],
+        scalarLayers,
+        undefined,
+        'resources.taskManager.replicas',
+      ),
     },
   };
   if (resources.taskManager.replicas === undefined) delete origins['resources.taskManager.replicas'];
@@ -129,7 +165,12 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
     vars[k] = v;
     origins[`vars.${k}`] = BUILT_IN;
   }
-  const mapLayers = (key: string, layers: (Layer | undefined)[], into: Record<string, string>, rawOrigin: Record<string, Origin>) => {
+  const mapLayers = (
+    key: string,
+    layers: (Layer | undefined)[],
+    into: Record<string, string>,
+    rawOrigin: Record<string, Origin>,
+  ) => {
     for (const l of layers) {
       const m = dig(l?.value, [key]) as FlinkConf | undefined;
       if (!m || !l || typeof m !== 'object') continue;
@@ -153,7 +194,13 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
     'flinkConf',
     [
       platformConf ? { yaml: platformConf.yaml, path: [], value: { flinkConf: platformConf.spec } } : undefined,
-      versionsFile && version ? { yaml: versionsFile.yaml, path: ['versions', flinkVersion], value: version as unknown as Record<string, unknown> } : undefined,
+      versionsFile && version
+        ? {
+            yaml: versionsFile.yaml,
+            path: ['versions', flinkVersion],
+            value: version as unknown as Record<string, unknown>,
+          }
+        : undefined,
       envLayer,
       teamDefaults,
       teamEnv,
@@ -220,7 +267,9 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
     labels: sortKeys(labels),
     owners: job.owners?.spec.owners ?? [],
     onCall: job.owners?.spec.onCall ?? [],
-    ...(spec.jar ? { jar: { ...spec.jar, ...(spec.jar.args ? { args: spec.jar.args.map((a) => substitute(a, vars).text) } : {}) } } : {}),
+    ...(spec.jar
+      ? { jar: { ...spec.jar, ...(spec.jar.args ? { args: spec.jar.args.map((a) => substitute(a, vars).text) } : {}) } }
+      : {}),
     ...(spec.paimonAction ? { paimonAction: substitutePaimonAction(spec.paimonAction, vars) } : {}),
     origins,
   };
@@ -228,7 +277,13 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
 }
 
 /** Variables may use other variables (`topic: rent.orders${topic_suffix}`); expanded until stable, cycles reported. */
-function expandVars(vars: Record<string, string>, origins: Record<string, Origin>, env: string, job: string, diagnostics: Diagnostic[]): void {
+function expandVars(
+  vars: Record<string, string>,
+  origins: Record<string, Origin>,
+  env: string,
+  job: string,
+  diagnostics: Diagnostic[],
+): void {
   for (let round = 0; round < 10; round++) {
     let changed = false;
     for (const [k, v] of Object.entries(vars)) {
@@ -249,7 +304,7 @@ function expandVars(vars: Record<string, string>, origins: Record<string, Origin
           rule: 'vars/undefined',
           message: `variable "${k}" refers to itself through other variables (${vars[k]!.slice(0, 80)}…)`,
           hint: 'break the cycle between the variables',
-          file: o?.file ?? 'platform/envs/' + env + '.yaml',
+          file: o?.file ?? `platform/envs/${env}.yaml`,
           line: o?.line ?? 1,
           column: o?.column ?? 1,
           job,
@@ -259,7 +314,10 @@ function expandVars(vars: Record<string, string>, origins: Record<string, Origin
   }
 }
 
-function substitutePaimonAction(a: NonNullable<JobSpec['paimonAction']>, vars: Record<string, string>): NonNullable<JobSpec['paimonAction']> {
+function substitutePaimonAction(
+  a: NonNullable<JobSpec['paimonAction']>,
+  vars: Record<string, string>,
+): NonNullable<JobSpec['paimonAction']> {
   const v = (x: string) => substitute(x, vars).text;
   return {
     action: a.action,
@@ -267,7 +325,9 @@ function substitutePaimonAction(a: NonNullable<JobSpec['paimonAction']>, vars: R
     database: v(a.database),
     ...(a.table ? { table: v(a.table) } : {}),
     ...(a.args ? { args: a.args.map(v) } : {}),
-    ...(a.catalogConf ? { catalogConf: Object.fromEntries(Object.entries(a.catalogConf).map(([k, x]) => [k, v(String(x))])) } : {}),
+    ...(a.catalogConf
+      ? { catalogConf: Object.fromEntries(Object.entries(a.catalogConf).map(([k, x]) => [k, v(String(x))])) }
+      : {}),
   };
 }
 

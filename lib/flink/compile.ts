@@ -15,7 +15,10 @@ export interface CompileRequest {
 }
 
 /** Flink's compiled plans (COMPILE PLAN, FLIP-190) of many jobs, one JVM per Flink release. */
-export async function compilePlans(requests: CompileRequest[], log?: (line: string) => void): Promise<Map<string, { plans?: unknown[]; error?: string }>> {
+export async function compilePlans(
+  requests: CompileRequest[],
+  log?: (line: string) => void,
+): Promise<Map<string, { plans?: unknown[]; error?: string }>> {
   const out = new Map<string, { plans?: unknown[]; error?: string }>();
   const byRelease = new Map<string, CompileRequest[]>();
   for (const r of requests) {
@@ -39,7 +42,8 @@ export async function compilePlans(requests: CompileRequest[], log?: (line: stri
             config: helperConfig(r.eff),
           });
           const errors = (resp.diagnostics ?? []).filter((d) => d.severity !== 'warning');
-          if (resp.error || errors.length) out.set(r.key, { error: resp.error ?? errors.map((d) => d.message).join('; ') });
+          if (resp.error || errors.length)
+            out.set(r.key, { error: resp.error ?? errors.map((d) => d.message).join('; ') });
           else out.set(r.key, { plans: (resp.plans ?? []).map((p) => p.plan) });
         }
       } finally {

@@ -1,7 +1,14 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CatalogSpec, Job, Repo } from '../repo/model.js';
 import { effectiveSql, type EffectiveSql } from '../sql/effective.js';
-import { FlinkHelper, helperOrigin, helperSql, type HelperCatalog, type HelperDiagnostic, type ValidateResponse } from './helper.js';
+import {
+  FlinkHelper,
+  helperOrigin,
+  helperSql,
+  type HelperCatalog,
+  type HelperDiagnostic,
+  type ValidateResponse,
+} from './helper.js';
 import { FlinkUnavailable, launchFor } from './launch.js';
 
 /** A statement's verdict from Flink, in original-file coordinates, for reconciling grammar errors. */
@@ -44,7 +51,10 @@ export function toHelperCatalogs(catalogs: CatalogSpec[]): HelperCatalog[] {
                 ...(spec.primaryKey ? { primaryKey: spec.primaryKey } : {}),
                 ...(spec.partitionKeys ? { partitionKeys: spec.partitionKeys } : {}),
                 ...(spec.watermark ? { watermark: spec.watermark } : {}),
-                options: { connector: c.type, ...Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, v]) => [k, String(v)])) },
+                options: {
+                  connector: c.type,
+                  ...Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, v]) => [k, String(v)])),
+                },
               },
             ]),
           ),
@@ -65,10 +75,13 @@ function validationKey(eff: EffectiveSql): string {
   const parts: string[] = [];
   for (const file of eff.sql.files) {
     let text = file.substitution.text;
-    const values = file.analysis.options.filter((o) => !MEANINGFUL_OPTION.test(o.key)).sort((a, b) => b.valueOffset - a.valueOffset);
+    const values = file.analysis.options
+      .filter((o) => !MEANINGFUL_OPTION.test(o.key))
+      .sort((a, b) => b.valueOffset - a.valueOffset);
     for (const o of values) {
       const end = text.indexOf("'", o.valueOffset + 1);
-      if (text[o.valueOffset] === "'" && end > o.valueOffset) text = text.slice(0, o.valueOffset) + "'?'" + text.slice(end + 1);
+      if (text[o.valueOffset] === "'" && end > o.valueOffset)
+        text = `${text.slice(0, o.valueOffset)}'?'${text.slice(end + 1)}`;
     }
     parts.push(text);
   }
@@ -77,7 +90,9 @@ function validationKey(eff: EffectiveSql): string {
 
 /** Flink configuration the helper applies before the job's own SET statements. */
 export function helperConfig(e: EffectiveSql): Record<string, string> {
-  const keep = Object.entries(e.job.flinkConf).filter(([k]) => k.startsWith('table.') || k === 'execution.runtime-mode' || k.startsWith('pipeline.'));
+  const keep = Object.entries(e.job.flinkConf).filter(
+    ([k]) => k.startsWith('table.') || k === 'execution.runtime-mode' || k.startsWith('pipeline.'),
+  );
   return Object.fromEntries(keep);
 }
 
@@ -93,7 +108,12 @@ interface Unit {
  * the job's own Flink release — one JVM per release, all jobs in one request. Identical SQL in
  * several environments is validated once.
  */
-export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log: (line: string) => void = () => {}): Promise<DeepResult> {
+export async function deepValidate(
+  repo: Repo,
+  jobs: Job[],
+  envs: string[],
+  log: (line: string) => void = () => {},
+): Promise<DeepResult> {
   const diagnostics: Diagnostic[] = [];
   const verdicts: StatementVerdict[] = [];
   const stats: DeepResult['stats'] = { jobs: 0, requests: 0, jvmStartMs: {}, validateMs: {} };
@@ -102,7 +122,7 @@ export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log:
   for (const job of jobs) {
     for (const env of envs) {
       const eff = effectiveSql(repo, job, env);
-      if (!eff || !eff.job.enabled || !eff.job.version || eff.statements.length === 0) continue;
+      if (!eff?.job.enabled || !eff.job.version || eff.statements.length === 0) continue;
       const key = `${job.id}\0${eff.job.version.flink}\0${validationKey(eff)}\0${JSON.stringify(eff.catalogs.map((c) => c.name))}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -163,7 +183,13 @@ export async function deepValidate(repo: Repo, jobs: Job[], envs: string[], log:
           u.eff.statements.forEach((s, i) => {
             const f = u.eff.sql.fileOf(s);
             const ok = answer?.statements?.[i]?.ok ?? !rejected.has(i);
-            verdicts.push({ job: u.job.id, file: s.file, startLine: f.origin(s.start).line, endLine: f.origin(s.end).line, accepted: ok });
+            verdicts.push({
+              job: u.job.id,
+              file: s.file,
+              startLine: f.origin(s.start).line,
+              endLine: f.origin(s.end).line,
+              accepted: ok,
+            });
           });
         }
       } finally {
@@ -189,7 +215,9 @@ function dedupeAcrossEnvs(list: (Diagnostic & { env?: string })[]): Diagnostic[]
   return [...groups.values()].map(({ d, envs }) => {
     const { env: _env, ...rest } = d as Diagnostic & { env?: string };
     const all = envsOfJob.get(d.job!)!;
-    return envs.size < all.size ? { ...rest, message: `${rest.message} (environment ${[...envs].sort().join(', ')})` } : rest;
+    return envs.size < all.size
+      ? { ...rest, message: `${rest.message} (environment ${[...envs].sort().join(', ')})` }
+      : rest;
   });
 }
 
@@ -197,11 +225,16 @@ function dedupeAcrossEnvs(list: (Diagnostic & { env?: string })[]): Diagnostic[]
  * Flink is the judge: a grammar error inside a statement Flink accepted is a gap in the grammar
  * (dropped, counted); inside a statement Flink rejected, Flink's own error replaces it.
  */
-export function reconcileGrammar(diagnostics: Diagnostic[], verdicts: StatementVerdict[]): { diagnostics: Diagnostic[]; parserGaps: Diagnostic[] } {
+export function reconcileGrammar(
+  diagnostics: Diagnostic[],
+  verdicts: StatementVerdict[],
+): { diagnostics: Diagnostic[]; parserGaps: Diagnostic[] } {
   const parserGaps: Diagnostic[] = [];
   const kept = diagnostics.filter((d) => {
     if (d.rule !== 'sql/syntax') return true;
-    const vs = verdicts.filter((v) => v.job === d.job && v.file === d.file && d.line >= v.startLine && d.line <= v.endLine);
+    const vs = verdicts.filter(
+      (v) => v.job === d.job && v.file === d.file && d.line >= v.startLine && d.line <= v.endLine,
+    );
     if (vs.length === 0) return true;
     if (vs.every((v) => v.accepted)) parserGaps.push(d);
     return false;

@@ -37,9 +37,16 @@ export class FlinkHelper {
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     };
-    this.child.on('error', (e) => fail(new Error(`could not start the Flink ${launch.flinkVersion} helper: ${e.message}`)));
+    this.child.on('error', (e) =>
+      fail(new Error(`could not start the Flink ${launch.flinkVersion} helper: ${e.message}`)),
+    );
     this.child.on('exit', (code, signal) => {
-      if (this.waiting.size) fail(new Error(`the Flink ${launch.flinkVersion} helper exited (${signal ?? code}) — last output:\n${this.stderr.trim().split('\n').slice(-12).join('\n')}`));
+      if (this.waiting.size)
+        fail(
+          new Error(
+            `the Flink ${launch.flinkVersion} helper exited (${signal ?? code}) — last output:\n${this.stderr.trim().split('\n').slice(-12).join('\n')}`,
+          ),
+        );
       else this.exited = new Error('helper exited');
     });
     this.child.stdin.on('error', () => {});
@@ -50,7 +57,7 @@ export class FlinkHelper {
     const id = String(this.nextId++);
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.stdin.write(JSON.stringify({ id, ...body }) + '\n');
+      this.child.stdin.write(`${JSON.stringify({ id, ...body })}\n`);
     });
   }
 
@@ -93,7 +100,10 @@ export interface ValidateResponse {
 
 export interface PreviewResponse {
   diagnostics?: HelperDiagnostic[];
-  sinks?: Record<string, { columns: { name: string; type: string }[]; updating: boolean; rows: Record<string, unknown>[] }>;
+  sinks?: Record<
+    string,
+    { columns: { name: string; type: string }[]; updating: boolean; rows: Record<string, unknown>[] }
+  >;
   error?: string;
 }
 

@@ -38,14 +38,26 @@ export function javaAvailable(): boolean {
  * Flink from Maven Central once; later runs start no download).
  */
 export function launchFor(flinkVersion: string, log: (line: string) => void = () => {}): Launch {
-  if (!javaAvailable()) throw new FlinkUnavailable('Java is not installed (java -version failed); deep validation and preview need Java 17 and Maven');
+  if (!javaAvailable())
+    throw new FlinkUnavailable(
+      'Java is not installed (java -version failed); deep validation and preview need Java 17 and Maven',
+    );
   const file = path.join(cacheDir(), 'flink', flinkVersion, 'launch.json');
   const root = projectRoot();
-  if (!existsSync(file)) log(`building the Flink ${flinkVersion} helper (flink/build.sh; the first run downloads Flink from Maven Central)`);
+  if (!existsSync(file))
+    log(`building the Flink ${flinkVersion} helper (flink/build.sh; the first run downloads Flink from Maven Central)`);
   try {
-    execFileSync('bash', [path.join(root, 'flink', 'build.sh'), flinkVersion], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root, env: { ...process.env, FLINKOPS_CACHE: cacheDir() } });
+    execFileSync('bash', [path.join(root, 'flink', 'build.sh'), flinkVersion], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: root,
+      env: { ...process.env, FLINKOPS_CACHE: cacheDir() },
+    });
   } catch (e) {
-    const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim().split('\n').slice(-15).join('\n');
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-15)
+      .join('\n');
     throw new FlinkUnavailable(`building the Flink ${flinkVersion} helper failed:\n${stderr}`);
   }
   if (!existsSync(file)) throw new FlinkUnavailable(`flink/build.sh ${flinkVersion} wrote no ${file}`);

@@ -21,7 +21,11 @@ export interface PreviewInput {
 }
 
 /** Runs a job's effective SQL on a local mini cluster of its Flink release; sources read samples, sinks are collected. */
-export async function runPreview(eff: EffectiveSql, input: PreviewInput, log?: (line: string) => void): Promise<PreviewResult> {
+export async function runPreview(
+  eff: EffectiveSql,
+  input: PreviewInput,
+  log?: (line: string) => void,
+): Promise<PreviewResult> {
   const release = eff.job.version?.flink;
   if (!release) throw new Error(`job ${eff.job.id} has no known Flink version`);
   const session = PreviewSession.open(release, log);

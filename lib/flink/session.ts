@@ -37,9 +37,24 @@ export class PreviewSession {
           ? helperOrigin(eff.sql, statement, d.line, d.column)
           : eff.sql.fileOf(statement).origin(statement.start)
         : { file: eff.sql.files[0]?.source.file ?? '', line: 1, column: 1 };
-      return { severity: d.severity === 'warning' ? 'warning' : 'error', rule: `preview/${d.kind ?? 'error'}`, message: `Flink ${this.release}: ${d.message}`, ...where, job: eff.job.id };
+      return {
+        severity: d.severity === 'warning' ? 'warning' : 'error',
+        rule: `preview/${d.kind ?? 'error'}`,
+        message: `Flink ${this.release}: ${d.message}`,
+        ...where,
+        job: eff.job.id,
+      };
     });
-    if (response.error) diagnostics.push({ severity: 'error', rule: 'preview/internal', message: response.error, file: eff.sql.files[0]?.source.file ?? '', line: 1, column: 1, job: eff.job.id });
+    if (response.error)
+      diagnostics.push({
+        severity: 'error',
+        rule: 'preview/internal',
+        message: response.error,
+        file: eff.sql.files[0]?.source.file ?? '',
+        line: 1,
+        column: 1,
+        job: eff.job.id,
+      });
     return { sinks: response.sinks ?? {}, diagnostics };
   }
 

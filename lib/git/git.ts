@@ -45,7 +45,8 @@ export class Git {
         out.push({ status: status === 'A' ? 'added' : status === 'D' ? 'deleted' : 'modified', path });
       }
     }
-    for (const path of this.run(['ls-files', '--others', '--exclude-standard', '-z']).split('\0').filter(Boolean)) out.push({ status: 'added', path });
+    for (const path of this.run(['ls-files', '--others', '--exclude-standard', '-z']).split('\0').filter(Boolean))
+      out.push({ status: 'added', path });
     return out;
   }
 

@@ -31,7 +31,12 @@ export interface KubeStatus {
   message?: string;
   reason?: string;
   code?: number;
-  details?: { name?: string; kind?: string; causes?: { type?: string; reason?: string; message?: string; field?: string }[]; retryAfterSeconds?: number };
+  details?: {
+    name?: string;
+    kind?: string;
+    causes?: { type?: string; reason?: string; message?: string; field?: string }[];
+    retryAfterSeconds?: number;
+  };
 }
 
 export interface KubeResponse<T = unknown> {
@@ -82,7 +87,11 @@ export class KubeClient {
     options: ClientOptions,
   ) {
     const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new KubeError(`the kubeconfig context "${kc.getCurrentContext()}" names no cluster`, 'check the kubeconfig (kubectl config view)');
+    if (!cluster)
+      throw new KubeError(
+        `the kubeconfig context "${kc.getCurrentContext()}" names no cluster`,
+        'check the kubeconfig (kubectl config view)',
+      );
     this.server = cluster.server.replace(/\/+$/, '');
     this.contextName = kc.getCurrentContext();
     this.namespace = kc.getContextObject(this.contextName)?.namespace ?? 'default';
@@ -92,7 +101,9 @@ export class KubeClient {
     this.backoffMs = options.backoffMs ?? (Number(process.env.FLINKOPS_RETRY_BASE_MS) || 200);
     this.tls = {};
     const isHttp = this.server.startsWith('http:');
-    this.agent = isHttp ? new HttpAgent({ keepAlive: true, maxSockets: this.concurrency }) : new Agent({ keepAlive: true, maxSockets: this.concurrency });
+    this.agent = isHttp
+      ? new HttpAgent({ keepAlive: true, maxSockets: this.concurrency })
+      : new Agent({ keepAlive: true, maxSockets: this.concurrency });
   }
 
   /** Loads the kubeconfig (or the in-cluster account) and selects the context. */
@@ -102,17 +113,26 @@ export class KubeClient {
       if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
       else kc.loadFromDefault();
     } catch (e) {
-      throw new KubeError(`cannot read the kubeconfig: ${(e as Error).message}`, 'set KUBECONFIG to a kubeconfig file, or run in a pod with a service account');
+      throw new KubeError(
+        `cannot read the kubeconfig: ${(e as Error).message}`,
+        'set KUBECONFIG to a kubeconfig file, or run in a pod with a service account',
+      );
     }
     if (!kc.getCurrentCluster() && !kc.getContexts().length) {
-      throw new KubeError('no Kubernetes cluster configured: KUBECONFIG is unset and this is not a pod', 'set KUBECONFIG, or pass --context with a context of ~/.kube/config');
+      throw new KubeError(
+        'no Kubernetes cluster configured: KUBECONFIG is unset and this is not a pod',
+        'set KUBECONFIG, or pass --context with a context of ~/.kube/config',
+      );
     }
     const names = kc.getContexts().map((c) => c.name);
     // In a pod without a kubeconfig, the pod's own cluster is the environment's: its context name is not ours to check.
     const inCluster = names.length === 1 && names[0] === 'inCluster';
     if (options.context && !(inCluster && options.contextFromEnvFile)) {
       if (!names.includes(options.context)) {
-        throw new KubeError(`no context "${options.context}" in the kubeconfig (contexts: ${names.join(', ') || 'none'})`, 'pass --context NAME, or fix kubernetes.context in platform/envs/<env>.yaml');
+        throw new KubeError(
+          `no context "${options.context}" in the kubeconfig (contexts: ${names.join(', ') || 'none'})`,
+          'pass --context NAME, or fix kubernetes.context in platform/envs/<env>.yaml',
+        );
       }
       kc.setCurrentContext(options.context);
     }
@@ -121,9 +141,15 @@ export class KubeClient {
     try {
       await kc.applyToHTTPSOptions(opts);
     } catch (e) {
-      throw new KubeError(`cannot authenticate to ${client.server}: ${(e as Error).message}`, 'check the credentials of the kubeconfig user');
+      throw new KubeError(
+        `cannot authenticate to ${client.server}: ${(e as Error).message}`,
+        'check the credentials of the kubeconfig user',
+      );
     }
-    Object.assign(client.tls, pick(opts, ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername']));
+    Object.assign(
+      client.tls,
+      pick(opts, ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername']),
+    );
     const a = client.agent as Agent;
     Object.assign(a.options, client.tls);
     return client;
@@ -135,7 +161,8 @@ export class KubeClient {
     const opts: RequestOptions = {};
     await this.kc.applyToHTTPSOptions(opts);
     const h: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string' || typeof v === 'number') h[k] = String(v);
+    for (const [k, v] of Object.entries(opts.headers ?? {}))
+      if (typeof v === 'string' || typeof v === 'number') h[k] = String(v);
     if (opts.auth) h.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
     this.headers = h;
     this.headersAt = Date.now();
@@ -143,26 +170,52 @@ export class KubeClient {
   }
 
   /** One request, bounded by the pool, retried on 429, 5xx, resets and timeouts; other errors throw ApiError. */
-  async request<T = unknown>(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Record<string, string | undefined>; retryConflict?: boolean; raw?: boolean } = {}): Promise<KubeResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: {
+      body?: unknown;
+      contentType?: string;
+      query?: Record<string, string | undefined>;
+      retryConflict?: boolean;
+      raw?: boolean;
+    } = {},
+  ): Promise<KubeResponse<T>> {
     const query = Object.entries(options.query ?? {}).filter(([, v]) => v !== undefined) as [string, string][];
     const url = `${this.server}${path}${query.length ? `?${new URLSearchParams(query)}` : ''}`;
-    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    const body =
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body);
     for (let attempt = 1; ; attempt++) {
       let r: KubeResponse;
       try {
-        r = await this.limited(() => this.once(method, url, body, options.contentType ?? 'application/json', options.raw === true));
+        r = await this.limited(() =>
+          this.once(method, url, body, options.contentType ?? 'application/json', options.raw === true),
+        );
       } catch (e) {
         if (!isTransient(e) || attempt >= this.attempts) {
-          throw new KubeError(`cannot reach the Kubernetes API at ${this.server}: ${(e as Error).message}`, 'check the network, the cluster address in the kubeconfig, and that the cluster is up');
+          throw new KubeError(
+            `cannot reach the Kubernetes API at ${this.server}: ${(e as Error).message}`,
+            'check the network, the cluster address in the kubeconfig, and that the cluster is up',
+          );
         }
         await sleep(this.backoff(attempt));
         continue;
       }
       if (r.status < 400) return r as KubeResponse<T>;
       const st = (typeof r.body === 'object' && r.body ? r.body : undefined) as KubeStatus | undefined;
-      const err = new ApiError(r.status, st?.reason ?? '', st?.message ?? (typeof r.body === 'string' && r.body ? r.body.slice(0, 500) : `HTTP ${r.status}`), st);
+      const err = new ApiError(
+        r.status,
+        st?.reason ?? '',
+        st?.message ?? (typeof r.body === 'string' && r.body ? r.body.slice(0, 500) : `HTTP ${r.status}`),
+        st,
+      );
       // A 409 "Conflict" is an optimistic-concurrency race worth retrying; a field-manager conflict or AlreadyExists is not.
-      const conflict = r.status === 409 && st?.reason === 'Conflict' && !isFieldConflict(st) && options.retryConflict !== false;
+      const conflict =
+        r.status === 409 && st?.reason === 'Conflict' && !isFieldConflict(st) && options.retryConflict !== false;
       const retryable = r.status === 429 || r.status >= 500 || conflict;
       if (!retryable || attempt >= this.attempts) throw err;
       const after = st?.details?.retryAfterSeconds;
@@ -186,8 +239,18 @@ export class KubeClient {
     }
   }
 
-  private async once(method: string, url: string, body: string | undefined, contentType: string, raw: boolean): Promise<KubeResponse> {
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'flinkops', ...(await this.authHeaders()) };
+  private async once(
+    method: string,
+    url: string,
+    body: string | undefined,
+    contentType: string,
+    raw: boolean,
+  ): Promise<KubeResponse> {
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': 'flinkops',
+      ...(await this.authHeaders()),
+    };
     if (body !== undefined) {
       headers['Content-Type'] = contentType;
       headers['Content-Length'] = String(Buffer.byteLength(body));
@@ -195,24 +258,30 @@ export class KubeClient {
     const u = new URL(url);
     const send = u.protocol === 'http:' ? httpRequest : httpsRequest;
     return new Promise((resolve, reject) => {
-      const req = send(u, { method, headers, agent: this.agent, timeout: this.timeoutMs, ...(u.protocol === 'https:' ? this.tls : {}) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          if (!raw || (res.statusCode ?? 0) >= 400) {
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              parsed = text;
+      const req = send(
+        u,
+        { method, headers, agent: this.agent, timeout: this.timeoutMs, ...(u.protocol === 'https:' ? this.tls : {}) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            if (!raw || (res.statusCode ?? 0) >= 400) {
+              try {
+                parsed = text ? JSON.parse(text) : undefined;
+              } catch {
+                parsed = text;
+              }
             }
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      });
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })),
+      );
       req.on('error', reject);
       if (body !== undefined) req.write(body);
       req.end();
@@ -225,27 +294,31 @@ export class KubeClient {
     const headers = { 'User-Agent': 'flinkops', ...(await this.authHeaders()) };
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     await new Promise<void>((resolve, reject) => {
-      const req = send(url, { method: 'GET', headers, agent: this.agent, ...(url.protocol === 'https:' ? this.tls : {}) }, (res) => {
-        if ((res.statusCode ?? 0) >= 400) {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let st: KubeStatus | undefined;
-            try {
-              st = JSON.parse(text);
-            } catch {
-              st = undefined;
-            }
-            reject(new ApiError(res.statusCode ?? 0, st?.reason ?? '', st?.message ?? text, st));
-          });
-          return;
-        }
-        res.setEncoding('utf8');
-        res.on('data', onData);
-        res.on('end', resolve);
-        res.on('error', reject);
-      });
+      const req = send(
+        url,
+        { method: 'GET', headers, agent: this.agent, ...(url.protocol === 'https:' ? this.tls : {}) },
+        (res) => {
+          if ((res.statusCode ?? 0) >= 400) {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let st: KubeStatus | undefined;
+              try {
+                st = JSON.parse(text);
+              } catch {
+                st = undefined;
+              }
+              reject(new ApiError(res.statusCode ?? 0, st?.reason ?? '', st?.message ?? text, st));
+            });
+            return;
+          }
+          res.setEncoding('utf8');
+          res.on('data', onData);
+          res.on('end', resolve);
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -267,7 +340,9 @@ function sleep(ms: number): Promise<void> {
 
 function isTransient(e: unknown): boolean {
   const code = (e as { code?: string })?.code;
-  return typeof code === 'string' && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ESOCKETTIMEDOUT|UND_ERR/.test(code);
+  return (
+    typeof code === 'string' && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ESOCKETTIMEDOUT|UND_ERR/.test(code)
+  );
 }
 
 function pick<T extends object>(o: T, keys: (keyof T)[]): Partial<T> {

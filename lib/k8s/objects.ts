@@ -14,7 +14,9 @@ export interface KubeObject {
     managedFields?: ManagedFields[];
     [key: string]: unknown;
   };
+  // biome-ignore lint/suspicious/noExplicitAny: spec and status are the CRD's, read field by field
   spec?: Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   status?: Record<string, any>;
   [key: string]: unknown;
 }
@@ -31,7 +33,18 @@ export interface ManagedFields {
 export type FieldPath = string[];
 
 /** Metadata the server owns: never part of a comparison between Git and the cluster. */
-const SERVER_METADATA = ['resourceVersion', 'generation', 'managedFields', 'creationTimestamp', 'uid', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'ownerReferences'];
+const SERVER_METADATA = [
+  'resourceVersion',
+  'generation',
+  'managedFields',
+  'creationTimestamp',
+  'uid',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'finalizers',
+  'ownerReferences',
+];
 
 /** The object without status and server-owned metadata: what Git can decide. */
 export function comparable(o: KubeObject): Record<string, unknown> {

@@ -36,7 +36,12 @@ export class Resources {
     }
     const found = (await list)?.resources.find((r) => r.kind === kind && !r.name.includes('/'));
     if (!found) {
-      throw new KubeError(`the cluster does not serve ${kind} in ${apiVersion}`, kind.startsWith('Flink') ? 'install the Apache Flink Kubernetes Operator (its CRDs) in the cluster' : 'check the cluster\'s Kubernetes version against kubernetes.version in the environment file');
+      throw new KubeError(
+        `the cluster does not serve ${kind} in ${apiVersion}`,
+        kind.startsWith('Flink')
+          ? 'install the Apache Flink Kubernetes Operator (its CRDs) in the cluster'
+          : "check the cluster's Kubernetes version against kubernetes.version in the environment file",
+      );
     }
     return { apiVersion, kind, plural: found.name, namespaced: found.namespaced };
   }

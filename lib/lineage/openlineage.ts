@@ -23,13 +23,19 @@ interface Dataset {
 }
 
 const PRODUCER = 'https://github.com/flinkops/flinkops';
-const COLUMN_LINEAGE = 'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet';
+const COLUMN_LINEAGE =
+  'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet';
 
 export function toRunEvent(jobNamespace: string, jobName: string, lineage: InsertLineage[], runId: string): RunEvent {
   const inputs = new Map<string, Dataset>();
   const outputs = new Map<string, { ds: Dataset; fields: Record<string, { inputFields: unknown[] }> }>();
   for (const l of lineage) {
-    for (const i of l.inputs) inputs.set(`${i.source.namespace}\0${i.source.name}`, { namespace: i.source.namespace, name: i.source.name, facets: { flinkops_table: facet({ table: i.table }) } });
+    for (const i of l.inputs)
+      inputs.set(`${i.source.namespace}\0${i.source.name}`, {
+        namespace: i.source.namespace,
+        name: i.source.name,
+        facets: { flinkops_table: facet({ table: i.table }) },
+      });
     const k = `${l.sink.source.namespace}\0${l.sink.source.name}`;
     const out = outputs.get(k) ?? { ds: { namespace: l.sink.source.namespace, name: l.sink.source.name }, fields: {} };
     for (const c of l.columns) {
@@ -45,7 +51,8 @@ export function toRunEvent(jobNamespace: string, jobName: string, lineage: Inser
     }
     outputs.set(k, out);
   }
-  const sorted = <T extends { namespace: string; name: string }>(xs: T[]) => xs.sort((a, b) => (`${a.namespace}\0${a.name}` < `${b.namespace}\0${b.name}` ? -1 : 1));
+  const sorted = <T extends { namespace: string; name: string }>(xs: T[]) =>
+    xs.sort((a, b) => (`${a.namespace}\0${a.name}` < `${b.namespace}\0${b.name}` ? -1 : 1));
   return {
     eventType: 'COMPLETE',
     eventTime: '1970-01-01T00:00:00Z',
@@ -54,7 +61,12 @@ export function toRunEvent(jobNamespace: string, jobName: string, lineage: Inser
     run: { runId },
     job: { namespace: jobNamespace, name: jobName },
     inputs: sorted([...inputs.values()]),
-    outputs: sorted([...outputs.values()].map(({ ds, fields }) => ({ ...ds, facets: { columnLineage: { _producer: PRODUCER, _schemaURL: COLUMN_LINEAGE, fields } } }))),
+    outputs: sorted(
+      [...outputs.values()].map(({ ds, fields }) => ({
+        ...ds,
+        facets: { columnLineage: { _producer: PRODUCER, _schemaURL: COLUMN_LINEAGE, fields } },
+      })),
+    ),
   };
 }
 

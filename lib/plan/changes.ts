@@ -36,7 +36,9 @@ export function affectedJobs(base: Repo, head: Repo, changes: Change[]): Affecte
     } else if (path === 'platform/versions.yaml') {
       const b = base.platform.versions?.spec.versions ?? {};
       const h = head.platform.versions?.spec.versions ?? {};
-      const changed = new Set([...Object.keys(b), ...Object.keys(h)].filter((v) => JSON.stringify(b[v]) !== JSON.stringify(h[v])));
+      const changed = new Set(
+        [...Object.keys(b), ...Object.keys(h)].filter((v) => JSON.stringify(b[v]) !== JSON.stringify(h[v])),
+      );
       for (const j of allJobs.values()) {
         const v = flinkVersionOf(head, j) ?? flinkVersionOf(base, j);
         if (v && changed.has(v)) add(j.id, `${path}: version ${v} changed`);
@@ -46,7 +48,8 @@ export function affectedJobs(base: Repo, head: Repo, changes: Change[]): Affecte
       const h = head.platform.sessions?.spec.sessions ?? {};
       for (const j of allJobs.values()) {
         const s = j.job?.spec.session;
-        if (j.job?.spec.mode === 'session' && s && JSON.stringify(b[s]) !== JSON.stringify(h[s])) add(j.id, `${path}: session cluster ${s} changed`);
+        if (j.job?.spec.mode === 'session' && s && JSON.stringify(b[s]) !== JSON.stringify(h[s]))
+          add(j.id, `${path}: session cluster ${s} changed`);
       }
     } else if (parts[1] === 'catalogs') {
       const changedCatalogs = changedByName(
@@ -62,7 +65,8 @@ export function affectedJobs(base: Repo, head: Repo, changes: Change[]): Affecte
       const h = head.platform.policies.flatMap((f) => f.spec.policies ?? []);
       const changed = new Set(changedByName(b, h));
       const policies = [...b, ...h].filter((p) => changed.has(p.name));
-      for (const j of allJobs.values()) for (const p of policies) if (reads(j, p)) add(j.id, `${path}: policy ${p.name} changed`);
+      for (const j of allJobs.values())
+        for (const p of policies) if (reads(j, p)) add(j.id, `${path}: policy ${p.name} changed`);
     }
   }
   return out;
@@ -91,7 +95,8 @@ function reads(job: Job, policy: PolicySpec): boolean {
     if (wanted.length) {
       const options = analyzeSql(source.text).options;
       // Placeholders are not substituted here: a `${var}` value matches any wanted value (conservative).
-      if (wanted.every(([k, v]) => options.some((o) => o.key === k && (o.value === v || o.value.includes('${'))))) return true;
+      if (wanted.every(([k, v]) => options.some((o) => o.key === k && (o.value === v || o.value.includes('${')))))
+        return true;
     }
   }
   return false;

@@ -7,11 +7,13 @@ const VERB = { create: 'create', update: 'update', delete: 'destroy', noop: 'no 
 
 export function summaryLine(plan: Plan): string {
   const { add, change, destroy } = plan.summary;
-  return add + change + destroy === 0 ? 'No changes. The cluster matches Git.' : `Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`;
+  return add + change + destroy === 0
+    ? 'No changes. The cluster matches Git.'
+    : `Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`;
 }
 
 export function formatPlanJson(plan: Plan): string {
-  return JSON.stringify(plan, null, 2) + '\n';
+  return `${JSON.stringify(plan, null, 2)}\n`;
 }
 
 export function formatPlanText(plan: Plan): string {
@@ -22,15 +24,18 @@ export function formatPlanText(plan: Plan): string {
     if (j.classificationDetail) out.push(`    ${j.classificationDetail}`);
     for (const w of j.warnings) out.push(`    ! ${w}`);
     for (const o of j.objects.filter((x) => x.action !== 'noop' || x.live))
-      out.push(`    ${SYMBOL[o.action]} ${o.kind} ${o.namespace}/${o.name}${o.live ? `  (live: ${o.live.result}${o.live.message ? ` — ${o.live.message}` : ''})` : ''}`);
+      out.push(
+        `    ${SYMBOL[o.action]} ${o.kind} ${o.namespace}/${o.name}${o.live ? `  (live: ${o.live.result}${o.live.message ? ` — ${o.live.message}` : ''})` : ''}`,
+      );
     if (j.effectiveSqlDiff) out.push(indent(j.effectiveSqlDiff, '    '));
     out.push('');
   }
   const unchanged = plan.jobs.filter((x) => x.action === 'noop').length;
   if (unchanged) out.push(`${unchanged} job${unchanged === 1 ? '' : 's'} checked and unchanged.`, '');
-  for (const t of plan.teams.filter((x) => x.cpu || x.memoryMi)) out.push(`team ${t.team}: ${signed(t.cpu)} CPU, ${signed(t.memoryMi)} MiB`);
+  for (const t of plan.teams.filter((x) => x.cpu || x.memoryMi))
+    out.push(`team ${t.team}: ${signed(t.cpu)} CPU, ${signed(t.memoryMi)} MiB`);
   out.push(summaryLine(plan));
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** Terraform/Atlantis style: a <details> section per job; the summary line first and last. */
@@ -39,14 +44,31 @@ export function formatPlanMarkdown(plan: Plan, options: { limit?: number; artifa
   const changed = plan.jobs.filter((j) => j.action !== 'noop');
   if (changed.length) {
     head.push('| | job | change | warnings |', '|---|---|---|---|');
-    for (const j of changed) head.push(`| \`${SYMBOL[j.action]}\` | \`${j.job}\` | ${VERB[j.action]}${j.classification ? ` (${j.classification})` : ''} | ${j.warnings.length ? `⚠️ ${j.warnings.length}` : ''} |`);
+    for (const j of changed)
+      head.push(
+        `| \`${SYMBOL[j.action]}\` | \`${j.job}\` | ${VERB[j.action]}${j.classification ? ` (${j.classification})` : ''} | ${j.warnings.length ? `⚠️ ${j.warnings.length}` : ''} |`,
+      );
     head.push('');
   }
   const teams = plan.teams.filter((x) => x.cpu || x.memoryMi);
-  if (teams.length) head.push(`Resources: ${teams.map((t) => `${t.team} ${signed(t.cpu)} CPU / ${signed(t.memoryMi)} MiB`).join('; ')}`, '');
-  for (const p of plan.policies) head.push(`Policy \`${p.policy}\` changed; it reaches ${p.jobs.map((j) => `\`${j}\``).join(', ') || 'no job'}.`, '');
+  if (teams.length)
+    head.push(
+      `Resources: ${teams.map((t) => `${t.team} ${signed(t.cpu)} CPU / ${signed(t.memoryMi)} MiB`).join('; ')}`,
+      '',
+    );
+  for (const p of plan.policies)
+    head.push(
+      `Policy \`${p.policy}\` changed; it reaches ${p.jobs.map((j) => `\`${j}\``).join(', ') || 'no job'}.`,
+      '',
+    );
   const sections = changed.map((j) => section(j));
-  const tail = ['', `<sub>plan hash \`${plan.planHash}\` · ${short(plan.base)} → ${short(plan.head)} · apply refuses any other plan</sub>`, '', `**${summaryLine(plan)}**`, ''];
+  const tail = [
+    '',
+    `<sub>plan hash \`${plan.planHash}\` · ${short(plan.base)} → ${short(plan.head)} · apply refuses any other plan</sub>`,
+    '',
+    `**${summaryLine(plan)}**`,
+    '',
+  ];
   let body = [...head, ...sections, ...tail].join('\n');
   const limit = options.limit ?? Infinity;
   if (body.length > limit) {
@@ -60,17 +82,27 @@ export function formatPlanMarkdown(plan: Plan, options: { limit?: number; artifa
       size += s.length + 1;
     }
     const omitted = sections.length - kept.length;
-    body = [...head, ...kept, `\n_${omitted} more job section${omitted === 1 ? '' : 's'} omitted._`, pointer, ...tail].join('\n');
+    body = [
+      ...head,
+      ...kept,
+      `\n_${omitted} more job section${omitted === 1 ? '' : 's'} omitted._`,
+      pointer,
+      ...tail,
+    ].join('\n');
   }
   return body;
 }
 
 function section(j: JobPlan): string {
-  const parts = [`<details><summary><code>${SYMBOL[j.action]} ${j.job}</code> — ${VERB[j.action]}${j.classification ? `, ${j.classification}` : ''}</summary>`, ''];
+  const parts = [
+    `<details><summary><code>${SYMBOL[j.action]} ${j.job}</code> — ${VERB[j.action]}${j.classification ? `, ${j.classification}` : ''}</summary>`,
+    '',
+  ];
   for (const w of j.warnings) parts.push(`> ⚠️ ${w}`, '');
   if (j.reasons.length) parts.push(`Because: ${j.reasons.map((r) => `\`${r}\``).join(', ')}`, '');
   if (j.classificationDetail) parts.push(j.classificationDetail, '');
-  if (j.ownersBefore.join() !== j.ownersAfter.join()) parts.push(`Owners: ${j.ownersBefore.join(' ') || '—'} → ${j.ownersAfter.join(' ') || '—'}`, '');
+  if (j.ownersBefore.join() !== j.ownersAfter.join())
+    parts.push(`Owners: ${j.ownersBefore.join(' ') || '—'} → ${j.ownersAfter.join(' ') || '—'}`, '');
   const diff = (title: string, text?: string) => {
     if (text) parts.push(`**${title}**`, '', fence(text), '');
   };
@@ -78,7 +110,16 @@ function section(j: JobPlan): string {
   diff('Effective SQL (variables, policies)', j.effectiveSqlDiff);
   diff('Kubernetes objects', j.manifestDiff);
   const live = j.objects.filter((o) => o.live);
-  if (live.length) parts.push('**Against the cluster (server-side dry run)**', '', ...live.map((o) => `- \`${o.kind} ${o.namespace}/${o.name}\`: ${o.live!.result}${o.live!.message ? ` — ${o.live!.message}` : ''}`), '');
+  if (live.length)
+    parts.push(
+      '**Against the cluster (server-side dry run)**',
+      '',
+      ...live.map(
+        (o) =>
+          `- \`${o.kind} ${o.namespace}/${o.name}\`: ${o.live!.result}${o.live!.message ? ` — ${o.live!.message}` : ''}`,
+      ),
+      '',
+    );
   parts.push('</details>', '');
   return parts.join('\n');
 }

@@ -56,13 +56,20 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
       ? new Set(jobPaths.map((p) => p.split('/').slice(1, 3).join('/')))
       : undefined;
     const exportPaths = onlyJobs
-      ? ['platform', 'templates', ...[...onlyJobs].flatMap((id) => [`jobs/${id}`, `jobs/${id.split('/')[0]}/team.yaml`])]
+      ? [
+          'platform',
+          'templates',
+          ...[...onlyJobs].flatMap((id) => [`jobs/${id}`, `jobs/${id.split('/')[0]}/team.yaml`]),
+        ]
       : ['jobs', 'platform', 'templates'];
     git.exportTree(mergeBase, dir, [...new Set(exportPaths)]);
     const base = loadRepo(dir, onlyJobs ? { onlyJobs } : {}).repo;
     const head = loadRepo(o.root, onlyJobs ? { onlyJobs } : {}).repo;
     const affected = affectedJobs(base, head, changes);
-    const platformChanged = changes.some((c) => c.path.startsWith('platform/') || c.path.startsWith('templates/') || (c.from ?? '').startsWith('platform/'));
+    const platformChanged = changes.some(
+      (c) =>
+        c.path.startsWith('platform/') || c.path.startsWith('templates/') || (c.from ?? '').startsWith('platform/'),
+    );
     const diagnostics: Diagnostic[] = [];
 
     const ids = [...affected.keys()].sort();
@@ -108,7 +115,11 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
         // on the other if that namespace has jobs there: the platform files did not change, so neither did it.
         if (id === PLATFORM && !platformChanged && action !== 'update' && action !== 'noop') {
           const ns = (y ?? x)!.namespace;
-          if ((action === 'create' && namespacesWithJobs(base).has(ns)) || (action === 'delete' && namespacesWithJobs(head).has(ns))) action = 'noop';
+          if (
+            (action === 'create' && namespacesWithJobs(base).has(ns)) ||
+            (action === 'delete' && namespacesWithJobs(head).has(ns))
+          )
+            action = 'noop';
         }
         const o2 = (y ?? x)!;
         objects.push({ kind: o2.kind, namespace: o2.namespace, name: o2.name, action });
@@ -119,7 +130,18 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
       const hasBefore = bo.size > 0;
       const hasAfter = ao.size > 0;
       const anyChange = objects.some((x) => x.action !== 'noop');
-      const action: PlanAction = id === PLATFORM ? (anyChange ? 'update' : 'noop') : hasAfter && !hasBefore ? 'create' : hasBefore && !hasAfter ? 'delete' : anyChange ? 'update' : 'noop';
+      const action: PlanAction =
+        id === PLATFORM
+          ? anyChange
+            ? 'update'
+            : 'noop'
+          : hasAfter && !hasBefore
+            ? 'create'
+            : hasBefore && !hasAfter
+              ? 'delete'
+              : anyChange
+                ? 'update'
+                : 'noop';
       const be = baseJob ? resolveJob(base, baseJob, o.env).effective : undefined;
       const he = headJob ? resolveJob(head, headJob, o.env).effective : undefined;
       const jp: JobPlan = {
@@ -144,7 +166,8 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
         if (action === 'update' && bs && hs) {
           if (bs.sql.script() === hs.sql.script() && JSON.stringify(bs.catalogs) === JSON.stringify(hs.catalogs)) {
             jp.classification = 'config-only';
-            jp.classificationDetail = 'the effective SQL is unchanged: only configuration, resources or Kubernetes settings differ.';
+            jp.classificationDetail =
+              'the effective SQL is unchanged: only configuration, resources or Kubernetes settings differ.';
           } else classifyQueue.push({ jp, base: bs, head: hs });
         }
         warn(jp, be, he, o.env);
@@ -154,7 +177,11 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
     }
 
     if (classifyQueue.length && o.classify !== false) await classify(classifyQueue, o.log);
-    for (const q of classifyQueue) if (q.jp.classification === 'state-breaking' && q.head.job.upgradeMode !== 'stateless') q.jp.warnings.push(`state at risk: this SQL change is state-breaking — the job cannot restore from its ${q.head.job.upgradeMode === 'last-state' ? 'last checkpoint' : 'savepoint'}; deploy it with a new start (and allowNonRestoredState only if losing that state is intended)`);
+    for (const q of classifyQueue)
+      if (q.jp.classification === 'state-breaking' && q.head.job.upgradeMode !== 'stateless')
+        q.jp.warnings.push(
+          `state at risk: this SQL change is state-breaking — the job cannot restore from its ${q.head.job.upgradeMode === 'last-state' ? 'last checkpoint' : 'savepoint'}; deploy it with a new start (and allowNonRestoredState only if losing that state is intended)`,
+        );
 
     const summary = {
       add: jobs.filter((j) => j.action === 'create').length,
@@ -175,7 +202,9 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
       head: headCommit,
       summary,
       jobs,
-      teams: [...teams.entries()].map(([team, v]) => ({ team, cpu: round(v.cpu), memoryMi: v.memoryMi })).sort((x, y) => (x.team < y.team ? -1 : 1)),
+      teams: [...teams.entries()]
+        .map(([team, v]) => ({ team, cpu: round(v.cpu), memoryMi: v.memoryMi }))
+        .sort((x, y) => (x.team < y.team ? -1 : 1)),
       policies,
       planHash: planHash(after.objects, jobs),
     };
@@ -188,10 +217,14 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
 
 /** The hash apply recomputes: every object the plan creates, changes or deletes, canonically serialised. */
 export function planHash(afterObjects: RenderedObject[], jobs: JobPlan[]): string {
-  const changed = new Set(jobs.flatMap((j) => j.objects.filter((x) => x.action !== 'noop').map((x) => `${x.kind}/${x.namespace}/${x.name}:${x.action}`)));
+  const changed = new Set(
+    jobs.flatMap((j) =>
+      j.objects.filter((x) => x.action !== 'noop').map((x) => `${x.kind}/${x.namespace}/${x.name}:${x.action}`),
+    ),
+  );
   const h = createHash('sha256');
   for (const key of [...changed].sort()) {
-    h.update(key + '\n');
+    h.update(`${key}\n`);
     const [ident] = key.split(':');
     const obj = afterObjects.find((o) => `${o.kind}/${o.namespace}/${o.name}` === ident);
     if (obj) h.update(toYaml(obj));
@@ -199,7 +232,10 @@ export function planHash(afterObjects: RenderedObject[], jobs: JobPlan[]): strin
   return h.digest('hex');
 }
 
-async function classify(queue: { jp: JobPlan; base: EffectiveSql; head: EffectiveSql }[], log?: (line: string) => void): Promise<void> {
+async function classify(
+  queue: { jp: JobPlan; base: EffectiveSql; head: EffectiveSql }[],
+  log?: (line: string) => void,
+): Promise<void> {
   const requests: CompileRequest[] = queue.flatMap((q) => [
     { key: `${q.jp.job}#base`, eff: q.base },
     { key: `${q.jp.job}#head`, eff: q.head },
@@ -228,12 +264,28 @@ async function classify(queue: { jp: JobPlan; base: EffectiveSql; head: Effectiv
 
 function warn(jp: JobPlan, be: EffectiveJob | undefined, he: EffectiveJob | undefined, env: string): void {
   if (!he || !be) return;
-  if (be.upgradeMode !== 'stateless' && he.upgradeMode === 'stateless') jp.warnings.push(`state at risk: upgradeMode changes from ${be.upgradeMode} to stateless — the job will restart without its state in ${env}`);
-  if (he.allowNonRestoredState && !be.allowNonRestoredState) jp.warnings.push('allowNonRestoredState is switched on: state of removed operators is dropped silently on the next restore');
-  if (be.flinkVersion !== he.flinkVersion) jp.warnings.push(`Flink version changes ${be.flinkVersion} → ${he.flinkVersion}: check savepoint compatibility between the two releases`);
+  if (be.upgradeMode !== 'stateless' && he.upgradeMode === 'stateless')
+    jp.warnings.push(
+      `state at risk: upgradeMode changes from ${be.upgradeMode} to stateless — the job will restart without its state in ${env}`,
+    );
+  if (he.allowNonRestoredState && !be.allowNonRestoredState)
+    jp.warnings.push(
+      'allowNonRestoredState is switched on: state of removed operators is dropped silently on the next restore',
+    );
+  if (be.flinkVersion !== he.flinkVersion)
+    jp.warnings.push(
+      `Flink version changes ${be.flinkVersion} → ${he.flinkVersion}: check savepoint compatibility between the two releases`,
+    );
   if (be.state !== he.state) jp.warnings.push(`desired state changes ${be.state} → ${he.state}`);
-  if (jp.action === 'update' && jp.objects.some((o) => (o.kind === 'FlinkDeployment' || o.kind === 'FlinkSessionJob') && o.action === 'update')) jp.warnings.push('restart needed: the operator upgrades the job (takes a savepoint or uses the last checkpoint per upgradeMode, then restarts it)');
-  if (be.owners.join() !== he.owners.join()) jp.warnings.push(`owners change: ${be.owners.join(' ')} → ${he.owners.join(' ')}`);
+  if (
+    jp.action === 'update' &&
+    jp.objects.some((o) => (o.kind === 'FlinkDeployment' || o.kind === 'FlinkSessionJob') && o.action === 'update')
+  )
+    jp.warnings.push(
+      'restart needed: the operator upgrades the job (takes a savepoint or uses the last checkpoint per upgradeMode, then restarts it)',
+    );
+  if (be.owners.join() !== he.owners.join())
+    jp.warnings.push(`owners change: ${be.owners.join(' ')} → ${he.owners.join(' ')}`);
 }
 
 const namespaceCache = new WeakMap<Repo, Set<string>>();
@@ -249,11 +301,14 @@ function namespacesWithJobs(repo: Repo): Set<string> {
 }
 
 function footprint(e: EffectiveJob | undefined): { cpu: number; memoryMi: number } {
-  if (!e || !e.enabled || e.state === 'suspended') return { cpu: 0, memoryMi: 0 };
+  if (!e?.enabled || e.state === 'suspended') return { cpu: 0, memoryMi: 0 };
   const tm = e.resources.taskManager;
   const tms = tm.replicas ?? Math.ceil(e.parallelism / Math.max(1, tm.slots));
   const jm = e.resources.jobManager;
-  return { cpu: round(jm.cpu * jm.replicas + tm.cpu * tms), memoryMi: mebibytes(jm.memory) * jm.replicas + mebibytes(tm.memory) * tms };
+  return {
+    cpu: round(jm.cpu * jm.replicas + tm.cpu * tms),
+    memoryMi: mebibytes(jm.memory) * jm.replicas + mebibytes(tm.memory) * tms,
+  };
 }
 
 function mebibytes(m: string): number {
@@ -269,7 +324,9 @@ function round(n: number): number {
 }
 
 function sourceSql(job: Job | undefined): string {
-  return (job?.sql ?? []).map((s) => `-- ${path.basename(s.file)}\n${s.text.endsWith('\n') ? s.text : s.text + '\n'}`).join('');
+  return (job?.sql ?? [])
+    .map((s) => `-- ${path.basename(s.file)}\n${s.text.endsWith('\n') ? s.text : `${s.text}\n`}`)
+    .join('');
 }
 
 function patch(name: string, a: string, b: string): string {
@@ -281,8 +338,15 @@ function patch(name: string, a: string, b: string): string {
 }
 
 function policyChanges(base: Repo, head: Repo, jobs: JobPlan[]): Plan['policies'] {
-  const b = new Map(base.platform.policies.flatMap((f) => f.spec.policies ?? []).map((p) => [p.name, JSON.stringify(p)]));
-  const h = new Map(head.platform.policies.flatMap((f) => f.spec.policies ?? []).map((p) => [p.name, JSON.stringify(p)]));
+  const b = new Map(
+    base.platform.policies.flatMap((f) => f.spec.policies ?? []).map((p) => [p.name, JSON.stringify(p)]),
+  );
+  const h = new Map(
+    head.platform.policies.flatMap((f) => f.spec.policies ?? []).map((p) => [p.name, JSON.stringify(p)]),
+  );
   const names = [...new Set([...b.keys(), ...h.keys()])].filter((n) => b.get(n) !== h.get(n)).sort();
-  return names.map((policy) => ({ policy, jobs: jobs.filter((j) => j.reasons.some((r) => r.includes(`policy ${policy} changed`))).map((j) => j.job) }));
+  return names.map((policy) => ({
+    policy,
+    jobs: jobs.filter((j) => j.reasons.some((r) => r.includes(`policy ${policy} changed`))).map((j) => j.job),
+  }));
 }

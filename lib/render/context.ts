@@ -33,7 +33,13 @@ export interface RenderContext {
 }
 
 /** Renders one object from a manifest template into the context; template problems become diagnostics. */
-export function emit(ctx: RenderContext, templateName: string, context: object, expected: Expected, job?: string): RenderedObject | undefined {
+export function emit(
+  ctx: RenderContext,
+  templateName: string,
+  context: object,
+  expected: Expected,
+  job?: string,
+): RenderedObject | undefined {
   let template: Template | undefined;
   try {
     template = ctx.templates.get(templateName);

@@ -31,7 +31,9 @@ export function loadCrds(dir: string): CrdValidators {
   const hit = cache.get(abs);
   if (hit) return hit;
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new Error(`CRD folder ${dir} does not exist`);
-  const files = readdirSync(abs).sort().filter((f) => /\.ya?ml$/.test(f));
+  const files = readdirSync(abs)
+    .sort()
+    .filter((f) => /\.ya?ml$/.test(f));
   const texts = files.map((f) => readFileSync(path.join(abs, f), 'utf8'));
   const hash = createHash('sha256').update(PREPARATION).update(texts.join('\0')).digest('hex').slice(0, 32);
   const cacheFile = path.join(tmpdir(), `flinkops-crds-${hash}.cjs`);
@@ -44,7 +46,11 @@ function fromCache(file: string): CrdValidators | undefined {
   try {
     if (!existsSync(file)) return undefined;
     const module = { exports: {} as Record<string, unknown> };
-    new Function('require', 'module', 'exports', readFileSync(file, 'utf8'))(createRequire(import.meta.url), module, module.exports);
+    new Function('require', 'module', 'exports', readFileSync(file, 'utf8'))(
+      createRequire(import.meta.url),
+      module,
+      module.exports,
+    );
     const { types, files } = module.exports.meta as { types: string[]; files: string[] };
     return { byType: new Map(types.map((t, i) => [t, module.exports[`v${i}`] as ValidateFunction])), files };
   } catch {
@@ -64,7 +70,10 @@ function compileCrds(files: string[], texts: string[], cacheFile: string): CrdVa
       for (const v of crd.spec.versions ?? []) {
         if (!v.served || !v.schema?.openAPIV3Schema) continue;
         const type = `${crd.spec.group}/${v.name}/${crd.spec.names.kind}`;
-        ajv.addSchema({ $id: `v${byType.size}`, ...shared(closed(withTypeMeta(v.schema.openAPIV3Schema)) as Record<string, unknown>) });
+        ajv.addSchema({
+          $id: `v${byType.size}`,
+          ...shared(closed(withTypeMeta(v.schema.openAPIV3Schema)) as Record<string, unknown>),
+        });
         byType.set(type, ajv.getSchema(`v${byType.size}`)!);
       }
     }
@@ -83,13 +92,25 @@ function compileCrds(files: string[], texts: string[], cacheFile: string): CrdVa
 
 interface Crd {
   kind: string;
-  spec: { group: string; names: { kind: string }; versions?: { name: string; served?: boolean; schema?: { openAPIV3Schema?: Record<string, unknown> } }[] };
+  spec: {
+    group: string;
+    names: { kind: string };
+    versions?: { name: string; served?: boolean; schema?: { openAPIV3Schema?: Record<string, unknown> } }[];
+  };
 }
 
 /** A CRD's schema leaves apiVersion, kind and metadata to the API server; the closed root must allow them. */
 function withTypeMeta(schema: Record<string, unknown>): Record<string, unknown> {
   const properties = (schema.properties ?? {}) as Record<string, unknown>;
-  return { ...schema, properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...properties } };
+  return {
+    ...schema,
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      ...properties,
+    },
+  };
 }
 
 /**
@@ -100,8 +121,14 @@ function withTypeMeta(schema: Record<string, unknown>): Record<string, unknown> 
 function closed(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closed);
   if (!schema || typeof schema !== 'object') return schema;
-  const s = Object.fromEntries(Object.entries(schema as Record<string, unknown>).map(([k, v]) => [k, k === 'properties' ? mapValues(v as Record<string, unknown>, closed) : closed(v)]));
-  if (s.properties && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) s.additionalProperties = false;
+  const s = Object.fromEntries(
+    Object.entries(schema as Record<string, unknown>).map(([k, v]) => [
+      k,
+      k === 'properties' ? mapValues(v as Record<string, unknown>, closed) : closed(v),
+    ]),
+  );
+  if (s.properties && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields'])
+    s.additionalProperties = false;
   return s;
 }
 
@@ -136,7 +163,14 @@ function shared(schema: Record<string, unknown>): Record<string, unknown> {
     }
     if (Array.isArray(n)) return n.map((v) => replace(v, false));
     // `properties` is a map of schemas, not a schema: share its values, never the map itself.
-    return Object.fromEntries(Object.entries(n).map(([k, v]) => [k, k === 'properties' && v && typeof v === 'object' ? mapValues(v as Record<string, unknown>, (x) => replace(x, false)) : replace(v, false)]));
+    return Object.fromEntries(
+      Object.entries(n).map(([k, v]) => [
+        k,
+        k === 'properties' && v && typeof v === 'object'
+          ? mapValues(v as Record<string, unknown>, (x) => replace(x, false))
+          : replace(v, false),
+      ]),
+    );
   };
   const out = replace(schema, true) as Record<string, unknown>;
   return names.size ? { ...out, definitions } : out;

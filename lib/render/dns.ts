@@ -37,12 +37,23 @@ export function addDns(ctx: RenderContext, namespace: string, parts: PodParts): 
     parts.spec.dnsConfig = {
       nameservers: dns.nameservers,
       ...(dns.searches?.length ? { searches: dns.searches } : {}),
-      ...(dns.options ? { options: Object.keys(dns.options).sort().map((name) => ({ name, value: dns.options![name] })) } : {}),
+      ...(dns.options
+        ? {
+            options: Object.keys(dns.options)
+              .sort()
+              .map((name) => ({ name, value: dns.options![name] })),
+          }
+        : {}),
     };
   } else if (mode === 'resolvConf') {
     addResolvConfMap(ctx, namespace);
     parts.volumes.push({ name: 'flinkops-resolv-conf', configMap: { name: RESOLV_CONF_CONFIGMAP } });
-    parts.mounts.push({ name: 'flinkops-resolv-conf', mountPath: '/etc/resolv.conf', subPath: 'resolv.conf', readOnly: true });
+    parts.mounts.push({
+      name: 'flinkops-resolv-conf',
+      mountPath: '/etc/resolv.conf',
+      subPath: 'resolv.conf',
+      readOnly: true,
+    });
   }
   if (dns?.hostAliases && dns.hosts?.length) {
     parts.spec.hostAliases = dns.hosts.map((h) => ({ ip: h.ip, hostnames: h.names }));
@@ -52,20 +63,27 @@ export function addDns(ctx: RenderContext, namespace: string, parts: PodParts): 
 export function resolvConf(dns: Dns | undefined): string {
   const lines = (dns?.nameservers ?? []).map((n) => `nameserver ${n}`);
   if (dns?.searches?.length) lines.push(`search ${dns.searches.join(' ')}`);
-  const opts = Object.keys(dns?.options ?? {}).sort().map((k) => (dns!.options![k] === '' ? k : `${k}:${dns!.options![k]}`));
+  const opts = Object.keys(dns?.options ?? {})
+    .sort()
+    .map((k) => (dns!.options![k] === '' ? k : `${k}:${dns!.options![k]}`));
   if (opts.length) lines.push(`options ${opts.join(' ')}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function addResolvConfMap(ctx: RenderContext, namespace: string): void {
   if (hasObject(ctx, 'ConfigMap', namespace, RESOLV_CONF_CONFIGMAP)) return;
-  emit(ctx, 'configmap.yaml.hbs', {
-    name: RESOLV_CONF_CONFIGMAP,
-    namespace,
-    labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
-    annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}.yaml` },
-    data: { 'resolv.conf': resolvConf(ctx.spec.dns) },
-  }, { apiVersion: 'v1', kind: 'ConfigMap', name: RESOLV_CONF_CONFIGMAP, namespace });
+  emit(
+    ctx,
+    'configmap.yaml.hbs',
+    {
+      name: RESOLV_CONF_CONFIGMAP,
+      namespace,
+      labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
+      annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}.yaml` },
+      data: { 'resolv.conf': resolvConf(ctx.spec.dns) },
+    },
+    { apiVersion: 'v1', kind: 'ConfigMap', name: RESOLV_CONF_CONFIGMAP, namespace },
+  );
 }
 
 /** The dnsmasq hosts file: one `ip name…` line per entry of dns.hosts. */
@@ -73,11 +91,16 @@ export function addDnsmasqHosts(ctx: RenderContext): void {
   const hosts = ctx.spec.dns?.hosts ?? [];
   if (!hosts.length) return;
   const { name, namespace, key } = DNSMASQ_CONFIGMAP;
-  emit(ctx, 'configmap.yaml.hbs', {
-    name,
-    namespace,
-    labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
-    annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}.yaml` },
-    data: { [key]: hosts.map((h) => `${h.ip} ${h.names.join(' ')}`).join('\n') + '\n' },
-  }, { apiVersion: 'v1', kind: 'ConfigMap', name, namespace });
+  emit(
+    ctx,
+    'configmap.yaml.hbs',
+    {
+      name,
+      namespace,
+      labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
+      annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}.yaml` },
+      data: { [key]: `${hosts.map((h) => `${h.ip} ${h.names.join(' ')}`).join('\n')}\n` },
+    },
+    { apiVersion: 'v1', kind: 'ConfigMap', name, namespace },
+  );
 }

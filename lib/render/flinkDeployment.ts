@@ -22,7 +22,14 @@ export function renderApplicationJob(ctx: RenderContext, r: ResolvedJob): void {
   const { e } = r;
   const namespace = e.namespace;
   if (!e.version) {
-    ctx.diagnostics.push({ severity: 'error', rule: 'render/version', message: `flinkVersion "${e.flinkVersion}" is not in platform/versions.yaml`, hint: 'see `flinkops validate` (job/flink-version)', ...e.origins.flinkVersion!, job: e.id });
+    ctx.diagnostics.push({
+      severity: 'error',
+      rule: 'render/version',
+      message: `flinkVersion "${e.flinkVersion}" is not in platform/versions.yaml`,
+      hint: 'see `flinkops validate` (job/flink-version)',
+      ...e.origins.flinkVersion!,
+      job: e.id,
+    });
     return;
   }
   const prog = program(ctx, r, 'application');
@@ -39,15 +46,21 @@ export function renderApplicationJob(ctx: RenderContext, r: ResolvedJob): void {
   if (r.script !== undefined) addScript(ctx, e, r.script, labels, annotations, parts);
   addDns(ctx, namespace, parts);
 
-  emit(ctx, 'flinkdeployment.yaml.hbs', deploymentContext(ctx, e.name, namespace, labels, annotations, e, conf, parts, {
-    jarURI: prog.jarURI,
-    entryClass: prog.entryClass,
-    args: prog.args,
-    parallelism: e.parallelism,
-    upgradeMode: e.upgradeMode,
-    state: e.state,
-    allowNonRestoredState: e.allowNonRestoredState,
-  }), { apiVersion: 'flink.apache.org/v1beta1', kind: 'FlinkDeployment', name: e.name, namespace }, e.id);
+  emit(
+    ctx,
+    'flinkdeployment.yaml.hbs',
+    deploymentContext(ctx, e.name, namespace, labels, annotations, e, conf, parts, {
+      jarURI: prog.jarURI,
+      entryClass: prog.entryClass,
+      args: prog.args,
+      parallelism: e.parallelism,
+      upgradeMode: e.upgradeMode,
+      state: e.state,
+      allowNonRestoredState: e.allowNonRestoredState,
+    }),
+    { apiVersion: 'flink.apache.org/v1beta1', kind: 'FlinkDeployment', name: e.name, namespace },
+    e.id,
+  );
   addIngress(ctx, e.name, namespace, labels, annotations, e.id);
 }
 
@@ -84,14 +97,35 @@ export function deploymentContext(
  * The effective SQL goes into a ConfigMap mounted where the runner reads it. The operator upgrades a
  * job only when its spec changes, so the script's hash is part of the pod template.
  */
-function addScript(ctx: RenderContext, e: EffectiveJob, script: string, labels: Record<string, string>, annotations: Record<string, string>, parts: PodParts): void {
+function addScript(
+  ctx: RenderContext,
+  e: EffectiveJob,
+  script: string,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+  parts: PodParts,
+): void {
   const name = sqlConfigMapName(e.name);
   if (Buffer.byteLength(script, 'utf8') > CONFIGMAP_LIMIT) {
-    ctx.diagnostics.push({ severity: 'error', rule: 'render/sql-size', message: `the effective SQL is over 1 MB, more than a ConfigMap holds`, hint: 'split the job', file: `jobs/${e.team}/${e.name}/job.yaml`, line: 1, column: 1, job: e.id });
+    ctx.diagnostics.push({
+      severity: 'error',
+      rule: 'render/sql-size',
+      message: `the effective SQL is over 1 MB, more than a ConfigMap holds`,
+      hint: 'split the job',
+      file: `jobs/${e.team}/${e.name}/job.yaml`,
+      line: 1,
+      column: 1,
+      job: e.id,
+    });
     return;
   }
-  emit(ctx, 'configmap.yaml.hbs', { name, namespace: e.namespace, labels, annotations, data: { [SQL_RUNNER.scriptFile]: script } },
-    { apiVersion: 'v1', kind: 'ConfigMap', name, namespace: e.namespace }, e.id);
+  emit(
+    ctx,
+    'configmap.yaml.hbs',
+    { name, namespace: e.namespace, labels, annotations, data: { [SQL_RUNNER.scriptFile]: script } },
+    { apiVersion: 'v1', kind: 'ConfigMap', name, namespace: e.namespace },
+    e.id,
+  );
   parts.annotations[ANNOTATION.sqlHash] = sha256(script);
   parts.volumes.push({ name: 'flinkops-sql', configMap: { name } });
   parts.mounts.push({ name: 'flinkops-sql', mountPath: SQL_RUNNER.scriptDir, readOnly: true });

@@ -31,11 +31,16 @@ export function addHadoop(ctx: RenderContext, namespace: string, flinkConf: Reco
     });
     return;
   }
-  emit(ctx, 'configmap.yaml.hbs', {
-    name,
-    namespace,
-    labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
-    annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}/hadoop/` },
-    data: Object.fromEntries([...files].sort((a, b) => (a.name < b.name ? -1 : 1)).map((f) => [f.name, f.text])),
-  }, { apiVersion: 'v1', kind: 'ConfigMap', name, namespace });
+  emit(
+    ctx,
+    'configmap.yaml.hbs',
+    {
+      name,
+      namespace,
+      labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
+      annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}/hadoop/` },
+      data: Object.fromEntries([...files].sort((a, b) => (a.name < b.name ? -1 : 1)).map((f) => [f.name, f.text])),
+    },
+    { apiVersion: 'v1', kind: 'ConfigMap', name, namespace },
+  );
 }

@@ -30,20 +30,43 @@ export function renderImage(repo: Repo, version: string, options: ImageOptions =
   const v = versions?.spec.versions?.[version];
   if (!versions || !v) {
     const known = Object.keys(versions?.spec.versions ?? {}).join(', ');
-    diagnostics.push({ severity: 'error', rule: 'image/flink-version', message: `platform/versions.yaml has no version "${version}"${known ? ` (it has ${known})` : ''}`, hint: 'pass a key of platform/versions.yaml to --flink', file: 'platform/versions.yaml', line: 1, column: 1 });
+    diagnostics.push({
+      severity: 'error',
+      rule: 'image/flink-version',
+      message: `platform/versions.yaml has no version "${version}"${known ? ` (it has ${known})` : ''}`,
+      hint: 'pass a key of platform/versions.yaml to --flink',
+      file: 'platform/versions.yaml',
+      line: 1,
+      column: 1,
+    });
     return { files: {}, diagnostics };
   }
   const at = (...p: (string | number)[]) => versions.yaml.at(['versions', version, ...p]);
   const java = /java(\d+)/.exec(v.image)?.[1] ?? '17';
   const paimonAction = paimonActionJar(v.paimonActionJar);
   if (v.paimonActionJar && !paimonAction) {
-    diagnostics.push({ severity: 'warning', rule: 'image/paimon-action', message: `cannot tell the Maven coordinate of ${v.paimonActionJar}; the image will not contain it`, hint: 'name it local:///opt/flink/opt/paimon-flink-action-<version>.jar', ...at('paimonActionJar') });
+    diagnostics.push({
+      severity: 'warning',
+      rule: 'image/paimon-action',
+      message: `cannot tell the Maven coordinate of ${v.paimonActionJar}; the image will not contain it`,
+      hint: 'name it local:///opt/flink/opt/paimon-flink-action-<version>.jar',
+      ...at('paimonActionJar'),
+    });
   }
   const files: Record<string, string> = {};
   let hadoop: { env: string } | null = null;
   if (options.env) {
     const list = repo.platform.hadoop.get(options.env) ?? [];
-    if (!list.length) diagnostics.push({ severity: 'error', rule: 'image/hadoop', message: `platform/envs/${options.env}/hadoop/ has no files`, hint: 'add core-site.xml and hdfs-site.xml there, or leave out --env', file: `platform/envs/${options.env}.yaml`, line: 1, column: 1 });
+    if (!list.length)
+      diagnostics.push({
+        severity: 'error',
+        rule: 'image/hadoop',
+        message: `platform/envs/${options.env}/hadoop/ has no files`,
+        hint: 'add core-site.xml and hdfs-site.xml there, or leave out --env',
+        file: `platform/envs/${options.env}.yaml`,
+        line: 1,
+        column: 1,
+      });
     for (const f of list) files[`hadoop-conf/${f.name}`] = f.text;
     hadoop = { env: options.env };
   }
@@ -55,7 +78,9 @@ export function renderImage(repo: Repo, version: string, options: ImageOptions =
     paimonAction,
     runner: { file: runnerJarFile(v.flink), dest: `${SQL_RUNNER.dir}/${runnerJarFile(v.flink)}` },
     hadoop,
-    arthas: options.arthas ? { path: `com/taobao/arthas/arthas-packaging/${options.arthas}/arthas-packaging-${options.arthas}-bin.zip` } : null,
+    arthas: options.arthas
+      ? { path: `com/taobao/arthas/arthas-packaging/${options.arthas}/arthas-packaging-${options.arthas}-bin.zip` }
+      : null,
   };
   // The destination, for the builder: `kaniko --destination "$(cat IMAGE)"`.
   files.IMAGE = `${v.image}\n`;
@@ -63,7 +88,15 @@ export function renderImage(repo: Repo, version: string, options: ImageOptions =
     files.Dockerfile = loadTemplate(repo.root, 'image/Dockerfile.hbs', 'dockerfile').render(context);
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e;
-    diagnostics.push({ severity: 'error', rule: 'render/template', message: e.message, hint: 'Dockerfile templates write every value through {{word …}} or {{sh …}}', file: e.file, line: e.line, column: e.column });
+    diagnostics.push({
+      severity: 'error',
+      rule: 'render/template',
+      message: e.message,
+      hint: 'Dockerfile templates write every value through {{word …}} or {{sh …}}',
+      file: e.file,
+      line: e.line,
+      column: e.column,
+    });
   }
   return { files, diagnostics };
 }

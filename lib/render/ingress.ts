@@ -68,7 +68,14 @@ export function operatorIngress(ctx: RenderContext): Record<string, unknown> | u
 }
 
 /** `ingress.mode: ingress` (the default): an Ingress for the cluster's UI at http://<domain>/<namespace>/<name>/. */
-export function addIngress(ctx: RenderContext, cluster: string, namespace: string, labels: Record<string, string>, annotations: Record<string, string>, job?: string): void {
+export function addIngress(
+  ctx: RenderContext,
+  cluster: string,
+  namespace: string,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+  job?: string,
+): void {
   const i = ctx.spec.ingress;
   if ((i?.mode ?? 'ingress') !== 'ingress') return;
   const strategy = ingressStrategy(ctx.kubeMinor);
@@ -90,7 +97,11 @@ export function addIngress(ctx: RenderContext, cluster: string, namespace: strin
       name: cluster,
       namespace,
       labels,
-      annotations: sorted({ ...annotations, ...strategy.annotations(i?.className), ...uiAnnotations(prefix, i?.annotations) }),
+      annotations: sorted({
+        ...annotations,
+        ...strategy.annotations(i?.className),
+        ...uiAnnotations(prefix, i?.annotations),
+      }),
       className: strategy.className(i?.className) ?? null,
       host: i?.domain ?? null,
       path: `${prefix}(/|$)(.*)`,
@@ -103,5 +114,9 @@ export function addIngress(ctx: RenderContext, cluster: string, namespace: strin
 }
 
 function sorted(o: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]!]),
+  );
 }

@@ -42,7 +42,11 @@ export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' 
   const at = { file: `${r.job.dir}/job.yaml`, line: 1, column: 1, job: e.id };
   if (e.type === 'sql') {
     if (!e.version) return undefined;
-    return { jarURI: runnerJarURI(e.version.flink), entryClass: SQL_RUNNER.entryClass, args: mode === 'application' ? runnerArgs() : sessionRunnerArgs(r.script ?? '') };
+    return {
+      jarURI: runnerJarURI(e.version.flink),
+      entryClass: SQL_RUNNER.entryClass,
+      args: mode === 'application' ? runnerArgs() : sessionRunnerArgs(r.script ?? ''),
+    };
   }
   if (e.type === 'jar' && e.jar) {
     return { jarURI: e.jar.uri, entryClass: e.jar.entryClass ?? null, args: e.jar.args ?? [] };
@@ -50,24 +54,43 @@ export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' 
   if (e.type === 'paimon-action' && e.paimonAction) {
     const jar = e.version?.paimonActionJar;
     if (!jar) {
-      ctx.diagnostics.push({ severity: 'error', rule: 'render/paimon-action', message: `platform/versions.yaml names no paimonActionJar for Flink ${e.flinkVersion}`, hint: 'add versions."<version>".paimonActionJar', ...at });
+      ctx.diagnostics.push({
+        severity: 'error',
+        rule: 'render/paimon-action',
+        message: `platform/versions.yaml names no paimonActionJar for Flink ${e.flinkVersion}`,
+        hint: 'add versions."<version>".paimonActionJar',
+        ...at,
+      });
       return undefined;
     }
     // Variables are already substituted in the effective configuration.
     const a = e.paimonAction;
     const args = [a.action, '--warehouse', a.warehouse, '--database', a.database];
     if (a.table) args.push('--table', a.table);
-    for (const k of Object.keys(a.catalogConf ?? {}).sort()) args.push('--catalog_conf', `${k}=${String(a.catalogConf![k])}`);
+    for (const k of Object.keys(a.catalogConf ?? {}).sort())
+      args.push('--catalog_conf', `${k}=${String(a.catalogConf![k])}`);
     args.push(...(a.args ?? []));
     for (const arg of args) {
       if (arg.includes('${secret:')) {
-        ctx.diagnostics.push({ severity: 'error', rule: 'render/secret-in-conf', message: 'Paimon action arguments cannot read Secrets (the action has no substitution)', hint: 'use a catalog whose credentials come from the Hadoop or Hive configuration', ...at });
+        ctx.diagnostics.push({
+          severity: 'error',
+          rule: 'render/secret-in-conf',
+          message: 'Paimon action arguments cannot read Secrets (the action has no substitution)',
+          hint: 'use a catalog whose credentials come from the Hadoop or Hive configuration',
+          ...at,
+        });
         return undefined;
       }
     }
     return { jarURI: jar, entryClass: PAIMON_ACTION_ENTRY_CLASS, args };
   }
-  ctx.diagnostics.push({ severity: 'error', rule: 'render/job', message: `a ${e.type} job needs ${e.type === 'jar' ? 'jar.uri' : 'paimonAction'}`, hint: 'see `flinkops validate` (job/shape)', ...at });
+  ctx.diagnostics.push({
+    severity: 'error',
+    rule: 'render/job',
+    message: `a ${e.type} job needs ${e.type === 'jar' ? 'jar.uri' : 'paimonAction'}`,
+    hint: 'see `flinkops validate` (job/shape)',
+    ...at,
+  });
   return undefined;
 }
 

@@ -32,16 +32,18 @@ export interface Who {
 export class Links {
   private readonly compiled: [string, Handlebars.TemplateDelegate][] = [];
 
-  constructor(
-    envFile: Loaded<EnvSpec> | undefined,
-    private readonly diagnostics: Diagnostic[],
-  ) {
+  constructor(envFile: Loaded<EnvSpec> | undefined, diagnostics: Diagnostic[]) {
     const links = envFile?.spec.links ?? {};
     for (const name of Object.keys(links).sort()) {
       const at = envFile!.yaml.at(['links', name]);
       try {
         // Links are values in the object model (never YAML text), so raw output is safe here.
-        const fn = Handlebars.compile(links[name]!, { noEscape: true, strict: true, knownHelpersOnly: true, knownHelpers: {} });
+        const fn = Handlebars.compile(links[name]!, {
+          noEscape: true,
+          strict: true,
+          knownHelpersOnly: true,
+          knownHelpers: {},
+        });
         fn({ namespace: '', team: '', job: '', env: '' });
         this.compiled.push([name, fn]);
       } catch (e) {
@@ -80,5 +82,9 @@ export function baseLabels(who: Who, extra: Record<string, string> = {}): Record
 }
 
 export function sortKeys<T>(o: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]!]),
+  );
 }

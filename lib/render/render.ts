@@ -37,7 +37,13 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
   const versionText = options.kubernetesVersion ?? spec.kubernetes?.version ?? '';
   const m = /^v?1\.(\d+)/.exec(versionText);
   if (!m) {
-    diagnostics.push({ severity: 'error', rule: 'render/kubernetes-version', message: `Kubernetes version "${versionText}" is not 1.N`, hint: 'write kubernetes.version: "1.28"', ...envFile.yaml.at(['kubernetes', 'version']) });
+    diagnostics.push({
+      severity: 'error',
+      rule: 'render/kubernetes-version',
+      message: `Kubernetes version "${versionText}" is not 1.N`,
+      hint: 'write kubernetes.version: "1.28"',
+      ...envFile.yaml.at(['kubernetes', 'version']),
+    });
     return { objects: [], diagnostics };
   }
   const ctx: RenderContext = {
@@ -64,11 +70,18 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
     const isSession = job.job?.spec.mode === 'session';
     if (!isSelected && !isSession) continue;
     const r = resolveForRender(ctx, job);
-    if (!r || !r.e.enabled) continue;
+    if (!r?.e.enabled) continue;
     if (r.e.mode === 'session') {
       const s = r.e.session ? sessions.get(r.e.session) : undefined;
       if (!s) {
-        diagnostics.push({ severity: 'error', rule: 'render/session', message: `session cluster "${r.e.session ?? ''}" does not exist in environment "${ctx.env}"`, hint: 'name a session of platform/sessions.yaml that lists this environment', ...job.job!.yaml.at(['session']), job: job.id });
+        diagnostics.push({
+          severity: 'error',
+          rule: 'render/session',
+          message: `session cluster "${r.e.session ?? ''}" does not exist in environment "${ctx.env}"`,
+          hint: 'name a session of platform/sessions.yaml that lists this environment',
+          ...job.job!.yaml.at(['session']),
+          job: job.id,
+        });
         continue;
       }
       sessionJobs.set(r.e.session!, [...(sessionJobs.get(r.e.session!) ?? []), r]);

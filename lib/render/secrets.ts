@@ -41,14 +41,21 @@ export function secretEnv(texts: string[], job: EffectiveJob, diagnostics: Diagn
       byVar.set(v, ref);
     }
   }
-  return [...byVar.keys()].sort().map((name) => ({ name, valueFrom: { secretKeyRef: { name: SECRET_NAME, key: byVar.get(name)! } } }));
+  return [...byVar.keys()]
+    .sort()
+    .map((name) => ({ name, valueFrom: { secretKeyRef: { name: SECRET_NAME, key: byVar.get(name)! } } }));
 }
 
 /**
  * Flink configuration has no substitution of its own, so a `${secret:…}` there would reach Flink as
  * the literal text: refused, with the place it came from.
  */
-export function refuseSecretsInConf(job: EffectiveJob, conf: Record<string, string>, what: string, diagnostics: Diagnostic[]): void {
+export function refuseSecretsInConf(
+  job: EffectiveJob,
+  conf: Record<string, string>,
+  what: string,
+  diagnostics: Diagnostic[],
+): void {
   for (const [key, value] of Object.entries(conf)) {
     const refs = secretRefs(value);
     if (!refs.length) continue;

@@ -22,7 +22,14 @@ const UNIT = /^[0-9]+[A-Za-z]+$/;
 const NOT_LITERAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/;
 
 function plain(s: string): boolean {
-  return PLAIN.test(s) && !s.endsWith(' ') && !s.endsWith(':') && !s.includes(': ') && !s.includes(' #') && (!AMBIGUOUS.test(s) || UNIT.test(s));
+  return (
+    PLAIN.test(s) &&
+    !s.endsWith(' ') &&
+    !s.endsWith(':') &&
+    !s.includes(': ') &&
+    !s.includes(' #') &&
+    (!AMBIGUOUS.test(s) || UNIT.test(s))
+  );
 }
 
 function scalar(v: unknown): string {
@@ -45,7 +52,13 @@ function literal(s: string, indent: string): string | undefined {
     body = s.slice(0, -1);
   } else if (s.endsWith('\n')) body = s.slice(0, -1);
   else chomp = '-';
-  return `|${chomp}\n` + body.split('\n').map((l) => (l.length ? indent + l : '')).join('\n');
+  return (
+    `|${chomp}\n` +
+    body
+      .split('\n')
+      .map((l) => (l.length ? indent + l : ''))
+      .join('\n')
+  );
 }
 
 function isBlock(v: unknown): v is Record<string, unknown> | unknown[] {
@@ -64,9 +77,9 @@ function block(v: Record<string, unknown> | unknown[], indent: string, first: st
   if (Array.isArray(v)) {
     for (const item of v) {
       if (isBlock(item)) {
-        const inner = block(item, indent + '  ');
+        const inner = block(item, `${indent}  `);
         out += Array.isArray(item) ? `${indent}-\n${inner}` : `${indent}- ${inner.slice(indent.length + 2)}`;
-      } else out += `${indent}- ${inline(item, indent + '  ')}\n`;
+      } else out += `${indent}- ${inline(item, `${indent}  `)}\n`;
     }
     return out;
   }
@@ -76,8 +89,9 @@ function block(v: Record<string, unknown> | unknown[], indent: string, first: st
     const value = v[k];
     if (value === undefined) continue;
     const key = scalar(k);
-    if (isBlock(value)) out += `${indent}${key}:\n${block(value, indent + '  ', first === TOP && k === 'metadata' ? METADATA : [])}`;
-    else out += `${indent}${key}: ${inline(value, indent + '  ')}\n`;
+    if (isBlock(value))
+      out += `${indent}${key}:\n${block(value, `${indent}  `, first === TOP && k === 'metadata' ? METADATA : [])}`;
+    else out += `${indent}${key}: ${inline(value, `${indent}  `)}\n`;
   }
   return out;
 }

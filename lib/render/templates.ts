@@ -25,7 +25,8 @@ export class TemplateError extends Error {
 }
 
 /** Characters JSON leaves as they are but YAML does not accept (or reads as line breaks) inside a double-quoted scalar. */
-const YAML_UNSAFE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const YAML_UNSAFE =
+  /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** A JSON text that reads back as the same value in YAML 1.1 and 1.2. */
 export function yamlValue(value: unknown): string {
@@ -37,7 +38,8 @@ export function yamlValue(value: unknown): string {
 
 /** POSIX shell word: single-quoted (for Dockerfiles' RUN lines and arguments). */
 export function shellWord(value: unknown): string {
-  if (typeof value !== 'string' && typeof value !== 'number') throw new Error('sh: the value must be a string or a number');
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw new Error('sh: the value must be a string or a number');
   const s = String(value);
   if (/[\n\r\0]/.test(s)) throw new Error('sh: the value contains a line break');
   return `'${s.replaceAll("'", `'\\''`)}'`;
@@ -109,11 +111,14 @@ function checkStatically(text: string, file: string, kind: TemplateKind): void {
       if (n.type === 'MustacheStatement') {
         const name = n.path?.original ?? '';
         if (!allowed.includes(name) || n.params?.length !== 1) {
-          fail(`"{{${name}${n.params?.length ? ' …' : ''}}}" writes a value unquoted — write {{${allowed[0]} ${name}}} (templates write every value through ${allowed.map((a) => a).join(' or ')})`);
+          fail(
+            `"{{${name}${n.params?.length ? ' …' : ''}}}" writes a value unquoted — write {{${allowed[0]} ${name}}} (templates write every value through ${allowed.map((a) => a).join(' or ')})`,
+          );
         }
       } else if (n.type === 'BlockStatement') {
         const name = n.path?.original ?? '';
-        if (!BLOCK_HELPERS.includes(name)) fail(`block "{{#${name}}}" is not allowed here (use ${BLOCK_HELPERS.join(', ')})`);
+        if (!BLOCK_HELPERS.includes(name))
+          fail(`block "{{#${name}}}" is not allowed here (use ${BLOCK_HELPERS.join(', ')})`);
         visit(n.program?.body);
         visit(n.inverse?.body);
       } else if (n.type !== 'ContentStatement' && n.type !== 'CommentStatement') {
@@ -191,7 +196,8 @@ function skeleton(text: string): { obj?: unknown; error?: string; count: number 
   const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   if (list.length !== 1) sk = { error: `rendered ${list.length} YAML documents, expected exactly one`, count: 0 };
-  else if (list[0]!.errors.length) sk = { error: `rendered invalid YAML: ${firstLine(list[0]!.errors[0]!.message)}`, count: 0 };
+  else if (list[0]!.errors.length)
+    sk = { error: `rendered invalid YAML: ${firstLine(list[0]!.errors[0]!.message)}`, count: 0 };
   else {
     try {
       sk = { obj: list[0]!.toJS({ maxAliasCount: 0 }), count: 0 };
@@ -209,7 +215,8 @@ function fill(node: unknown, values: unknown[], used: Set<number>): unknown {
   if (typeof node === 'string') {
     if (!node.includes(SLOT.charAt(0))) return node;
     const m = /^\ue000flinkops-value-(\d+)$/.exec(node);
-    if (!m || Number(m[1]) >= values.length) throw new Error('a value is written inside a larger text; write it alone: key: {{json value}}');
+    if (!m || Number(m[1]) >= values.length)
+      throw new Error('a value is written inside a larger text; write it alone: key: {{json value}}');
     used.add(Number(m[1]));
     return JSON.parse(JSON.stringify(values[Number(m[1])]));
   }
@@ -219,7 +226,7 @@ function fill(node: unknown, values: unknown[], used: Set<number>): unknown {
     for (const [k, v] of Object.entries(node)) {
       const key = fill(k, values, used);
       if (typeof key !== 'string') throw new Error('a key must be a string');
-      if (Object.prototype.hasOwnProperty.call(out, key)) throw new Error(`key "${key}" is written twice`);
+      if (Object.hasOwn(out, key)) throw new Error(`key "${key}" is written twice`);
       out[key] = fill(v, values, used);
     }
     return out;
@@ -233,7 +240,10 @@ function fill(node: unknown, values: unknown[], used: Set<number>): unknown {
  */
 export function renderObject(template: Template, context: object, expected: Expected): Record<string, unknown> {
   const fail = (msg: string): never => {
-    throw new TemplateError(`${msg} (rendering ${expected.kind} ${expected.namespace}/${expected.name})`, template.file);
+    throw new TemplateError(
+      `${msg} (rendering ${expected.kind} ${expected.namespace}/${expected.name})`,
+      template.file,
+    );
   };
   const values: unknown[] = [];
   slots = values;
@@ -257,7 +267,8 @@ export function renderObject(template: Template, context: object, expected: Expe
   const meta = (obj.metadata ?? {}) as Record<string, unknown>;
   const got = { apiVersion: obj.apiVersion, kind: obj.kind, name: meta.name, namespace: meta.namespace };
   for (const k of Object.keys(got) as (keyof Expected)[]) {
-    if (got[k] !== expected[k]) fail(`rendered ${k} ${JSON.stringify(got[k])}, expected ${JSON.stringify(expected[k])}`);
+    if (got[k] !== expected[k])
+      fail(`rendered ${k} ${JSON.stringify(got[k])}, expected ${JSON.stringify(expected[k])}`);
   }
   return obj;
 }

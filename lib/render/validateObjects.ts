@@ -15,24 +15,36 @@ const CORE: Record<string, new (data: Record<string, unknown>) => { validate(): 
 };
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /**
  * Checks every rendered object against its schema: core kinds against the Kubernetes OpenAPI, the
  * operator's kinds against its CRDs when given (else reported once as a warning), plus the name and
  * label rules the API server enforces beyond the schema.
  */
-export function validateObjects(objects: RenderedObject[], crds: CrdValidators | undefined, diagnostics: Diagnostic[]): void {
+export function validateObjects(
+  objects: RenderedObject[],
+  crds: CrdValidators | undefined,
+  diagnostics: Diagnostic[],
+): void {
   let missingCrds = false;
   for (const o of objects) {
     const where = { file: o.template, line: 1, column: 1, ...(o.job ? { job: o.job } : {}) };
     const report = (message: string) =>
-      diagnostics.push({ severity: 'error', rule: 'render/schema', message: `${o.kind} ${o.namespace}/${o.name}: ${message}`, hint: 'the template or a value of the job renders an object Kubernetes would reject', ...where });
+      diagnostics.push({
+        severity: 'error',
+        rule: 'render/schema',
+        message: `${o.kind} ${o.namespace}/${o.name}: ${message}`,
+        hint: 'the template or a value of the job renders an object Kubernetes would reject',
+        ...where,
+      });
     if (o.name.length > 253 || !NAME.test(o.name)) report(`name "${o.name}" is not a valid Kubernetes name`);
     const meta = (o.object.metadata ?? {}) as { labels?: Record<string, unknown> };
     for (const [k, v] of Object.entries(meta.labels ?? {})) {
       if (!LABEL_KEY.test(k)) report(`label key "${k}" is not valid`);
-      if (typeof v !== 'string' || !isLabelValue(v)) report(`label ${k}=${JSON.stringify(v)}: a label value has at most 63 letters, digits, "-", "_" or "."`);
+      if (typeof v !== 'string' || !isLabelValue(v))
+        report(`label ${k}=${JSON.stringify(v)}: a label value has at most 63 letters, digits, "-", "_" or "."`);
     }
     const type = `${o.apiVersion}/${o.kind}`;
     const Core = CORE[type];
@@ -68,6 +80,9 @@ export function validateObjects(objects: RenderedObject[], crds: CrdValidators |
 function formatErrors(errors: ErrorObject[]): string {
   return errors
     .slice(0, 5)
-    .map((e) => `${e.instancePath || '/'} ${e.message}${e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : ''}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`)
+    .map(
+      (e) =>
+        `${e.instancePath || '/'} ${e.message}${e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : ''}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`,
+    )
     .join('; ');
 }

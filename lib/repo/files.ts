@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
@@ -109,7 +109,7 @@ export class RepoFiles {
   list(rel: string): { name: string; dir: boolean }[] {
     const abs = this.resolve(rel);
     if (!abs) return [];
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(abs, { withFileTypes: true });
     } catch {
@@ -124,9 +124,7 @@ export class RepoFiles {
         if (!childAbs) continue;
         try {
           out.push({ name: e.name, dir: statSync(childAbs).isDirectory() });
-        } catch {
-          continue;
-        }
+        } catch {}
       } else {
         out.push({ name: e.name, dir: e.isDirectory() });
       }

@@ -88,7 +88,8 @@ export function loadRepo(root: string, options: LoadOptions = {}): LoadResult {
 export function listJobIds(root: string): string[] {
   const files = new RepoFiles(root);
   const ids: string[] = [];
-  for (const t of files.list('jobs')) if (t.dir) for (const j of files.list(`jobs/${t.name}`)) if (j.dir) ids.push(`${t.name}/${j.name}`);
+  for (const t of files.list('jobs'))
+    if (t.dir) for (const j of files.list(`jobs/${t.name}`)) if (j.dir) ids.push(`${t.name}/${j.name}`);
   return ids.sort();
 }
 
@@ -107,7 +108,10 @@ function loadJob(files: RepoFiles, yaml: YamlLoader, diagnostics: Diagnostic[], 
       severity: 'error',
       rule: required === 'owners.yaml' ? 'owners/missing' : 'repo/missing-file',
       message: `job "${id}" has no ${required}${misspelt ? ` (found "${misspelt}" — misspelt?)` : ''}`,
-      hint: required === 'owners.yaml' ? 'every job needs an owners.yaml with `owners: [...]`' : 'add job.yaml with at least `type: sql` (or run `flinkops new`)',
+      hint:
+        required === 'owners.yaml'
+          ? 'every job needs an owners.yaml with `owners: [...]`'
+          : 'add job.yaml with at least `type: sql` (or run `flinkops new`)',
       file: `${dir}/${required}`,
       line: 1,
       column: 1,
@@ -150,7 +154,11 @@ function loadPlatform(files: RepoFiles, yaml: YamlLoader, diagnostics: Diagnosti
       const list = files
         .list(hadoopDir)
         .filter((f) => !f.dir)
-        .map((f) => ({ file: `${hadoopDir}/${f.name}`, name: f.name, text: files.read(`${hadoopDir}/${f.name}`) ?? '' }));
+        .map((f) => ({
+          file: `${hadoopDir}/${f.name}`,
+          name: f.name,
+          text: files.read(`${hadoopDir}/${f.name}`) ?? '',
+        }));
       if (list.length) platform.hadoop.set(e.name, list);
       continue;
     }

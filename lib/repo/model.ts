@@ -85,7 +85,12 @@ export interface EnvSpec {
   kubernetes: { context?: string; version: string };
   flinkConf?: FlinkConf;
   vars?: FlinkConf;
-  ingress?: { mode?: 'ingress' | 'operator' | 'none'; domain?: string; className?: string; annotations?: Record<string, string> };
+  ingress?: {
+    mode?: 'ingress' | 'operator' | 'none';
+    domain?: string;
+    className?: string;
+    annotations?: Record<string, string>;
+  };
   dns?: {
     mode?: 'dnsConfig' | 'resolvConf' | 'default';
     nameservers?: string[];

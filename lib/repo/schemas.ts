@@ -15,7 +15,18 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { closest } from './suggest.js';
 import type { PropertyPath, YamlFile } from './yamlFile.js';
 
-const all = { catalogs, env, 'flink-conf': flinkConf, job, owners, 'platform-owners': platformOwners, policies, sessions, team, versions };
+const all = {
+  catalogs,
+  env,
+  'flink-conf': flinkConf,
+  job,
+  owners,
+  'platform-owners': platformOwners,
+  policies,
+  sessions,
+  team,
+  versions,
+};
 export type SchemaName = keyof typeof all;
 
 let ajv: Ajv | undefined;
@@ -55,7 +66,11 @@ export function checkSchema(file: YamlFile, name: SchemaName, job?: string): Dia
 
 function toDiagnostic(file: YamlFile, err: ErrorObject, job: string | undefined): Diagnostic {
   const path = pointerToPath(err.instancePath);
-  const where = (p: PropertyPath, part: 'key' | 'value' = 'value') => ({ file: file.file, ...file.position(p, part), ...(job ? { job } : {}) });
+  const where = (p: PropertyPath, part: 'key' | 'value' = 'value') => ({
+    file: file.file,
+    ...file.position(p, part),
+    ...(job ? { job } : {}),
+  });
   const label = path.length ? `"${path.join('.')}"` : 'the file';
   switch (err.keyword) {
     case 'additionalProperties': {
@@ -73,12 +88,18 @@ function toDiagnostic(file: YamlFile, err: ErrorObject, job: string | undefined)
     case 'required': {
       const key = String((err.params as { missingProperty: string }).missingProperty);
       const owners = key === 'owners';
-      const description = (err.parentSchema as { properties?: Record<string, { description?: string }> })?.properties?.[key]?.description;
+      const description = (err.parentSchema as { properties?: Record<string, { description?: string }> })?.properties?.[
+        key
+      ]?.description;
       return {
         severity: 'error',
         rule: owners ? 'owners/missing' : 'schema/required',
         message: `missing required key "${key}"${path.length ? ` in ${label}` : ''}`,
-        hint: owners ? 'every job and team needs owners: add `owners: ["@user-or-group"]`' : description ? `${key}: ${description}` : `add "${key}"`,
+        hint: owners
+          ? 'every job and team needs owners: add `owners: ["@user-or-group"]`'
+          : description
+            ? `${key}: ${description}`
+            : `add "${key}"`,
         ...where(path, 'key'),
       };
     }
@@ -116,7 +137,13 @@ function toDiagnostic(file: YamlFile, err: ErrorObject, job: string | undefined)
   }
 }
 
-function generic(file: YamlFile, err: ErrorObject, path: PropertyPath, label: string, job: string | undefined): Diagnostic {
+function generic(
+  file: YamlFile,
+  err: ErrorObject,
+  path: PropertyPath,
+  label: string,
+  job: string | undefined,
+): Diagnostic {
   return {
     severity: 'error',
     rule: 'schema/value',
@@ -139,7 +166,9 @@ function pointerToPath(pointer: string): (string | number)[] {
 
 function article(t: string | string[]): string {
   const types = Array.isArray(t) ? t : [t];
-  return types.map((x) => (x === 'object' ? 'a mapping' : x === 'array' ? 'a list' : x === 'integer' ? 'an integer' : `a ${x}`)).join(' or ');
+  return types
+    .map((x) => (x === 'object' ? 'a mapping' : x === 'array' ? 'a list' : x === 'integer' ? 'an integer' : `a ${x}`))
+    .join(' or ');
 }
 
 function describe(v: unknown): string {

@@ -8,14 +8,22 @@ export class UsageError extends Error {}
 export function resolveJobIds(ids: readonly string[], names: readonly string[], root: string): string[] {
   const out: string[] = [];
   for (const raw of names) {
-    const name = raw.replace(/^\.\//, '').replace(/^jobs\//, '').replace(/\/+$/, '');
-    const matches = name.includes('/') ? ids.filter((id) => id === name) : ids.filter((id) => id.split('/')[1] === name);
+    const name = raw
+      .replace(/^\.\//, '')
+      .replace(/^jobs\//, '')
+      .replace(/\/+$/, '');
+    const matches = name.includes('/')
+      ? ids.filter((id) => id === name)
+      : ids.filter((id) => id.split('/')[1] === name);
     if (matches.length === 1) {
       if (!out.includes(matches[0]!)) out.push(matches[0]!);
       continue;
     }
     if (matches.length > 1) throw new UsageError(`"${raw}" names several jobs (${matches.join(', ')}); write team/job`);
-    const guess = closest(name, ids.map((id) => (name.includes('/') ? id : id.split('/')[1]!)));
+    const guess = closest(
+      name,
+      ids.map((id) => (name.includes('/') ? id : id.split('/')[1]!)),
+    );
     throw new UsageError(`no job "${raw}" in ${root}${guess ? ` — did you mean "${guess}"?` : ''}`);
   }
   return out;
@@ -36,7 +44,9 @@ export function requireEnv(repo: Repo, env: string | undefined): string {
   if (!env) throw new UsageError(`--env is required (environments: ${envs.join(', ') || 'none'})`);
   if (!repo.platform.envs.has(env)) {
     const guess = closest(env, envs);
-    throw new UsageError(`no environment "${env}"${guess ? ` — did you mean "${guess}"?` : ''} (environments: ${envs.join(', ')})`);
+    throw new UsageError(
+      `no environment "${env}"${guess ? ` — did you mean "${guess}"?` : ''} (environments: ${envs.join(', ')})`,
+    );
   }
   return env;
 }

@@ -34,7 +34,7 @@ export class YamlFile {
         column: at.col,
       });
     }
-    let data: unknown = undefined;
+    let data: unknown;
     if (this.doc.errors.length === 0) {
       try {
         data = this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -60,7 +60,7 @@ export class YamlFile {
   /** Position of the value (or of its key) at `path`; falls back to the nearest existing parent. */
   position(path: PropertyPath, part: 'key' | 'value' = 'value'): Position {
     let node: unknown = this.doc.contents;
-    let keyNode: unknown = undefined;
+    let keyNode: unknown;
     for (const seg of path) {
       if (isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(seg));
@@ -74,7 +74,7 @@ export class YamlFile {
         break;
       }
     }
-    const target = (part === 'key' && keyNode ? keyNode : node ?? keyNode) as Node | undefined;
+    const target = (part === 'key' && keyNode ? keyNode : (node ?? keyNode)) as Node | undefined;
     const offset = target?.range?.[0] ?? 0;
     const lp = this.lines.linePos(offset);
     return { line: lp.line, column: lp.col };

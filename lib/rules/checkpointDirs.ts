@@ -7,7 +7,8 @@ const HA = ['high-availability.type', 'high-availability'];
 export const checkpointDirs: Rule = {
   meta: {
     id: 'job/checkpoint-dirs',
-    description: 'upgradeMode savepoint or last-state needs checkpoint and savepoint directories in the effective configuration; last-state also needs high availability (the operator refuses it otherwise).',
+    description:
+      'upgradeMode savepoint or last-state needs checkpoint and savepoint directories in the effective configuration; last-state also needs high availability (the operator refuses it otherwise).',
   },
   check(ctx) {
     for (const job of ctx.jobs) {
@@ -17,7 +18,12 @@ export const checkpointDirs: Rule = {
         const missing: string[] = [];
         if (!CHECKPOINT_DIR.some((k) => eff.flinkConf[k])) missing.push(CHECKPOINT_DIR[0]!);
         if (!SAVEPOINT_DIR.some((k) => eff.flinkConf[k])) missing.push(SAVEPOINT_DIR[0]!);
-        if (eff.upgradeMode === 'last-state' && eff.mode === 'application' && !HA.some((k) => eff.flinkConf[k] && eff.flinkConf[k] !== 'NONE')) missing.push(HA[0]!);
+        if (
+          eff.upgradeMode === 'last-state' &&
+          eff.mode === 'application' &&
+          !HA.some((k) => eff.flinkConf[k] && eff.flinkConf[k] !== 'NONE')
+        )
+          missing.push(HA[0]!);
         if (!missing.length) continue;
         ctx.report({
           severity: 'error',

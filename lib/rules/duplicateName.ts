@@ -1,7 +1,11 @@
 import type { Rule } from './rule.js';
 
 export const duplicateName: Rule = {
-  meta: { id: 'job/duplicate-name', description: 'Two jobs may not have the same name in one namespace: their Kubernetes objects would overwrite each other.' },
+  meta: {
+    id: 'job/duplicate-name',
+    description:
+      'Two jobs may not have the same name in one namespace: their Kubernetes objects would overwrite each other.',
+  },
   check(ctx) {
     const seen = new Map<string, string>();
     // Compare across the whole repository, but report only for the selected jobs.

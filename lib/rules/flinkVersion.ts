@@ -1,7 +1,10 @@
 import type { Rule } from './rule.js';
 
 export const flinkVersion: Rule = {
-  meta: { id: 'job/flink-version', description: "A job's flinkVersion (its own or its team's default) must be a version of platform/versions.yaml." },
+  meta: {
+    id: 'job/flink-version',
+    description: "A job's flinkVersion (its own or its team's default) must be a version of platform/versions.yaml.",
+  },
   check(ctx) {
     const versions = ctx.repo.platform.versions?.spec.versions;
     if (!versions) return;

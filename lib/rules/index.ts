@@ -14,20 +14,37 @@ import { sqlSyntax } from './sqlSyntax.js';
 import { undefinedVar } from './undefinedVar.js';
 import { unknownEnv } from './unknownEnv.js';
 
-export const rules: Rule[] = [jobName, duplicateName, flinkVersion, unknownEnv, jobShape, checkpointDirs, sqlSyntax, undefinedVar, plaintextSecretRule, securityPolicies];
-
+export const rules: Rule[] = [
+  jobName,
+  duplicateName,
+  flinkVersion,
+  unknownEnv,
+  jobShape,
+  checkpointDirs,
+  sqlSyntax,
+  undefinedVar,
+  plaintextSecretRule,
+  securityPolicies,
+];
 
 /** Rules the loader applies while reading files (they need no model). */
 export const loaderRules: RuleMeta[] = [
   { id: 'yaml/syntax', description: 'YAML files must parse.' },
   { id: 'yaml/duplicate-key', description: 'A YAML mapping may not repeat a key.' },
   { id: 'yaml/aliases', description: 'YAML anchors and aliases may not expand more than 100 times (alias bombs).' },
-  { id: 'schema/unknown-key', description: 'Only the keys of the JSON Schema in schemas/ are allowed (with a "did you mean" for typos).' },
+  {
+    id: 'schema/unknown-key',
+    description: 'Only the keys of the JSON Schema in schemas/ are allowed (with a "did you mean" for typos).',
+  },
   { id: 'schema/required', description: 'Required keys must be present.' },
   { id: 'schema/type', description: 'Values must have the type the schema gives.' },
   { id: 'schema/value', description: 'Values must be allowed by the schema (enumerations, patterns, ranges).' },
   { id: 'owners/missing', description: 'Every team and job names at least one owner.' },
-  { id: 'repo/missing-file', description: 'Required files exist (team.yaml, job.yaml, owners.yaml, platform/versions.yaml, platform/owners.yaml, an environment).' },
+  {
+    id: 'repo/missing-file',
+    description:
+      'Required files exist (team.yaml, job.yaml, owners.yaml, platform/versions.yaml, platform/owners.yaml, an environment).',
+  },
   { id: 'repo/file-too-large', description: 'Files over 1 MiB are refused unread.' },
   { id: 'repo/symlink-escape', description: 'Symbolic links may not point outside the repository.' },
   { id: 'repo/path-traversal', description: 'Paths may not contain ".." or be absolute.' },
@@ -59,7 +76,9 @@ export function check(repo: Repo, loadDiagnostics: Diagnostic[], options: CheckO
     out.push(d);
   };
   for (const d of loadDiagnostics) {
-    const inOtherJob = d.job ? !selectedIds.has(d.job) : d.file.startsWith('jobs/') && d.file.split('/').length > 3 && !selectedDirs.some((p) => d.file.startsWith(p));
+    const inOtherJob = d.job
+      ? !selectedIds.has(d.job)
+      : d.file.startsWith('jobs/') && d.file.split('/').length > 3 && !selectedDirs.some((p) => d.file.startsWith(p));
     if (all || !inOtherJob) push(d);
   }
   const envs = [...repo.platform.envs.keys()].sort();
@@ -82,12 +101,16 @@ export function check(repo: Repo, loadDiagnostics: Diagnostic[], options: CheckO
       const key = `${job.id}\0${env}`;
       if (!sqlCache.has(key)) {
         const eff = this.effective(job, env);
-        sqlCache.set(key, eff && eff.type === 'sql' && eff.enabled && job.sql.length ? new JobSql(job.sql, eff.vars) : undefined);
+        sqlCache.set(
+          key,
+          eff && eff.type === 'sql' && eff.enabled && job.sql.length ? new JobSql(job.sql, eff.vars) : undefined,
+        );
       }
       return sqlCache.get(key);
     },
     *sqlFiles() {
-      for (const job of selected) for (const env of envs) for (const file of this.sql(job, env)?.files ?? []) yield { job, env, file };
+      for (const job of selected)
+        for (const env of envs) for (const file of this.sql(job, env)?.files ?? []) yield { job, env, file };
     },
     report(d) {
       push({ rule: rule.meta.id, ...d } as Diagnostic);

@@ -4,7 +4,10 @@ import type { Rule } from './rule.js';
 const DNS1035 = /^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$/;
 
 export const jobName: Rule = {
-  meta: { id: 'job/name-dns1035', description: 'A job folder name must be a name Kubernetes and the operator accept: [a-z]([-a-z0-9]{0,43}[a-z0-9])?' },
+  meta: {
+    id: 'job/name-dns1035',
+    description: 'A job folder name must be a name Kubernetes and the operator accept: [a-z]([-a-z0-9]{0,43}[a-z0-9])?',
+  },
   check(ctx) {
     for (const job of ctx.jobs) {
       if (DNS1035.test(job.name)) continue;

@@ -1,7 +1,8 @@
 import type { Rule } from './rule.js';
 
 /** Option keys that carry credentials (Kafka, JDBC, CDC connectors, S3, catalogs). */
-const SECRET_KEY = /(^|[._-])(password|passwd|pwd|secret|token|credentials?|access[._-]?key(-id)?|secret[._-]?(access[._-]?)?key|private[._-]?key|api[._-]?key)$/i;
+const SECRET_KEY =
+  /(^|[._-])(password|passwd|pwd|secret|token|credentials?|access[._-]?key(-id)?|secret[._-]?(access[._-]?)?key|private[._-]?key|api[._-]?key)$/i;
 /** A credential inside a larger value: JAAS configs, JDBC URLs. */
 const EMBEDDED = /(password|passwd|pwd)\s*=\s*("[^"$]+"|'[^'$]+'|[^;&\s"'$][^;&\s"']*)/i;
 
@@ -16,14 +17,23 @@ export function plaintextSecret(key: string, value: string): string | undefined 
 export const plaintextSecretRule: Rule = {
   meta: {
     id: 'security/plaintext-secret',
-    description: 'Passwords, tokens and keys must never be written in SQL WITH (…) options, SET statements or Flink configuration: reference them as ${secret:NAME} (a Kubernetes Secret).',
+    description:
+      'Passwords, tokens and keys must never be written in SQL WITH (…) options, SET statements or Flink configuration: reference them as ${secret:NAME} (a Kubernetes Secret).',
   },
   check(ctx) {
-    const hint = (key: string) => `write '${key}' = '\${secret:NAME}' and keep the value in the Kubernetes Secret NAME; rotate the exposed credential`;
+    const hint = (key: string) =>
+      `write '${key}' = '\${secret:NAME}' and keep the value in the Kubernetes Secret NAME; rotate the exposed credential`;
     for (const { job, file } of ctx.sqlFiles()) {
       for (const o of file.analysis.options) {
         const problem = plaintextSecret(o.key, o.value);
-        if (problem) ctx.report({ severity: 'error', message: problem, hint: hint(o.key), ...file.origin(o.valueOffset), job: job.id });
+        if (problem)
+          ctx.report({
+            severity: 'error',
+            message: problem,
+            hint: hint(o.key),
+            ...file.origin(o.valueOffset),
+            job: job.id,
+          });
       }
     }
     for (const job of ctx.jobs) {
@@ -32,7 +42,14 @@ export const plaintextSecretRule: Rule = {
         if (!eff) continue;
         for (const [key, value] of Object.entries(eff.flinkConf)) {
           const problem = plaintextSecret(key, value);
-          if (problem) ctx.report({ severity: 'error', message: `flinkConf ${problem}`, hint: hint(key), ...eff.origins[`flinkConf.${key}`]!, job: job.id });
+          if (problem)
+            ctx.report({
+              severity: 'error',
+              message: `flinkConf ${problem}`,
+              hint: hint(key),
+              ...eff.origins[`flinkConf.${key}`]!,
+              job: job.id,
+            });
         }
       }
     }

@@ -15,7 +15,8 @@ function firstPerStatement(file: SqlFile) {
 export const sqlSyntax: Rule = {
   meta: {
     id: 'sql/syntax',
-    description: "Each .sql file must parse with the Flink SQL grammar (dt-sql-parser). A fast check: `validate --deep` asks the job's own Flink version, which is the judge.",
+    description:
+      "Each .sql file must parse with the Flink SQL grammar (dt-sql-parser). A fast check: `validate --deep` asks the job's own Flink version, which is the judge.",
   },
   check(ctx) {
     for (const { job, file } of ctx.sqlFiles()) {

@@ -1,7 +1,11 @@
 import type { Rule } from './rule.js';
 
 export const undefinedVar: Rule = {
-  meta: { id: 'vars/undefined', description: 'Every `${name}` in SQL or configuration must be defined (job, team, environment vars, or the built-ins env, team, job, namespace).' },
+  meta: {
+    id: 'vars/undefined',
+    description:
+      'Every `${name}` in SQL or configuration must be defined (job, team, environment vars, or the built-ins env, team, job, namespace).',
+  },
   check(ctx) {
     for (const { job, env, file } of ctx.sqlFiles()) {
       for (const u of file.substitution.undefinedVars) {

@@ -2,7 +2,11 @@ import { closest } from '../repo/suggest.js';
 import type { Rule } from './rule.js';
 
 export const unknownEnv: Rule = {
-  meta: { id: 'job/unknown-env', description: 'Per-environment overrides (`envs:` in job.yaml and team.yaml) must name an environment of platform/envs/.' },
+  meta: {
+    id: 'job/unknown-env',
+    description:
+      'Per-environment overrides (`envs:` in job.yaml and team.yaml) must name an environment of platform/envs/.',
+  },
   check(ctx) {
     const report = (file: { yaml: import('../repo/yamlFile.js').YamlFile }, envs: object | undefined, job?: string) => {
       for (const env of Object.keys(envs ?? {})) {

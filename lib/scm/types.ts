@@ -5,8 +5,17 @@
 export interface ScmPlatform {
   readonly host: 'gitlab' | 'github';
   /** Creates the note carrying `topic`'s hidden marker, or updates it in place; never adds a second one. */
-  ensurePlanNote(input: { topic: string; body: string }): Promise<{ action: 'created' | 'updated' | 'unchanged'; id: number; url?: string }>;
-  setCommitStatus(input: { sha: string; state: CommitState; name: string; description: string; targetUrl?: string }): Promise<void>;
+  ensurePlanNote(input: {
+    topic: string;
+    body: string;
+  }): Promise<{ action: 'created' | 'updated' | 'unchanged'; id: number; url?: string }>;
+  setCommitStatus(input: {
+    sha: string;
+    state: CommitState;
+    name: string;
+    description: string;
+    targetUrl?: string;
+  }): Promise<void>;
   /** Usernames (without `@`) who approved the merge request / pull request. */
   listApprovals(): Promise<string[]>;
   /** The merge request / pull request a commit on the default branch came from (its merge, squash or head commit). */

@@ -1,5 +1,10 @@
 import { ParserRuleContext, type ParseTree, type Token } from 'antlr4ng';
-import { ColumnReferenceContext, QueryStatementContext, WhereClauseContext, SelectListContext } from 'dt-sql-parser/dist/lib/flink/FlinkSqlParser';
+import {
+  ColumnReferenceContext,
+  QueryStatementContext,
+  WhereClauseContext,
+  SelectListContext,
+} from 'dt-sql-parser/dist/lib/flink/FlinkSqlParser';
 import { parseFlinkSql } from '../sql/grammar.js';
 
 /** A policy's SQL expression (row filter or CUSTOM mask), parsed once: its text on one line and its column references. */
@@ -37,15 +42,18 @@ function compile(expr: string, as: 'filter' | 'value'): CompiledExpr {
   if (parsed.errors.length) return fail(parsed.errors[0]!.message);
   const stmts = parsed.tree.children?.filter((c) => c instanceof ParserRuleContext) ?? [];
   if (stmts.length !== 1) return fail('not a single expression');
-  const holder: ParserRuleContext | undefined = as === 'filter' ? find(parsed.tree, WhereClauseContext) : find(parsed.tree, SelectListContext);
+  const holder: ParserRuleContext | undefined =
+    as === 'filter' ? find(parsed.tree, WhereClauseContext) : find(parsed.tree, SelectListContext);
   if (!holder) return fail('not an expression');
-  if (as === 'value' && (holder.children ?? []).some((c) => c.getText() === ',')) return fail('several expressions where one is expected');
+  if (as === 'value' && (holder.children ?? []).some((c) => c.getText() === ','))
+    return fail('several expressions where one is expected');
   const refs: { start: number; stop: number; name: string }[] = [];
   const visit = (n: ParseTree, nested: boolean) => {
     if (n instanceof QueryStatementContext) nested = true;
     if (n instanceof ColumnReferenceContext && !nested) {
       const text = n.getText();
-      if (!text.includes('.')) refs.push({ start: n.start!.tokenIndex, stop: n.stop!.tokenIndex, name: unquoteIdent(text) });
+      if (!text.includes('.'))
+        refs.push({ start: n.start!.tokenIndex, stop: n.stop!.tokenIndex, name: unquoteIdent(text) });
     }
     if (n instanceof ParserRuleContext) for (const ch of n.children ?? []) visit(ch, nested);
   };
@@ -75,10 +83,11 @@ function compile(expr: string, as: 'filter' | 'value'): CompiledExpr {
 
 function find<T extends ParserRuleContext>(n: ParseTree, type: abstract new (...a: never[]) => T): T | undefined {
   if (n instanceof type) return n as T;
-  if (n instanceof ParserRuleContext) for (const c of n.children ?? []) {
-    const f = find(c, type);
-    if (f) return f;
-  }
+  if (n instanceof ParserRuleContext)
+    for (const c of n.children ?? []) {
+      const f = find(c, type);
+      if (f) return f;
+    }
   return undefined;
 }
 

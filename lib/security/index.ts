@@ -59,9 +59,23 @@ export function secureSql(repo: Repo, job: Job, env: string, sql: JobSql, option
   const key = `${job.id}\0${env}\0${options.lineage ? 1 : 0}\0${JSON.stringify(policies.map((p) => p.spec))}\0${JSON.stringify(tables)}\0${sql.statements.map((s) => s.text).join('\0;')}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const r = rewriteJob({ sql, jobId: job.id, policies, catalogTables: tables, defaultDatabaseOf: (c) => defaultDatabaseOf(repo, c), lineage: Boolean(options.lineage) });
+  const r = rewriteJob({
+    sql,
+    jobId: job.id,
+    policies,
+    catalogTables: tables,
+    defaultDatabaseOf: (c) => defaultDatabaseOf(repo, c),
+    lineage: Boolean(options.lineage),
+  });
   const ok = !r.diagnostics.some((d) => d.severity === 'error');
-  const result: SecuredSql = { ...base, statements: ok ? r.statements : [], applied: r.applied, diagnostics: r.diagnostics, lineage: r.lineage, ok };
+  const result: SecuredSql = {
+    ...base,
+    statements: ok ? r.statements : [],
+    applied: r.applied,
+    diagnostics: r.diagnostics,
+    lineage: r.lineage,
+    ok,
+  };
   if (cache.size > 2000) cache.clear();
   cache.set(key, result);
   return result;
@@ -74,7 +88,10 @@ export function secureSql(repo: Repo, job: Job, env: string, sql: JobSql, option
  */
 function mayBeAffected(sql: JobSql, policies: LoadedPolicy[], tables: ReturnType<typeof catalogTables>): boolean {
   if (!policies.length) return false;
-  const text = sql.statements.map((s) => s.text).join('\n').toLowerCase();
+  const text = sql.statements
+    .map((s) => s.text)
+    .join('\n')
+    .toLowerCase();
   if (text.includes('/*+') || /\blike\b/.test(text)) return true;
   const options = sql.files.flatMap((f) => f.analysis.options);
   for (const p of policies) {
@@ -82,7 +99,8 @@ function mayBeAffected(sql: JobSql, policies: LoadedPolicy[], tables: ReturnType
     const names = new Set<string>();
     if ('table' in r) names.add(r.table!.split('.').pop()!.toLowerCase());
     for (const t of tables) if (resourceMatches(r, t)) names.add(t.path[2].toLowerCase());
-    for (const n of names) if (new RegExp(`(^|[^a-z0-9_])\`?${escape(n)}\`?($|[^a-z0-9_])`).test(text)) return true;
+    for (const n of names)
+      if (new RegExp(`(^|[^a-z0-9_])\`?${escapeRegExp(n)}\`?($|[^a-z0-9_])`).test(text)) return true;
     for (const [k, v] of Object.entries(r)) {
       if (k === 'connector' || k === 'table') continue;
       for (const o of options) {
@@ -94,7 +112,7 @@ function mayBeAffected(sql: JobSql, policies: LoadedPolicy[], tables: ReturnType
   return false;
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -9,7 +9,16 @@ export interface LoadedPolicy {
   at(path?: (string | number)[]): Origin;
 }
 
-export const MASK_TYPES = ['MASK', 'MASK_SHOW_LAST_4', 'MASK_SHOW_FIRST_4', 'MASK_HASH', 'MASK_NULL', 'MASK_DATE_SHOW_YEAR', 'MASK_NONE', 'CUSTOM'] as const;
+export const MASK_TYPES = [
+  'MASK',
+  'MASK_SHOW_LAST_4',
+  'MASK_SHOW_FIRST_4',
+  'MASK_HASH',
+  'MASK_NULL',
+  'MASK_DATE_SHOW_YEAR',
+  'MASK_NONE',
+  'CUSTOM',
+] as const;
 export type MaskType = (typeof MASK_TYPES)[number];
 
 export interface Mask {
@@ -24,7 +33,12 @@ export function loadPolicies(repo: Repo): LoadedPolicy[] {
   for (const l of repo.platform.policies) {
     if (!l.valid) continue;
     (l.spec.policies ?? []).forEach((spec, index) => {
-      out.push({ spec, file: l.yaml.file, index, at: (path = []) => l.yaml.at(['policies', index, ...path], path.length ? 'key' : 'value') });
+      out.push({
+        spec,
+        file: l.yaml.file,
+        index,
+        at: (path = []) => l.yaml.at(['policies', index, ...path], path.length ? 'key' : 'value'),
+      });
     });
   }
   return out;
@@ -50,7 +64,10 @@ export function appliesTo(policy: PolicySpec, principals: string[]): boolean {
 export function parseMask(raw: string): Mask | undefined {
   const s = raw.trim();
   const custom = s.match(/^CUSTOM\s*:\s*([\s\S]+)$/);
-  if (custom) return custom[1]!.includes('{col}') ? { type: 'CUSTOM', expression: custom[1]!.trim() } : { type: 'CUSTOM', expression: custom[1]!.trim() };
+  if (custom)
+    return custom[1]!.includes('{col}')
+      ? { type: 'CUSTOM', expression: custom[1]!.trim() }
+      : { type: 'CUSTOM', expression: custom[1]!.trim() };
   return (MASK_TYPES as readonly string[]).includes(s) && s !== 'CUSTOM' ? { type: s as MaskType } : undefined;
 }
 
@@ -93,7 +110,16 @@ const ALLOWED: Record<TypeClass, MaskType[]> = {
   temporal: ['MASK_DATE_SHOW_YEAR', 'MASK_NULL', 'MASK_NONE', 'CUSTOM'],
   numeric: ['MASK', 'MASK_NULL', 'MASK_NONE', 'CUSTOM'],
   other: ['MASK_NULL', 'MASK_NONE', 'CUSTOM'],
-  unknown: ['MASK', 'MASK_SHOW_LAST_4', 'MASK_SHOW_FIRST_4', 'MASK_HASH', 'MASK_NULL', 'MASK_NONE', 'CUSTOM', 'MASK_DATE_SHOW_YEAR'],
+  unknown: [
+    'MASK',
+    'MASK_SHOW_LAST_4',
+    'MASK_SHOW_FIRST_4',
+    'MASK_HASH',
+    'MASK_NULL',
+    'MASK_NONE',
+    'CUSTOM',
+    'MASK_DATE_SHOW_YEAR',
+  ],
 };
 
 export function maskAllowed(mask: Mask, type: string | undefined): boolean {
@@ -102,7 +128,10 @@ export function maskAllowed(mask: Mask, type: string | undefined): boolean {
 
 /** The type to CAST a masked value back to: the declared type without NOT NULL (a mask may yield NULL). */
 function castType(type: string): string {
-  return type.replace(/\s+NOT\s+NULL\s*$/i, '').replace(/\s+/g, ' ').trim();
+  return type
+    .replace(/\s+NOT\s+NULL\s*$/i, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**
@@ -123,9 +152,13 @@ export function maskExpression(mask: Mask, col: string, type: string | undefined
       if (cls === 'numeric') return cast(`REGEXP_REPLACE(CAST(${col} AS STRING), '[0-9]', '1')`);
       return cast(`REGEXP_REPLACE(REGEXP_REPLACE(REGEXP_REPLACE(${col}, '[A-Z]', 'X'), '[a-z]', 'x'), '[0-9]', 'n')`);
     case 'MASK_SHOW_LAST_4':
-      return cast(`CASE WHEN CHAR_LENGTH(${col}) <= 4 THEN ${col} ELSE CONCAT(REPEAT('x', CHAR_LENGTH(${col}) - 4), SUBSTR(${col}, CHAR_LENGTH(${col}) - 3)) END`);
+      return cast(
+        `CASE WHEN CHAR_LENGTH(${col}) <= 4 THEN ${col} ELSE CONCAT(REPEAT('x', CHAR_LENGTH(${col}) - 4), SUBSTR(${col}, CHAR_LENGTH(${col}) - 3)) END`,
+      );
     case 'MASK_SHOW_FIRST_4':
-      return cast(`CASE WHEN CHAR_LENGTH(${col}) <= 4 THEN ${col} ELSE CONCAT(SUBSTR(${col}, 1, 4), REPEAT('x', CHAR_LENGTH(${col}) - 4)) END`);
+      return cast(
+        `CASE WHEN CHAR_LENGTH(${col}) <= 4 THEN ${col} ELSE CONCAT(SUBSTR(${col}, 1, 4), REPEAT('x', CHAR_LENGTH(${col}) - 4)) END`,
+      );
     case 'MASK_HASH':
       return cast(`SHA256(${col})`);
     case 'MASK_DATE_SHOW_YEAR':
@@ -141,5 +174,5 @@ export function oneLine(s: string): string {
 }
 
 export function quoteIdent(name: string): string {
-  return '`' + name.replaceAll('`', '``') + '`';
+  return `\`${name.replaceAll('`', '``')}\``;
 }

@@ -1,6 +1,15 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { compileExpr, type CompiledExpr } from './expr.js';
-import { maskAllowed, maskExpression, parseMask, quoteIdent, strictest, typeClass, type LoadedPolicy, type Mask } from './policy.js';
+import {
+  maskAllowed,
+  maskExpression,
+  parseMask,
+  quoteIdent,
+  strictest,
+  typeClass,
+  type LoadedPolicy,
+  type Mask,
+} from './policy.js';
 import { pathText, resourceMatches, type Column, type TableDef } from './tables.js';
 
 /** What the policies that apply to one job demand of one table. */
@@ -20,7 +29,11 @@ export interface Protection {
  * Problems (unknown columns, masks the column's type cannot keep, filters that do not parse) are
  * reported at the policy and make the table unenforceable.
  */
-export function protect(def: TableDef, policies: LoadedPolicy[], report: (d: Omit<Diagnostic, 'job'>) => void): Protection | undefined {
+export function protect(
+  def: TableDef,
+  policies: LoadedPolicy[],
+  report: (d: Omit<Diagnostic, 'job'>) => void,
+): Protection | undefined {
   const matching = policies.filter((p) => resourceMatches(p.spec.resource, def));
   if (!matching.length) return undefined;
   const where = def.origin ? ` (${def.origin.file}:${def.origin.line})` : '';
@@ -44,7 +57,12 @@ export function protect(def: TableDef, policies: LoadedPolicy[], report: (d: Omi
     if (pol.spec.rowFilter !== undefined) {
       const expr = compileExpr(pol.spec.rowFilter, 'filter');
       if (!expr.ok) {
-        fail({ rule: 'security/bad-filter', message: `policy "${name}": the row filter does not parse: ${expr.error}`, hint: 'write a Flink SQL boolean expression over the table\'s columns, e.g. region = \'beijing\'', ...pol.at(['rowFilter']) });
+        fail({
+          rule: 'security/bad-filter',
+          message: `policy "${name}": the row filter does not parse: ${expr.error}`,
+          hint: "write a Flink SQL boolean expression over the table's columns, e.g. region = 'beijing'",
+          ...pol.at(['rowFilter']),
+        });
       } else {
         const unknown = expr.columns.filter((c) => !column(c));
         if (unknown.length) {
@@ -60,7 +78,12 @@ export function protect(def: TableDef, policies: LoadedPolicy[], report: (d: Omi
     for (const [col, raw] of Object.entries(pol.spec.masks ?? {})) {
       const mask = parseMask(String(raw));
       if (!mask) {
-        fail({ rule: 'security/bad-mask', message: `policy "${name}": unknown mask "${raw}" for column "${col}"`, hint: 'masks: MASK, MASK_SHOW_LAST_4, MASK_SHOW_FIRST_4, MASK_HASH, MASK_NULL, MASK_DATE_SHOW_YEAR, MASK_NONE, or "CUSTOM: <expression over {col}>"', ...pol.at(['masks', col]) });
+        fail({
+          rule: 'security/bad-mask',
+          message: `policy "${name}": unknown mask "${raw}" for column "${col}"`,
+          hint: 'masks: MASK, MASK_SHOW_LAST_4, MASK_SHOW_FIRST_4, MASK_HASH, MASK_NULL, MASK_DATE_SHOW_YEAR, MASK_NONE, or "CUSTOM: <expression over {col}>"',
+          ...pol.at(['masks', col]),
+        });
         continue;
       }
       const c = column(col);
@@ -76,7 +99,12 @@ export function protect(def: TableDef, policies: LoadedPolicy[], report: (d: Omi
       if (mask.type === 'CUSTOM') {
         const e = compileExpr(mask.expression!.replaceAll('{col}', '__flinkops_col'), 'value');
         if (!e.ok || !mask.expression!.includes('{col}')) {
-          fail({ rule: 'security/bad-mask', message: `policy "${name}": the CUSTOM mask of "${col}" ${e.ok ? 'does not use {col}' : `does not parse: ${e.error}`}`, hint: 'write "CUSTOM: <Flink SQL expression over {col}>", e.g. "CUSTOM: CONCAT(SUBSTR({col}, 1, 3), \'****\')"', ...pol.at(['masks', col]) });
+          fail({
+            rule: 'security/bad-mask',
+            message: `policy "${name}": the CUSTOM mask of "${col}" ${e.ok ? 'does not use {col}' : `does not parse: ${e.error}`}`,
+            hint: 'write "CUSTOM: <Flink SQL expression over {col}>", e.g. "CUSTOM: CONCAT(SUBSTR({col}, 1, 3), \'****\')"',
+            ...pol.at(['masks', col]),
+          });
           continue;
         }
         mask.expression = e.text.replaceAll('__flinkops_col', '{col}');
@@ -85,14 +113,22 @@ export function protect(def: TableDef, policies: LoadedPolicy[], report: (d: Omi
         fail({
           rule: 'security/bad-mask',
           message: `policy "${name}": ${mask.type} cannot mask "${c.name}" of type ${c.type} and keep its type`,
-          hint: typeClass(c.type) === 'temporal' ? 'use MASK_DATE_SHOW_YEAR, MASK_NULL or CUSTOM' : 'use MASK_NULL or a CUSTOM expression that returns the column\'s type',
+          hint:
+            typeClass(c.type) === 'temporal'
+              ? 'use MASK_DATE_SHOW_YEAR, MASK_NULL or CUSTOM'
+              : "use MASK_NULL or a CUSTOM expression that returns the column's type",
           ...pol.at(['masks', col]),
         });
         continue;
       }
       const key = c.name.toLowerCase();
       const prev = p.masks.get(key);
-      p.masks.set(key, prev ? { column: c, mask: strictest(prev.mask, mask), policies: [...prev.policies, name] } : { column: c, mask, policies: [name] });
+      p.masks.set(
+        key,
+        prev
+          ? { column: c, mask: strictest(prev.mask, mask), policies: [...prev.policies, name] }
+          : { column: c, mask, policies: [name] },
+      );
     }
   }
   return p;

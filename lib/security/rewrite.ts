@@ -1,9 +1,6 @@
 import { ParserRuleContext, TerminalNode, TokenStreamRewriter, type ParseTree, type Token } from 'antlr4ng';
 import {
-  AtomExpressionTableContext,
-  AtomFunctionTableContext,
-  ColumnDescriptorContext,
-  ColumnNameListContext,
+  type ColumnNameListContext,
   ColumnProjectItemContext,
   ColumnReferenceContext,
   ComputedColumnDefinitionContext,
@@ -16,14 +13,12 @@ import {
   PhysicalColumnDefinitionContext,
   QueryStatementContext,
   SelectClauseContext,
-  SelectStatementContext,
+  type SelectStatementContext,
   SimpleCreateTableContext,
-  TableAliasContext,
-  TableAllColumnsContext,
+  type TableAllColumnsContext,
   TableExpressionContext,
   TablePathContext,
   TablePathCreateContext,
-  TablePrimaryContext,
   TablePropertyContext,
   TableReferenceContext,
   TimeAttrColumnContext,
@@ -32,7 +27,7 @@ import {
   ViewPathCreateContext,
   WindowTVFClauseContext,
   WindowTVFParamContext,
-  WithClauseContext,
+  type WithClauseContext,
   FromClauseContext,
 } from 'dt-sql-parser/dist/lib/flink/FlinkSqlParser';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -43,7 +38,16 @@ import type { JobSql, Statement } from '../sql/script.js';
 import { unquoteIdent } from './expr.js';
 import { quoteIdent, type LoadedPolicy } from './policy.js';
 import { maskedRef, protect, protectedSelect, qualifiedFilter, type Protection } from './protection.js';
-import { DEFAULT_CATALOG, DEFAULT_DATABASE, optionMatches, resourceMatches, pathText, physicalIdentity, type Column, type TableDef } from './tables.js';
+import {
+  DEFAULT_CATALOG,
+  DEFAULT_DATABASE,
+  optionMatches,
+  resourceMatches,
+  pathText,
+  physicalIdentity,
+  type Column,
+  type TableDef,
+} from './tables.js';
 
 /** Where a policy was enforced. */
 export interface AppliedPolicy {
@@ -148,10 +152,15 @@ class JobRewriter {
   constructor(private readonly input: RewriteInput) {
     for (const t of input.catalogTables) {
       this.tables.set(key(t.path), t);
-      if (input.policies.some((p) => resourceMatches(p.spec.resource, t))) this.protectedNames.add(t.path[2].toLowerCase());
+      if (input.policies.some((p) => resourceMatches(p.spec.resource, t)))
+        this.protectedNames.add(t.path[2].toLowerCase());
     }
-    this.full = input.lineage || input.sql.statements.some((s) => s.text.includes('/*+') || (s.kind === 'ddl' && /\blike\b/i.test(s.text)));
-    for (const p of input.policies) if ('table' in p.spec.resource) this.protectedNames.add(p.spec.resource.table!.split('.').pop()!.replace(/`/g, '').toLowerCase());
+    this.full =
+      input.lineage ||
+      input.sql.statements.some((s) => s.text.includes('/*+') || (s.kind === 'ddl' && /\blike\b/i.test(s.text)));
+    for (const p of input.policies)
+      if ('table' in p.spec.resource)
+        this.protectedNames.add(p.spec.resource.table!.split('.').pop()!.replace(/`/g, '').toLowerCase());
   }
 
   /**
@@ -167,7 +176,12 @@ class JobRewriter {
     const options = file.analysis.options.filter((o) => o.keyOffset >= s.start && o.keyOffset < s.end);
     const values = Object.fromEntries(options.map((o) => [o.key, o.value]));
     return this.input.policies.some((p) =>
-      Object.entries(p.spec.resource).some(([k, v]) => k !== 'connector' && k !== 'table' && (optionMatches(k, values[k], v, values) || (k === 'topic' && 'topic-pattern' in values))),
+      Object.entries(p.spec.resource).some(
+        ([k, v]) =>
+          k !== 'connector' &&
+          k !== 'table' &&
+          (optionMatches(k, values[k], v, values) || (k === 'topic' && 'topic-pattern' in values)),
+      ),
     );
   }
 
@@ -181,7 +195,12 @@ class JobRewriter {
       for (const v of this.injected) out.push({ ...s, kind: 'ddl', text: v, end: s.start });
       out.push({ ...s, text });
     }
-    return { statements: out.map((s, index) => ({ ...s, index })), applied: this.applied, diagnostics: this.diagnostics, lineage: this.lineage };
+    return {
+      statements: out.map((s, index) => ({ ...s, index })),
+      applied: this.applied,
+      diagnostics: this.diagnostics,
+      lineage: this.lineage,
+    };
   }
 
   // ---------------------------------------------------------------- statements
@@ -196,7 +215,12 @@ class JobRewriter {
       const reads = this.protectedMentioned(s.text);
       if (reads) {
         const e = this.parsed.errors[0]!;
-        this.error('security/unenforceable', `the SQL grammar cannot parse this statement (parser gap: ${e.message}, line ${this.originAt(e.offset).line}), and it may read ${reads}: flinkops cannot enforce its policies here`, this.statementStart(), 'rewrite the statement in a form the grammar reads (for example move the part it cannot parse into a view), or ask the platform team');
+        this.error(
+          'security/unenforceable',
+          `the SQL grammar cannot parse this statement (parser gap: ${e.message}, line ${this.originAt(e.offset).line}), and it may read ${reads}: flinkops cannot enforce its policies here`,
+          this.statementStart(),
+          'rewrite the statement in a form the grammar reads (for example move the part it cannot parse into a view), or ask the platform team',
+        );
       }
       this.walkStatements(this.parsed.tree);
       return s.text;
@@ -248,9 +272,20 @@ class JobRewriter {
     const options: Record<string, string> = {};
     let like: LikeDefinitionContext | undefined;
     const visit = (c: ParseTree) => {
-      if (c instanceof PhysicalColumnDefinitionContext) columns.push({ name: unquoteIdent(c.columnNameCreate().getText()), type: text(this.parsed, c.columnType()), kind: 'physical' });
-      else if (c instanceof MetadataColumnDefinitionContext) columns.push({ name: unquoteIdent(c.columnNameCreate().getText()), type: text(this.parsed, c.columnType()), kind: 'metadata' });
-      else if (c instanceof ComputedColumnDefinitionContext) columns.push({ name: unquoteIdent(c.columnNameCreate().getText()), kind: 'computed' });
+      if (c instanceof PhysicalColumnDefinitionContext)
+        columns.push({
+          name: unquoteIdent(c.columnNameCreate().getText()),
+          type: text(this.parsed, c.columnType()),
+          kind: 'physical',
+        });
+      else if (c instanceof MetadataColumnDefinitionContext)
+        columns.push({
+          name: unquoteIdent(c.columnNameCreate().getText()),
+          type: text(this.parsed, c.columnType()),
+          kind: 'metadata',
+        });
+      else if (c instanceof ComputedColumnDefinitionContext)
+        columns.push({ name: unquoteIdent(c.columnNameCreate().getText()), kind: 'computed' });
       else if (c instanceof TablePropertyContext) {
         const k = c.tablePropertyKey();
         const v = c.tablePropertyValue();
@@ -259,7 +294,13 @@ class JobRewriter {
       else if (c instanceof ParserRuleContext) for (const x of c.children ?? []) visit(x);
     };
     for (const c of n.children ?? []) visit(c);
-    const def: TableDef = { kind: 'table', path: this.qualify(name), columns, options, origin: this.originOf(n.tablePathCreate()) };
+    const def: TableDef = {
+      kind: 'table',
+      path: this.qualify(name),
+      columns,
+      options,
+      origin: this.originOf(n.tablePathCreate()),
+    };
     if (like) {
       // CREATE TABLE … LIKE base: the new table inherits the base's columns and (unless excluded) its options.
       const base = this.resolve(parts(like.tablePath()));
@@ -282,9 +323,20 @@ class JobRewriter {
       const v = p.tablePropertyValue();
       if (k && v) options[unquote(k.getText())] = unquote(v.getText());
     }
-    const def: TableDef = { kind: 'table', path: this.qualify(parts(n.tablePathCreate())), columns: rel.columns.map((c) => ({ name: c.name, kind: 'physical' })), options, origin: this.originOf(n.tablePathCreate()) };
+    const def: TableDef = {
+      kind: 'table',
+      path: this.qualify(parts(n.tablePathCreate())),
+      columns: rel.columns.map((c) => ({ name: c.name, kind: 'physical' })),
+      options,
+      origin: this.originOf(n.tablePathCreate()),
+    };
     this.tables.set(key(def.path), def);
-    this.recordLineage(n, def, def.columns!.map((c) => c.name), rel);
+    this.recordLineage(
+      n,
+      def,
+      def.columns!.map((c) => c.name),
+      rel,
+    );
   }
 
   private createView(n: CreateViewContext): void {
@@ -292,7 +344,13 @@ class JobRewriter {
     const names = n.columnNameList() ? columnList(n.columnNameList()!) : undefined;
     const columns = rel.columns.map((c, i) => ({ name: names?.[i] ?? c.name, sources: c.sources }));
     const path = this.qualify(parts(n.viewPathCreate()));
-    const def: TableDef = { kind: 'view', path, columns: columns.map((c) => ({ name: c.name, kind: 'computed' })), options: {}, origin: this.originOf(n.viewPathCreate()) };
+    const def: TableDef = {
+      kind: 'view',
+      path,
+      columns: columns.map((c) => ({ name: c.name, kind: 'computed' })),
+      options: {},
+      origin: this.originOf(n.viewPathCreate()),
+    };
     this.tables.set(key(path), def);
     this.viewRelations.set(key(path), { columns });
   }
@@ -304,7 +362,9 @@ class JobRewriter {
     const rel = q ? this.query(q, new Map(), undefined) : { columns: [] };
     if (!q) this.walkExpressions(n, new Map(), { items: [] }, []);
     const sink = this.resolve(path) ?? { kind: 'table', path: this.qualify(path), options: {} };
-    const names = n.columnNameList() ? columnList(n.columnNameList()!) : sink.columns?.filter((c) => c.kind === 'physical').map((c) => c.name) ?? rel.columns.map((c) => c.name);
+    const names = n.columnNameList()
+      ? columnList(n.columnNameList()!)
+      : (sink.columns?.filter((c) => c.kind === 'physical').map((c) => c.name) ?? rel.columns.map((c) => c.name));
     this.recordLineage(n, sink, names, rel);
   }
 
@@ -313,7 +373,8 @@ class JobRewriter {
     const columns = names.map((name, i) => ({ name, sources: dedupeSources(rel.columns[i]?.sources ?? []) }));
     const inputs = new Map<string, { table: string; source: { namespace: string; name: string } }>();
     for (const c of columns) for (const s of c.sources) inputs.set(s.table, { table: s.table, source: s.source });
-    for (const s of this.inputsOf(rel)) inputs.set(pathText(s.path), { table: pathText(s.path), source: physicalIdentity(s) });
+    for (const s of this.inputsOf(rel))
+      inputs.set(pathText(s.path), { table: pathText(s.path), source: physicalIdentity(s) });
     this.lineage.push({
       statement: this.statement.index,
       at: this.originOf(n),
@@ -339,7 +400,12 @@ class JobRewriter {
 
   private currentReads: Set<TableDef> = new Set();
 
-  private queryInner(q: QueryStatementContext, ctes: Map<string, Relation>, outer: Scope | undefined, reads: Set<TableDef>): Relation {
+  private queryInner(
+    q: QueryStatementContext,
+    ctes: Map<string, Relation>,
+    outer: Scope | undefined,
+    reads: Set<TableDef>,
+  ): Relation {
     const saved = this.currentReads;
     this.currentReads = reads;
     try {
@@ -364,7 +430,12 @@ class JobRewriter {
       if (subs.length === 2) {
         const l = this.queryInner(subs[0]!, ctes, outer, reads);
         const r = this.queryInner(subs[1]!, ctes, outer, reads);
-        return { columns: l.columns.map((c, i) => ({ name: c.name, sources: [...c.sources, ...(r.columns[i]?.sources ?? [])] })) };
+        return {
+          columns: l.columns.map((c, i) => ({
+            name: c.name,
+            sources: [...c.sources, ...(r.columns[i]?.sources ?? [])],
+          })),
+        };
       }
       // VALUES and anything else: walk for nested queries
       for (const c of q.children ?? []) this.walkExpressions(c, ctes, { items: [], parent: outer }, []);
@@ -375,24 +446,41 @@ class JobRewriter {
   }
 
   /** ORDER BY / LIMIT next to a query body. */
-  private walkRest(q: QueryStatementContext, body: ParseTree, ctes: Map<string, Relation>, outer: Scope | undefined): void {
-    for (const c of q.children ?? []) if (c !== body && c instanceof ParserRuleContext) this.walkExpressions(c, ctes, { items: [], parent: outer }, []);
+  private walkRest(
+    q: QueryStatementContext,
+    body: ParseTree,
+    ctes: Map<string, Relation>,
+    outer: Scope | undefined,
+  ): void {
+    for (const c of q.children ?? [])
+      if (c !== body && c instanceof ParserRuleContext) this.walkExpressions(c, ctes, { items: [], parent: outer }, []);
   }
 
-  private withQuery(w: WithClauseContext, q: QueryStatementContext, ctes: Map<string, Relation>, outer: Scope | undefined): Relation {
+  private withQuery(
+    w: WithClauseContext,
+    q: QueryStatementContext,
+    ctes: Map<string, Relation>,
+    outer: Scope | undefined,
+  ): Relation {
     const inner = new Map(ctes);
     for (const item of w.withItem()) {
       // A CTE sees the CTEs before it; its name shadows tables of the same name (it is not a protected source).
       const rel = this.query(item.queryStatement(), inner, outer);
       for (const t of this.inputsOf(rel)) this.currentReads.add(t);
       const names = item.columnName().map((c) => unquoteIdent(c.getText()));
-      inner.set(unquoteIdent(item.withItemName().getText()).toLowerCase(), { columns: rel.columns.map((c, i) => ({ name: names[i] ?? c.name, sources: c.sources })) });
+      inner.set(unquoteIdent(item.withItemName().getText()).toLowerCase(), {
+        columns: rel.columns.map((c, i) => ({ name: names[i] ?? c.name, sources: c.sources })),
+      });
     }
     const body = q.queryStatement()[0];
     return body ? this.queryInner(body, inner, outer, this.currentReads) : { columns: [] };
   }
 
-  private select(sel: SelectStatementContext | QueryStatementContext, ctes: Map<string, Relation>, outer: Scope | undefined): Relation {
+  private select(
+    sel: SelectStatementContext | QueryStatementContext,
+    ctes: Map<string, Relation>,
+    outer: Scope | undefined,
+  ): Relation {
     const scope: Scope = { items: [], parent: outer };
     const from = sel.children?.find((c) => c instanceof FromClauseContext) as FromClauseContext | undefined;
     if (from) {
@@ -429,13 +517,25 @@ class JobRewriter {
         const name = aliasName ?? p[p.length - 1]!;
         if (r?.item.lookup) {
           const m = maskedRef(r.item.lookup.protection, r.item.lookup.alias, r.col.name);
-          if (m) this.rw.replace(lit.start!.tokenIndex, lit.stop!.tokenIndex, alias ? m : `${m} AS ${quoteIdent(name)}`);
+          if (m)
+            this.rw.replace(lit.start!.tokenIndex, lit.stop!.tokenIndex, alias ? m : `${m} AS ${quoteIdent(name)}`);
         }
-        out.push({ name, sources: r ? r.col.sources.map((s) => ({ ...s, masked: s.masked || Boolean(r.item.lookup && maskedRef(r.item.lookup.protection, r.item.lookup.alias, r.col.name)) })) : [] });
+        out.push({
+          name,
+          sources: r
+            ? r.col.sources.map((s) => ({
+                ...s,
+                masked:
+                  s.masked ||
+                  Boolean(r.item.lookup && maskedRef(r.item.lookup.protection, r.item.lookup.alias, r.col.name)),
+              }))
+            : [],
+        });
         continue;
       }
       const refs: Src[] = [];
-      for (const c of item.children ?? []) if (c !== alias && c instanceof ParserRuleContext) this.walkExpressions(c, ctes, scope, refs);
+      for (const c of item.children ?? [])
+        if (c !== alias && c instanceof ParserRuleContext) this.walkExpressions(c, ctes, scope, refs);
       out.push({ name: aliasName ?? `EXPR$${n - 1}`, sources: refs });
     }
     return out;
@@ -443,10 +543,17 @@ class JobRewriter {
 
   private star(all: TableAllColumnsContext, scope: Scope): Col[] {
     const q = all.identifier().map((i) => unquoteIdent(i.getText()));
-    const items = q.length ? scope.items.filter((i) => i.alias?.toLowerCase() === q[q.length - 1]!.toLowerCase()) : scope.items;
+    const items = q.length
+      ? scope.items.filter((i) => i.alias?.toLowerCase() === q[q.length - 1]!.toLowerCase())
+      : scope.items;
     for (const i of items) {
-      if (i.lookup && i.lookup.protection.masks.size) {
-        this.error('security/unenforceable', `SELECT ${all.getText()} reads the masked columns of ${pathText(i.lookup.protection.def.path)} through a lookup join, where flinkops masks each column where it is named`, this.originOf(all), 'list the columns instead of *');
+      if (i.lookup?.protection.masks.size) {
+        this.error(
+          'security/unenforceable',
+          `SELECT ${all.getText()} reads the masked columns of ${pathText(i.lookup.protection.def.path)} through a lookup join, where flinkops masks each column where it is named`,
+          this.originOf(all),
+          'list the columns instead of *',
+        );
       }
     }
     return items.flatMap((i) => i.columns);
@@ -468,8 +575,16 @@ class JobRewriter {
     const primary = tr.tablePrimary();
     const aliasCtx = tr.tableAlias();
     const alias = aliasCtx ? unquoteIdent(aliasCtx.identifier().getText()) : undefined;
-    const renamed = aliasCtx?.identifierList() ? aliasCtx.identifierList()!.getText().replace(/^\(|\)$/g, '').split(',').map(unquoteIdent) : undefined;
-    const rename = (cols: Col[]) => (renamed ? cols.map((c, i) => ({ name: renamed[i] ?? c.name, sources: c.sources })) : cols);
+    const renamed = aliasCtx?.identifierList()
+      ? aliasCtx
+          .identifierList()!
+          .getText()
+          .replace(/^\(|\)$/g, '')
+          .split(',')
+          .map(unquoteIdent)
+      : undefined;
+    const rename = (cols: Col[]) =>
+      renamed ? cols.map((c, i) => ({ name: renamed[i] ?? c.name, sources: c.sources })) : cols;
     const pathCtx = primary.tablePath() ?? primary.viewPath();
     if (pathCtx) {
       this.handled.add(pathCtx);
@@ -484,18 +599,36 @@ class JobRewriter {
       const hint = this.hintAfter(primary.stop!.tokenIndex);
       const prot = def ? this.protection(def, hint?.options) : this.unknownTable(p, pathCtx, hint?.options);
       if (def?.kind === 'view') {
-        scope.items.push({ alias: alias ?? last, columns: rename(this.viewRelations.get(key(def.path))?.columns ?? []) });
+        scope.items.push({
+          alias: alias ?? last,
+          columns: rename(this.viewRelations.get(key(def.path))?.columns ?? []),
+        });
         for (const t of this.viewInputs(def)) this.currentReads.add(t);
         return;
       }
       const effective = prot?.def ?? def;
       if (effective) this.currentReads.add(effective);
-      const cols = (effective?.columns ?? []).map((c) => ({ name: c.name, sources: [{ def: effective!, column: c.name, masked: Boolean(prot?.masks.get(c.name.toLowerCase()) && prot.masks.get(c.name.toLowerCase())!.mask.type !== 'MASK_NONE') }] }));
+      const cols = (effective?.columns ?? []).map((c) => ({
+        name: c.name,
+        sources: [
+          {
+            def: effective!,
+            column: c.name,
+            masked: Boolean(
+              prot?.masks.get(c.name.toLowerCase()) && prot.masks.get(c.name.toLowerCase())!.mask.type !== 'MASK_NONE',
+            ),
+          },
+        ],
+      }));
       const period = primary.systemTimePeriod();
       if (prot && !prot.broken) {
         if (period) {
           this.lookupJoin(tr, prot, alias ?? last);
-          scope.items.push({ alias: alias ?? last, columns: rename(cols), lookup: { protection: prot, alias: alias ?? last } });
+          scope.items.push({
+            alias: alias ?? last,
+            columns: rename(cols),
+            lookup: { protection: prot, alias: alias ?? last },
+          });
           this.walkExpressions(period, ctes, scope, []);
           return;
         }
@@ -532,7 +665,12 @@ class JobRewriter {
       const cond = join instanceof TableExpressionContext ? join.joinCondition() : null;
       const expr = cond?.booleanExpression();
       if (!cond || !expr) {
-        this.error('security/unenforceable', `the row filter of ${pathText(prot.def.path)} (policy ${prot.policies.map((p) => p.spec.name).join(', ')}) cannot be enforced on this temporal join: it has no ON condition to carry it`, this.originOf(tr), 'write the join with ON <condition>');
+        this.error(
+          'security/unenforceable',
+          `the row filter of ${pathText(prot.def.path)} (policy ${prot.policies.map((p) => p.spec.name).join(', ')}) cannot be enforced on this temporal join: it has no ON condition to carry it`,
+          this.originOf(tr),
+          'write the join with ON <condition>',
+        );
         return;
       }
       this.rw.insertBefore(expr.start!.tokenIndex, '(');
@@ -549,7 +687,12 @@ class JobRewriter {
     let descriptor: string | undefined;
     for (const p of params) {
       const d = p.columnDescriptor();
-      if (d) descriptor = unquoteIdent(collect(d, ParserRuleContext).find((x) => x.constructor.name === 'ColumnNameContext')?.getText() ?? '');
+      if (d)
+        descriptor = unquoteIdent(
+          collect(d, ParserRuleContext)
+            .find((x) => x.constructor.name === 'ColumnNameContext')
+            ?.getText() ?? '',
+        );
     }
     for (const p of params) {
       const t = p.timeAttrColumn();
@@ -573,21 +716,41 @@ class JobRewriter {
       }
       const prot = def ? this.protection(def) : this.unknownTable(name, t);
       if (def) this.currentReads.add(def);
-      base = (def?.columns ?? []).map((c) => ({ name: c.name, sources: [{ def: def!, column: c.name, masked: Boolean(prot?.masks.get(c.name.toLowerCase()) && prot.masks.get(c.name.toLowerCase())!.mask.type !== 'MASK_NONE') }] }));
+      base = (def?.columns ?? []).map((c) => ({
+        name: c.name,
+        sources: [
+          {
+            def: def!,
+            column: c.name,
+            masked: Boolean(
+              prot?.masks.get(c.name.toLowerCase()) && prot.masks.get(c.name.toLowerCase())!.mask.type !== 'MASK_NONE',
+            ),
+          },
+        ],
+      }));
       if (prot && !prot.broken) {
         const m = descriptor ? prot.masks.get(descriptor.toLowerCase()) : undefined;
         if (m && m.mask.type !== 'MASK_NONE') {
-          this.error('security/unenforceable', `policy ${m.policies.join(', ')} masks "${m.column.name}", the time attribute of this window: a masked value is no time attribute`, this.originOf(t), 'window on another time column, or ask the security team to drop the mask of the time column');
+          this.error(
+            'security/unenforceable',
+            `policy ${m.policies.join(', ')} masks "${m.column.name}", the time attribute of this window: a masked value is no time attribute`,
+            this.originOf(t),
+            'window on another time column, or ask the security team to drop the mask of the time column',
+          );
           continue;
         }
         const view = `__flinkops_${last.replace(/[^A-Za-z0-9_]/g, '_')}_${++this.viewCount}`;
-        this.injected.push(`CREATE TEMPORARY VIEW ${quoteIdent(view)} AS ${protectedSelect(prot, text(this.parsed, t))}`);
+        this.injected.push(
+          `CREATE TEMPORARY VIEW ${quoteIdent(view)} AS ${protectedSelect(prot, text(this.parsed, t))}`,
+        );
         this.rw.replace(t.start!.tokenIndex, t.stop!.tokenIndex, quoteIdent(view));
         this.record(prot, t, 'view');
       }
     }
     const src = base.find((c) => c.name.toLowerCase() === descriptor?.toLowerCase())?.sources ?? [];
-    scope.items.push({ columns: [...base, ...['window_start', 'window_end', 'window_time'].map((name) => ({ name, sources: src }))] });
+    scope.items.push({
+      columns: [...base, ...['window_start', 'window_end', 'window_time'].map((name) => ({ name, sources: src }))],
+    });
   }
 
   // ---------------------------------------------------------------- expressions
@@ -638,14 +801,28 @@ class JobRewriter {
     const effective = hintOptions ? { ...def, options: { ...def.options, ...hintOptions } } : def;
     const k = `${key(def.path)}\0${JSON.stringify(hintOptions ?? {})}\0${def.origin?.file}:${def.origin?.line}`;
     if (!this.protections.has(k)) {
-      this.protections.set(k, protect(effective, this.input.policies, (d) => this.diagnostics.push({ ...d, job: this.input.jobId, message: d.message })));
+      this.protections.set(
+        k,
+        protect(effective, this.input.policies, (d) =>
+          this.diagnostics.push({ ...d, job: this.input.jobId, message: d.message }),
+        ),
+      );
     }
     return this.protections.get(k);
   }
 
   /** A table the job reads but nobody declared (a catalog table platform/catalogs/ does not describe): protected by name only. */
-  private unknownTable(p: string[], at: ParserRuleContext, hintOptions?: Record<string, string>): Protection | undefined {
-    const def: TableDef = { kind: 'catalog-table', path: this.qualify(p), options: hintOptions ?? {}, origin: this.originOf(at) };
+  private unknownTable(
+    p: string[],
+    at: ParserRuleContext,
+    hintOptions?: Record<string, string>,
+  ): Protection | undefined {
+    const def: TableDef = {
+      kind: 'catalog-table',
+      path: this.qualify(p),
+      options: hintOptions ?? {},
+      origin: this.originOf(at),
+    };
     return this.protection(def);
   }
 
@@ -658,7 +835,8 @@ class JobRewriter {
 
   private record(p: Protection, at: ParserRuleContext, how: AppliedPolicy['how']): void {
     const masks: Record<string, string> = {};
-    for (const m of [...p.masks.values()].sort((a, b) => (a.column.name < b.column.name ? -1 : 1))) masks[m.column.name] = m.mask.type === 'CUSTOM' ? `CUSTOM: ${m.mask.expression}` : m.mask.type;
+    for (const m of [...p.masks.values()].sort((a, b) => (a.column.name < b.column.name ? -1 : 1)))
+      masks[m.column.name] = m.mask.type === 'CUSTOM' ? `CUSTOM: ${m.mask.expression}` : m.mask.type;
     this.applied.push({
       policies: p.policies.map((x) => x.spec.name),
       table: pathText(p.def.path),
@@ -673,13 +851,28 @@ class JobRewriter {
   /** Every table name the rewrite did not handle must not be a protected read. */
   private safetyNet(tree: ParseTree): void {
     const visit = (n: ParseTree) => {
-      if ((n instanceof TablePathContext || n instanceof ViewPathContext || (n instanceof TimeAttrColumnContext && n.parent instanceof WindowTVFParamContext)) && !this.handled.has(n)) {
+      if (
+        (n instanceof TablePathContext ||
+          n instanceof ViewPathContext ||
+          (n instanceof TimeAttrColumnContext && n.parent instanceof WindowTVFParamContext)) &&
+        !this.handled.has(n)
+      ) {
         const parent = n.parent;
-        const benign = parent && /^(InsertSimpleStatement|LikeDefinition|DropTable|DropView|AlterTable|AlterView|DescribeStatement|ShowStatement|AnalyzeStatement|ShowCreateTable|ShowCreateView|TruncateTable)/.test(parent.constructor.name);
+        const benign =
+          parent &&
+          /^(InsertSimpleStatement|LikeDefinition|DropTable|DropView|AlterTable|AlterView|DescribeStatement|ShowStatement|AnalyzeStatement|ShowCreateTable|ShowCreateView|TruncateTable)/.test(
+            parent.constructor.name,
+          );
         if (!benign) {
           const def = this.resolve(parts(n));
           const prot = def ? this.protection(def) : undefined;
-          if (prot) this.error('security/unenforceable', `flinkops cannot enforce ${prot.policies.map((p) => `"${p.spec.name}"`).join(', ')} on this reference to ${pathText(prot.def.path)} (${parent?.constructor.name.replace(/Context$/, '')})`, this.originOf(n), 'read the table in a FROM clause, a join, a view or a window TVF');
+          if (prot)
+            this.error(
+              'security/unenforceable',
+              `flinkops cannot enforce ${prot.policies.map((p) => `"${p.spec.name}"`).join(', ')} on this reference to ${pathText(prot.def.path)} (${parent?.constructor.name.replace(/Context$/, '')})`,
+              this.originOf(n),
+              'read the table in a FROM clause, a join, a view or a window TVF',
+            );
         }
       }
       if (n instanceof ParserRuleContext) for (const c of n.children ?? []) visit(c);
@@ -693,19 +886,33 @@ class JobRewriter {
     for (const [k, p] of this.protections) {
       if (!p) continue;
       const name = p.def.path[2].toLowerCase();
-      if (new RegExp(`(^|[^a-z0-9_])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9_])`).test(lower)) return pathText(p.def.path);
+      if (new RegExp(`(^|[^a-z0-9_])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9_])`).test(lower))
+        return pathText(p.def.path);
       void k;
     }
     for (const pol of this.input.policies) {
       for (const [k, v] of Object.entries(pol.spec.resource)) {
         if (k === 'connector') continue;
-        if (lower.includes(`'${v.toLowerCase()}'`) || (k === 'table' && new RegExp(`(^|[^a-z0-9_])${v.split('.').pop()!.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9_])`).test(lower))) return `a source of policy "${pol.spec.name}"`;
+        if (
+          lower.includes(`'${v.toLowerCase()}'`) ||
+          (k === 'table' &&
+            new RegExp(
+              `(^|[^a-z0-9_])${v
+                .split('.')
+                .pop()!
+                .toLowerCase()
+                .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9_])`,
+            ).test(lower))
+        )
+          return `a source of policy "${pol.spec.name}"`;
       }
     }
     return undefined;
   }
 
-  private hintAfter(tokenIndex: number): { text: string; tokenIndex: number; options: Record<string, string> } | undefined {
+  private hintAfter(
+    tokenIndex: number,
+  ): { text: string; tokenIndex: number; options: Record<string, string> } | undefined {
     const tokens = this.parsed.tokens.getTokens();
     for (let i = tokenIndex + 1; i < tokens.length; i++) {
       const t: Token = tokens[i]!;
@@ -714,7 +921,9 @@ class JobRewriter {
       if (s.startsWith('/*+')) {
         const options: Record<string, string> = {};
         const m = s.match(/OPTIONS\s*\(([\s\S]*)\)/i);
-        if (m) for (const kv of m[1]!.matchAll(/'((?:[^']|'')*)'\s*=\s*'((?:[^']|'')*)'/g)) options[kv[1]!.replaceAll("''", "'")] = kv[2]!.replaceAll("''", "'");
+        if (m)
+          for (const kv of m[1]!.matchAll(/'((?:[^']|'')*)'\s*=\s*'((?:[^']|'')*)'/g))
+            options[kv[1]!.replaceAll("''", "'")] = kv[2]!.replaceAll("''", "'");
         return { text: s, tokenIndex: i, options };
       }
     }
@@ -760,7 +969,8 @@ function wordIn(text: string, word: string): boolean {
   while (i >= 0) {
     const before = text[i - 1];
     const after = text[i + word.length];
-    if ((before === undefined || !/[a-z0-9_]/.test(before)) && (after === undefined || !/[a-z0-9_]/.test(after))) return true;
+    if ((before === undefined || !/[a-z0-9_]/.test(before)) && (after === undefined || !/[a-z0-9_]/.test(after)))
+      return true;
     i = text.indexOf(word, i + 1);
   }
   return false;
@@ -807,7 +1017,7 @@ function collect<T extends ParserRuleContext>(n: ParseTree, type: abstract new (
     if (c instanceof type) out.push(c as T);
     if (c instanceof ParserRuleContext) for (const x of c.children ?? []) visit(x);
   };
-  for (const c of n instanceof ParserRuleContext ? n.children ?? [] : []) visit(c);
+  for (const c of n instanceof ParserRuleContext ? (n.children ?? []) : []) visit(c);
   return out;
 }
 
@@ -822,7 +1032,7 @@ function collectShallow<T extends ParserRuleContext>(n: ParseTree, type: abstrac
     if (c instanceof QueryStatementContext) return;
     if (c instanceof ParserRuleContext) for (const x of c.children ?? []) visit(x);
   };
-  for (const c of n instanceof ParserRuleContext ? n.children ?? [] : []) visit(c);
+  for (const c of n instanceof ParserRuleContext ? (n.children ?? []) : []) visit(c);
   return out;
 }
 
@@ -832,9 +1042,10 @@ function dedupeSources(list: Src[]): SourceColumn[] {
     const k = `${pathText(s.def.path)}\0${s.column}`;
     const prev = seen.get(k);
     if (prev) prev.masked = prev.masked || s.masked;
-    else seen.set(k, { table: pathText(s.def.path), source: physicalIdentity(s.def), column: s.column, masked: s.masked });
+    else
+      seen.set(k, { table: pathText(s.def.path), source: physicalIdentity(s.def), column: s.column, masked: s.masked });
   }
-  return [...seen.values()].sort((a, b) => (a.table + '\0' + a.column < b.table + '\0' + b.column ? -1 : 1));
+  return [...seen.values()].sort((a, b) => (`${a.table}\0${a.column}` < `${b.table}\0${b.column}` ? -1 : 1));
 }
 
 export type { TableDef };

@@ -34,16 +34,23 @@ export function pathText(path: readonly string[]): string {
 export function physicalIdentity(t: TableDef): { namespace: string; name: string } {
   const o = t.options;
   const connector = (o.connector ?? t.catalogType ?? 'unknown').toLowerCase();
-  if (t.kind === 'catalog-table') return { namespace: `${t.catalogType ?? 'catalog'}://${t.path[0]}`, name: `${t.path[1]}.${t.path[2]}` };
+  if (t.kind === 'catalog-table')
+    return { namespace: `${t.catalogType ?? 'catalog'}://${t.path[0]}`, name: `${t.path[1]}.${t.path[2]}` };
   if (connector === 'kafka' || connector === 'upsert-kafka') {
     const servers = o['properties.bootstrap.servers'] ?? '';
-    return { namespace: `kafka://${servers.split(',')[0] ?? ''}`, name: o.topic ?? (o['topic-pattern'] ? `/${o['topic-pattern']}/` : pathText(t.path)) };
+    return {
+      namespace: `kafka://${servers.split(',')[0] ?? ''}`,
+      name: o.topic ?? (o['topic-pattern'] ? `/${o['topic-pattern']}/` : pathText(t.path)),
+    };
   }
   if (connector.endsWith('-cdc')) {
     const host = o.hostname ?? o.hosts ?? '';
     const db = o['database-name'] ?? o.database ?? '';
     const table = o['table-name'] ?? o.collection ?? '';
-    return { namespace: `${connector.replace(/-cdc$/, '')}://${host}${o.port ? `:${o.port}` : ''}`, name: `${db}.${table}` };
+    return {
+      namespace: `${connector.replace(/-cdc$/, '')}://${host}${o.port ? `:${o.port}` : ''}`,
+      name: `${db}.${table}`,
+    };
   }
   if (connector === 'jdbc') return { namespace: o.url ?? 'jdbc://', name: o['table-name'] ?? pathText(t.path) };
   if (connector === 'filesystem' || o.path) return { namespace: 'file', name: o.path ?? pathText(t.path) };
@@ -55,16 +62,34 @@ const FAMILY: Record<string, string> = { 'upsert-kafka': 'kafka' };
 const family = (c: string) => FAMILY[c.toLowerCase()] ?? c.toLowerCase();
 
 /** Options whose value may be a list or a pattern that reads several physical objects. */
-export function optionMatches(key: string, value: string | undefined, wanted: string, options: Record<string, string>): boolean {
+export function optionMatches(
+  key: string,
+  value: string | undefined,
+  wanted: string,
+  options: Record<string, string>,
+): boolean {
   if (key === 'topic') {
-    if (value !== undefined && value.split(';').map((s) => s.trim()).includes(wanted)) return true;
+    if (
+      value
+        ?.split(';')
+        .map((s) => s.trim())
+        .includes(wanted)
+    )
+      return true;
     const pattern = options['topic-pattern'];
     return pattern !== undefined && regexMatches(pattern, wanted);
   }
   if (value === undefined) return false;
   if (value === wanted) return true;
   // mysql-cdc / postgres-cdc: database-name and table-name are regular expressions
-  if ((key === 'database-name' || key === 'table-name' || key === 'schema-name' || key === 'collection' || key === 'database') && /[\\^$.*+?()[\]{}|]/.test(value)) {
+  if (
+    (key === 'database-name' ||
+      key === 'table-name' ||
+      key === 'schema-name' ||
+      key === 'collection' ||
+      key === 'database') &&
+    /[\\^$.*+?()[\]{}|]/.test(value)
+  ) {
     return regexMatches(value, wanted) || value.split(',').some((v) => regexMatches(v.trim(), wanted));
   }
   // jdbc: 'table-name' = 'db.table' names the same table as 'table'
@@ -95,7 +120,8 @@ export function resourceMatches(resource: Record<string, string>, t: TableDef): 
     return want.length <= 3 && want.every((w, i) => have[3 - want.length + i] === w);
   }
   const connector = t.options.connector ?? t.catalogType;
-  if (resource.connector !== undefined && (connector === undefined || family(connector) !== family(resource.connector))) return false;
+  if (resource.connector !== undefined && (connector === undefined || family(connector) !== family(resource.connector)))
+    return false;
   for (const [k, v] of Object.entries(resource)) {
     if (k === 'connector') continue;
     if (k === 'table' && t.kind === 'catalog-table') {
@@ -120,7 +146,10 @@ export function catalogTables(repo: Repo, env: string): TableDef[] {
             kind: 'catalog-table',
             path: [c.name, db, name],
             columns: spec.columns.map((col) => ({ name: col.name, type: col.type, kind: 'physical' as const })),
-            options: { connector: c.type, ...Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, v]) => [k, String(v)])) },
+            options: {
+              connector: c.type,
+              ...Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, v]) => [k, String(v)])),
+            },
             origin: file.yaml.at(['catalogs', ci, 'databases', db, 'tables', name], 'key'),
             catalogType: c.type,
           });
@@ -132,6 +161,7 @@ export function catalogTables(repo: Repo, env: string): TableDef[] {
 }
 
 export function defaultDatabaseOf(repo: Repo, catalog: string): string {
-  for (const file of repo.platform.catalogs) for (const c of file.spec.catalogs ?? []) if (c.name === catalog) return c.defaultDatabase ?? 'default';
+  for (const file of repo.platform.catalogs)
+    for (const c of file.spec.catalogs ?? []) if (c.name === catalog) return c.defaultDatabase ?? 'default';
   return catalog === DEFAULT_CATALOG ? DEFAULT_DATABASE : 'default';
 }

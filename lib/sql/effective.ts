@@ -27,9 +27,14 @@ export interface EffectiveSql {
   sourceStatements?: Statement[];
 }
 
-export function effectiveSql(repo: Repo, job: Job, env: string, options: { lineage?: boolean } = {}): EffectiveSql | undefined {
+export function effectiveSql(
+  repo: Repo,
+  job: Job,
+  env: string,
+  options: { lineage?: boolean } = {},
+): EffectiveSql | undefined {
   const { effective, diagnostics } = resolveJob(repo, job, env);
-  if (!effective || effective.type !== 'sql') return undefined;
+  if (effective?.type !== 'sql') return undefined;
   const source = new JobSql(job.sql, effective.vars);
   const catalogs = catalogsUsed(repo, source, env, effective.vars);
   // Fail closed: when a policy cannot be enforced, no statement leaves this function.
@@ -56,7 +61,9 @@ export function catalogsUsed(repo: Repo, sql: JobSql, env: string, vars: Record<
     for (const c of file.spec.catalogs ?? []) {
       if (c.envs && !c.envs.includes(env)) continue;
       if (!usesCatalog(text, c.name)) continue;
-      const options = Object.fromEntries(Object.entries(c.options ?? {}).map(([k, v]) => [k, substitute(String(v), vars).text]));
+      const options = Object.fromEntries(
+        Object.entries(c.options ?? {}).map(([k, v]) => [k, substitute(String(v), vars).text]),
+      );
       out.push({ ...c, options });
     }
   }
@@ -72,7 +79,10 @@ export function usesCatalog(text: string, name: string): boolean {
 export function catalogDdl(catalogs: CatalogSpec[]): string {
   return catalogs
     .map((c) => {
-      const options: Record<string, string> = { type: c.type === 'generic_in_memory' ? 'generic_in_memory' : c.type, ...Object.fromEntries(Object.entries(c.options ?? {}).map(([k, v]) => [k, String(v)])) };
+      const options: Record<string, string> = {
+        type: c.type === 'generic_in_memory' ? 'generic_in_memory' : c.type,
+        ...Object.fromEntries(Object.entries(c.options ?? {}).map(([k, v]) => [k, String(v)])),
+      };
       if (c.defaultDatabase && !('default-database' in options)) options['default-database'] = c.defaultDatabase;
       const body = Object.keys(options)
         .sort()

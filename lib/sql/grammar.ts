@@ -104,10 +104,13 @@ function readable(msg: string, token: Token | null): string {
   const expecting = m.match(/^(.*) expecting \{(.*)\}$/);
   if (expecting) {
     const options = expecting[2]!.split(', ');
-    m = options.length > 6 ? `${expecting[1]} (expected one of ${options.slice(0, 6).join(', ')}, …)` : `${expecting[1]} (expected one of ${options.join(', ')})`;
+    m =
+      options.length > 6
+        ? `${expecting[1]} (expected one of ${options.slice(0, 6).join(', ')}, …)`
+        : `${expecting[1]} (expected one of ${options.join(', ')})`;
   }
   if (token?.type === -1 || /<EOF>/.test(m)) m = m.replace(/'?<EOF>'?/g, 'end of input');
-  if (m.length > 200) m = m.slice(0, 197) + '…';
+  if (m.length > 200) m = `${m.slice(0, 197)}…`;
   return m;
 }
 

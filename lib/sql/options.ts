@@ -47,8 +47,20 @@ export function tokenOptions(all: Token[], offsetOf: (cp: number) => number): Sq
     }
     if ((depth === 1 || inSet) && t.type === T.STRING_LITERAL && tokens[i + 1]?.type === T.EQUAL_SYMBOL) {
       const v = tokens[i + 2];
-      if (v && (v.type === T.STRING_LITERAL || v.type === T.DIG_LITERAL || v.type === T.REAL_LITERAL || v.type === T.KW_TRUE || v.type === T.KW_FALSE)) {
-        out.push({ key: unquote(t.text ?? ''), value: unquote(v.text ?? ''), keyOffset: offsetOf(t.start), valueOffset: offsetOf(v.start) });
+      if (
+        v &&
+        (v.type === T.STRING_LITERAL ||
+          v.type === T.DIG_LITERAL ||
+          v.type === T.REAL_LITERAL ||
+          v.type === T.KW_TRUE ||
+          v.type === T.KW_FALSE)
+      ) {
+        out.push({
+          key: unquote(t.text ?? ''),
+          value: unquote(v.text ?? ''),
+          keyOffset: offsetOf(t.start),
+          valueOffset: offsetOf(v.start),
+        });
         i += 2;
       }
     }

@@ -2,11 +2,20 @@ import type { Token } from 'antlr4ng';
 import { LineIndex } from '../diagnostics/lines.js';
 import type { Origin, SqlSource } from '../repo/model.js';
 import { substitute, type Substitution } from '../vars/substitute.js';
-import { FlinkSqlLexer, lexFlinkSql, parseTokens, type LexedSql, type SyntaxError } from './grammar.js';
+import { FlinkSqlLexer, lexFlinkSql, parseTokens, type LexedSql, type SyntaxError as GrammarError } from './grammar.js';
 import { tokenOptions, type SqlOption } from './options.js';
 import { shimForGrammar } from './shims.js';
 
-export type StatementKind = 'set' | 'reset' | 'ddl' | 'insert' | 'query' | 'statement-set' | 'use' | 'explain' | 'other';
+export type StatementKind =
+  | 'set'
+  | 'reset'
+  | 'ddl'
+  | 'insert'
+  | 'query'
+  | 'statement-set'
+  | 'use'
+  | 'explain'
+  | 'other';
 
 /** One statement of a job's SQL, after `${var}` substitution, without its trailing `;`. */
 export interface Statement {
@@ -22,7 +31,7 @@ export interface Statement {
 
 /** What validation needs of a parse; the tree itself is not kept (500 jobs of trees would not fit the memory budget). */
 export interface SqlAnalysis {
-  errors: SyntaxError[];
+  errors: GrammarError[];
   statements: Omit<Statement, 'index' | 'file'>[];
   options: SqlOption[];
 }
@@ -35,7 +44,7 @@ class LazyAnalysis implements SqlAnalysis {
   readonly statements: Omit<Statement, 'index' | 'file'>[];
   readonly options: SqlOption[];
   private lexed: LexedSql | undefined;
-  private parsed: { errors: SyntaxError[] } | undefined;
+  private parsed: { errors: GrammarError[] } | undefined;
 
   constructor(text: string) {
     this.lexed = lexFlinkSql(text);
@@ -44,7 +53,7 @@ class LazyAnalysis implements SqlAnalysis {
     this.options = tokenOptions(tokens, this.lexed.offsetOf);
   }
 
-  private parse(): { errors: SyntaxError[] } {
+  private parse(): { errors: GrammarError[] } {
     if (!this.parsed) {
       const lexed = this.lexed!;
       // The parser sees token types only: a text whose token types match a text that parsed clean
@@ -63,24 +72,23 @@ class LazyAnalysis implements SqlAnalysis {
   }
 
   /** Valid Flink SQL the grammar misses: parse the shimmed text and keep only the errors left. */
-  private shimmedErrors(lexed: LexedSql, errors: SyntaxError[]): SyntaxError[] {
+  private shimmedErrors(lexed: LexedSql, errors: GrammarError[]): GrammarError[] {
     const shimmed = shimForGrammar(lexed.text, lexed.tokens.getTokens(), lexed.offsetOf);
     if (!shimmed) return errors;
     const again = parseTokens(lexFlinkSql(shimmed.text));
     return again.errors.map((e) => ({ ...e, offset: shimmed.toOriginal(e.offset) }));
   }
 
-  get errors(): SyntaxError[] {
+  get errors(): GrammarError[] {
     return this.parse().errors;
   }
-
 }
 
 const cleanShapes = new Set<string>();
 
 function tokenShape(tokens: Token[]): string {
   let shape = '';
-  for (const t of tokens) if (t.channel === 0) shape += t.type.toString(36) + ' ';
+  for (const t of tokens) if (t.channel === 0) shape += `${t.type.toString(36)} `;
   return shape;
 }
 
@@ -159,7 +167,11 @@ const T = FlinkSqlLexer;
  * statement set (`BEGIN STATEMENT SET; … END;` or `EXECUTE STATEMENT SET BEGIN … END;`) stays one
  * statement. Independent of the parser, so it still works when the grammar rejects a statement.
  */
-export function splitStatements(text: string, tokens: Token[], offsetOf: (cp: number) => number): Omit<Statement, 'index' | 'file'>[] {
+export function splitStatements(
+  text: string,
+  tokens: Token[],
+  offsetOf: (cp: number) => number,
+): Omit<Statement, 'index' | 'file'>[] {
   const out: Omit<Statement, 'index' | 'file'>[] = [];
   let current: Token[] = [];
   let inSet = false;
@@ -218,12 +230,19 @@ function isBeginStatementSet(ts: Token[]): boolean {
 }
 
 function isExecuteStatementSetBegin(ts: Token[]): boolean {
-  return ts.length === 4 && ts[0]!.type === T.KW_EXECUTE && ts[1]!.type === T.KW_STATEMENT && ts[2]!.type === T.KW_SET && ts[3]!.type === T.KW_BEGIN;
+  return (
+    ts.length === 4 &&
+    ts[0]!.type === T.KW_EXECUTE &&
+    ts[1]!.type === T.KW_STATEMENT &&
+    ts[2]!.type === T.KW_SET &&
+    ts[3]!.type === T.KW_BEGIN
+  );
 }
 
 function kindOf(ts: Token[]): StatementKind {
   const first = ts[0]!.type;
-  if (isBeginStatementSet(ts.slice(0, 3)) || (first === T.KW_EXECUTE && ts[1]?.type === T.KW_STATEMENT)) return 'statement-set';
+  if (isBeginStatementSet(ts.slice(0, 3)) || (first === T.KW_EXECUTE && ts[1]?.type === T.KW_STATEMENT))
+    return 'statement-set';
   switch (first) {
     case T.KW_SET:
       return 'set';

@@ -35,7 +35,9 @@ const extractFrom: Shim = (tokens, offsetOf, edits) => {
 
 /** Words that may follow an expression and so are never an alias (a keyword alias such as `prev` is). */
 const FOLLOWS_EXPRESSION = new Set(
-  'AS FROM WHERE GROUP HAVING ORDER UNION INTERSECT EXCEPT MINUS LIMIT OFFSET FETCH WINDOW ON JOIN INNER LEFT RIGHT FULL CROSS WHEN THEN ELSE END AND OR IS NOT IN BETWEEN LIKE SIMILAR ESCAPE COLLATE IGNORE RESPECT'.split(' '),
+  'AS FROM WHERE GROUP HAVING ORDER UNION INTERSECT EXCEPT MINUS LIMIT OFFSET FETCH WINDOW ON JOIN INNER LEFT RIGHT FULL CROSS WHEN THEN ELSE END AND OR IS NOT IN BETWEEN LIKE SIMILAR ESCAPE COLLATE IGNORE RESPECT'.split(
+    ' ',
+  ),
 );
 
 /** `LAG(v) OVER (…) previous_value`: an alias after OVER (…) without AS. */
@@ -50,7 +52,11 @@ const overAlias: Shim = (tokens, offsetOf, edits) => {
     }
     const next = tokens[j + 1];
     const word = next?.text ?? '';
-    const alias = next && (next.type === T.ID_LITERAL || word.startsWith('`') || (/^[A-Za-z_][A-Za-z0-9_]*$/.test(word) && !FOLLOWS_EXPRESSION.has(word.toUpperCase())));
+    const alias =
+      next &&
+      (next.type === T.ID_LITERAL ||
+        word.startsWith('`') ||
+        (/^[A-Za-z_][A-Za-z0-9_]*$/.test(word) && !FOLLOWS_EXPRESSION.has(word.toUpperCase())));
     if (alias) edits.push({ at: offsetOf(next.start), remove: 0, insert: 'AS ', shim: 'OVER (…) alias' });
   }
 };
@@ -60,10 +66,20 @@ const likeWithoutColumns: Shim = (tokens, offsetOf, edits) => {
   for (let i = 0; i < tokens.length; i++) {
     if (tokens[i]!.type !== T.KW_TABLE) continue;
     let j = i + 1;
-    while (j < tokens.length && (tokens[j]!.type === T.ID_LITERAL || tokens[j]!.text === '.' || tokens[j]!.text?.startsWith('`'))) j++;
+    while (
+      j < tokens.length &&
+      (tokens[j]!.type === T.ID_LITERAL || tokens[j]!.text === '.' || tokens[j]!.text?.startsWith('`'))
+    )
+      j++;
     if (j === i + 1 || tokens[j]?.type !== T.KW_WITH) continue;
     const end = tokens.findIndex((t, k) => k > j && (t.type === T.KW_LIKE || t.text === ';'));
-    if (end > 0 && tokens[end]!.type === T.KW_LIKE) edits.push({ at: offsetOf(tokens[j]!.start), remove: 0, insert: '(`__like` INT) ', shim: 'CREATE TABLE … WITH (…) LIKE' });
+    if (end > 0 && tokens[end]!.type === T.KW_LIKE)
+      edits.push({
+        at: offsetOf(tokens[j]!.start),
+        remove: 0,
+        insert: '(`__like` INT) ',
+        shim: 'CREATE TABLE … WITH (…) LIKE',
+      });
   }
 };
 
@@ -95,7 +111,7 @@ export function shimForGrammar(text: string, tokens: Token[], offsetOf: (cp: num
       for (const [shimAt, origAt, len] of marks) {
         if (offset < shimAt) break;
         if (offset < shimAt + len) return origAt; // inside inserted text: its place in the original
-        delta = shimAt + len - (origAt + (edits.find((e) => e.at === origAt)!.remove));
+        delta = shimAt + len - (origAt + edits.find((e) => e.at === origAt)!.remove);
       }
       return offset - delta;
     },

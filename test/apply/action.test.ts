@@ -21,7 +21,14 @@ const received: { body: string; signature: string; valid: boolean }[] = [];
 const secret = 'callback-secret';
 const systemNs = `flinkops-it-${randomBytes(3).toString('hex')}`;
 
-const scheduler = { CI: 'true', CI_PIPELINE_SOURCE: 'trigger', FLINKOPS_TRIGGERED_BY: 'scheduler:dolphinscheduler', GITLAB_USER_LOGIN: 'dolphin-bot', FLINKOPS_CALLBACK_SECRET: secret, FLINKOPS_NAMESPACE: systemNs };
+const scheduler = {
+  CI: 'true',
+  CI_PIPELINE_SOURCE: 'trigger',
+  FLINKOPS_TRIGGERED_BY: 'scheduler:dolphinscheduler',
+  GITLAB_USER_LOGIN: 'dolphin-bot',
+  FLINKOPS_CALLBACK_SECRET: secret,
+  FLINKOPS_NAMESPACE: systemNs,
+};
 const owner = { CI: 'true', CI_PIPELINE_SOURCE: 'web', GITLAB_USER_LOGIN: 'liu.yang', FLINKOPS_NAMESPACE: systemNs };
 
 beforeAll(async () => {
@@ -32,7 +39,13 @@ beforeAll(async () => {
   await ensureNamespace(k, systemNs);
   fx = new Fixture();
   ns = `flink-homeservice-${isolate(fx)}`;
-  const r = await apply({ repo: fx.root, env: 'test', jobs: ['homeservice/daily-settlement'], kubeconfig: kube.kubeconfig, context: 'flinkops-local' });
+  const r = await apply({
+    repo: fx.root,
+    env: 'test',
+    jobs: ['homeservice/daily-settlement'],
+    kubeconfig: kube.kubeconfig,
+    context: 'flinkops-local',
+  });
   if (r.exitCode !== 0) throw new Error(r.stdout + r.stderr);
   hook = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -41,7 +54,8 @@ beforeAll(async () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const signature = String(req.headers['x-flinkops-signature-256'] ?? '');
       const expected = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-      const valid = signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+      const valid =
+        signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
       received.push({ body, signature, valid });
       res.writeHead(valid ? 204 : 401).end();
     });
@@ -60,7 +74,18 @@ afterAll(async () => {
 
 const p = () => flinkPath(ns, 'daily-settlement');
 function act(action: string, penv: NodeJS.ProcessEnv, extra: Partial<RunActionOptions> = {}) {
-  return runAction({ repo: fx.root, action, job: 'homeservice/daily-settlement', env: 'test', kubeconfig: kube!.kubeconfig, context: 'flinkops-local', processEnv: penv, pollMs: 25, timeoutSeconds: 10, ...extra });
+  return runAction({
+    repo: fx.root,
+    action,
+    job: 'homeservice/daily-settlement',
+    env: 'test',
+    kubeconfig: kube!.kubeconfig,
+    context: 'flinkops-local',
+    processEnv: penv,
+    pollMs: 25,
+    timeoutSeconds: 10,
+    ...extra,
+  });
 }
 
 /** Plays the operator once the live object satisfies `when`. */
@@ -80,7 +105,14 @@ describe('flinkops action', () => {
     await setStatus(k, p(), { lifecycleState: 'STABLE', jobStatus: { state: 'RUNNING' } });
     const r = await act('stop', scheduler, { callback: hookUrl, json: true });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ job: 'homeservice/daily-settlement', env: 'test', action: 'stop', result: 'succeeded', triggeredBy: 'scheduler:dolphinscheduler as user:dolphin-bot', state: 'suspended' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      job: 'homeservice/daily-settlement',
+      env: 'test',
+      action: 'stop',
+      result: 'succeeded',
+      triggeredBy: 'scheduler:dolphinscheduler as user:dolphin-bot',
+      state: 'suspended',
+    });
     const live = await get(k, p());
     expect(live!.spec!.job.state).toBe('suspended');
     const mine = live!.metadata.managedFields!.find((m) => m.manager === 'flinkops-action')!;
@@ -88,7 +120,14 @@ describe('flinkops action', () => {
     expect(received.at(-1)).toMatchObject({ valid: true });
     expect(JSON.parse(received.at(-1)!.body)).toMatchObject({ action: 'stop', result: 'succeeded' });
 
-    const again = await apply({ repo: fx.root, env: 'test', jobs: ['homeservice/daily-settlement'], kubeconfig: kube.kubeconfig, context: 'flinkops-local', json: true });
+    const again = await apply({
+      repo: fx.root,
+      env: 'test',
+      jobs: ['homeservice/daily-settlement'],
+      kubeconfig: kube.kubeconfig,
+      context: 'flinkops-local',
+      json: true,
+    });
     expect(again.exitCode).toBe(0);
     const fd = JSON.parse(again.stdout).results.find((x: any) => x.kind === 'FlinkDeployment');
     expect(fd.message).toContain('spec.job.state stays "suspended" (set by flinkops action)');
@@ -99,8 +138,14 @@ describe('flinkops action', () => {
     if (!kube) return ctx.skip();
     const r = await act('savepoint', scheduler, { callback: hookUrl });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('refused: scheduler:dolphinscheduler as user:dolphin-bot may not savepoint homeservice/daily-settlement in test: owners.yaml lets scheduler:dolphinscheduler only start/stop in test, prod');
-    expect(JSON.parse(received.at(-1)!.body)).toMatchObject({ action: 'savepoint', result: 'failed', message: 'refused: owners.yaml lets scheduler:dolphinscheduler only start/stop in test, prod' });
+    expect(r.stderr).toContain(
+      'refused: scheduler:dolphinscheduler as user:dolphin-bot may not savepoint homeservice/daily-settlement in test: owners.yaml lets scheduler:dolphinscheduler only start/stop in test, prod',
+    );
+    expect(JSON.parse(received.at(-1)!.body)).toMatchObject({
+      action: 'savepoint',
+      result: 'failed',
+      message: 'refused: owners.yaml lets scheduler:dolphinscheduler only start/stop in test, prod',
+    });
     // In a push pipeline anybody could set FLINKOPS_TRIGGERED_BY: it does not count there.
     const push = await act('stop', { ...scheduler, CI_PIPELINE_SOURCE: 'push' });
     expect(push.exitCode).toBe(1);
@@ -109,18 +154,46 @@ describe('flinkops action', () => {
 
   it('an owner starts it from a savepoint, allowing non-restored state, and waits for RUNNING', async (ctx) => {
     if (!kube) return ctx.skip();
-    const op = operator((o) => o.spec.job.state === 'running', () => ({ lifecycleState: 'STABLE', jobStatus: { state: 'RUNNING' } }));
-    const r = await act('start', owner, { savepoint: 'hdfs://test-nn/sp/savepoint-42', allowNonRestoredState: true, wait: true });
+    const op = operator(
+      (o) => o.spec.job.state === 'running',
+      () => ({ lifecycleState: 'STABLE', jobStatus: { state: 'RUNNING' } }),
+    );
+    const r = await act('start', owner, {
+      savepoint: 'hdfs://test-nn/sp/savepoint-42',
+      allowNonRestoredState: true,
+      wait: true,
+    });
     await op;
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toContain('flinkops action start homeservice/daily-settlement --env test: done — lifecycleState STABLE, job RUNNING\n  by user:liu.yang (user:liu.yang owns the job)');
+    expect(r.stdout).toContain(
+      'flinkops action start homeservice/daily-settlement --env test: done — lifecycleState STABLE, job RUNNING\n  by user:liu.yang (user:liu.yang owns the job)',
+    );
     const job = (await get(k, p()))!.spec!.job;
-    expect(job).toMatchObject({ state: 'running', initialSavepointPath: 'hdfs://test-nn/sp/savepoint-42', allowNonRestoredState: true });
+    expect(job).toMatchObject({
+      state: 'running',
+      initialSavepointPath: 'hdfs://test-nn/sp/savepoint-42',
+      allowNonRestoredState: true,
+    });
   });
 
   it('savepoint reports the path of the savepoint it triggered, and keeps the job running', async (ctx) => {
     if (!kube) return ctx.skip();
-    const op = operator((o) => typeof o.spec.job.savepointTriggerNonce === 'number', (o) => ({ jobStatus: { state: 'RUNNING', savepointInfo: { lastSavepoint: { location: 'hdfs://test-nn/sp/savepoint-43', triggerNonce: o.spec.job.savepointTriggerNonce, triggerType: 'MANUAL', timeStamp: Date.now() } } } }));
+    const op = operator(
+      (o) => typeof o.spec.job.savepointTriggerNonce === 'number',
+      (o) => ({
+        jobStatus: {
+          state: 'RUNNING',
+          savepointInfo: {
+            lastSavepoint: {
+              location: 'hdfs://test-nn/sp/savepoint-43',
+              triggerNonce: o.spec.job.savepointTriggerNonce,
+              triggerType: 'MANUAL',
+              timeStamp: Date.now(),
+            },
+          },
+        },
+      }),
+    );
     const r = await act('savepoint', owner, { json: true });
     await op;
     expect(r.exitCode, r.stderr).toBe(0);
@@ -130,11 +203,22 @@ describe('flinkops action', () => {
 
   it('suspend waits for the operator and reports where the state went; restart sets a new restartNonce', async (ctx) => {
     if (!kube) return ctx.skip();
-    const op = operator((o) => o.spec.job.state === 'suspended', () => ({ lifecycleState: 'SUSPENDED', jobStatus: { state: 'FINISHED', upgradeSavepointPath: 'hdfs://test-nn/sp/savepoint-44' } }));
+    const op = operator(
+      (o) => o.spec.job.state === 'suspended',
+      () => ({
+        lifecycleState: 'SUSPENDED',
+        jobStatus: { state: 'FINISHED', upgradeSavepointPath: 'hdfs://test-nn/sp/savepoint-44' },
+      }),
+    );
     const r = await act('suspend', owner, { json: true });
     await op;
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ result: 'succeeded', savepoint: 'hdfs://test-nn/sp/savepoint-44', state: 'SUSPENDED', message: 'suspended; resume from hdfs://test-nn/sp/savepoint-44' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      result: 'succeeded',
+      savepoint: 'hdfs://test-nn/sp/savepoint-44',
+      state: 'SUSPENDED',
+      message: 'suspended; resume from hdfs://test-nn/sp/savepoint-44',
+    });
 
     const restart = await act('restart', owner);
     expect(restart.exitCode).toBe(0);

@@ -14,7 +14,16 @@ import { renderEnv } from '../../lib/render/render.js';
 import { loadRepo } from '../../lib/repo/load.js';
 import { startKubeForTests, type KubeCluster } from '../kube/harness.js';
 import { Fixture } from '../support/fixture.js';
-import { admin, editByHand, ensureNamespace, flinkPath, get, isolate, limitedKubeconfig, setStatus } from './support.js';
+import {
+  admin,
+  editByHand,
+  ensureNamespace,
+  flinkPath,
+  get,
+  isolate,
+  limitedKubeconfig,
+  setStatus,
+} from './support.js';
 
 let kube: KubeCluster | undefined;
 let k: KubeClient;
@@ -43,7 +52,17 @@ afterAll(async () => {
 }, 120_000);
 
 function run(o: Partial<ApplyActionOptions> & { jobs?: string[] }) {
-  return apply({ repo: fx.root, env: 'test', jobs: [], json: true, kubeconfig: kube!.kubeconfig, context: 'flinkops-local', pollMs: 50, artifacts: path.join(work, 'artifacts'), ...o });
+  return apply({
+    repo: fx.root,
+    env: 'test',
+    jobs: [],
+    json: true,
+    kubeconfig: kube!.kubeconfig,
+    context: 'flinkops-local',
+    pollMs: 50,
+    artifacts: path.join(work, 'artifacts'),
+    ...o,
+  });
 }
 
 type Row = { kind: string; namespace: string; name: string; result: string; message: string; savepoint?: string };
@@ -59,7 +78,8 @@ describe('apply against a real API server', () => {
     expect(first.exitCode, first.stderr).toBe(0);
     const r1 = rows(first.stdout);
     expect(find(r1, 'Namespace', ns()).result).toBe('created');
-    for (const r of r1.filter((x) => x.kind !== 'Namespace' && x.namespace === ns())) expect(r.result, `${r.kind} ${r.name}`).toBe('created');
+    for (const r of r1.filter((x) => x.kind !== 'Namespace' && x.namespace === ns()))
+      expect(r.result, `${r.kind} ${r.name}`).toBe('created');
     const live = await get(k, flinkPath(ns(), 'kafka-orders-to-paimon'));
     expect(live!.metadata.managedFields!.some((m) => m.manager === 'flinkops' && m.operation === 'Apply')).toBe(true);
     expect(live!.metadata.labels!['applyset.kubernetes.io/part-of']).toMatch(/^applyset-[A-Za-z0-9_-]{43}-v1$/);
@@ -67,12 +87,17 @@ describe('apply against a real API server', () => {
     const second = await run({ jobs: ['datasync/kafka-orders-to-paimon', 'datasync/paimon-compact-orders'] });
     expect(second.exitCode).toBe(0);
     expect(rows(second.stdout).every((r) => r.result === 'unchanged')).toBe(true);
-    expect((await get(k, flinkPath(ns(), 'kafka-orders-to-paimon')))!.metadata.resourceVersion).toBe(live!.metadata.resourceVersion);
+    expect((await get(k, flinkPath(ns(), 'kafka-orders-to-paimon')))!.metadata.resourceVersion).toBe(
+      live!.metadata.resourceVersion,
+    );
 
     fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', 'parallelism: 1', 'parallelism: 3');
     const third = await run({ jobs: ['datasync/kafka-orders-to-paimon'] });
     const r3 = rows(third.stdout);
-    expect(find(r3, 'FlinkDeployment', 'kafka-orders-to-paimon')).toMatchObject({ result: 'configured', message: 'changed: spec.job.parallelism' });
+    expect(find(r3, 'FlinkDeployment', 'kafka-orders-to-paimon')).toMatchObject({
+      result: 'configured',
+      message: 'changed: spec.job.parallelism',
+    });
     expect(r3.filter((r) => r.result !== 'unchanged')).toHaveLength(1);
     expect((await get(k, flinkPath(ns(), 'kafka-orders-to-paimon')))!.spec!.job.parallelism).toBe(3);
   });
@@ -81,7 +106,10 @@ describe('apply against a real API server', () => {
     if (!kube) return ctx.skip();
     fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', 'parallelism: 3', 'parallelism: 5');
     const r = await run({ jobs: ['datasync/kafka-orders-to-paimon'], dryRun: true });
-    expect(find(rows(r.stdout), 'FlinkDeployment', 'kafka-orders-to-paimon')).toMatchObject({ result: 'configured', message: 'changed: spec.job.parallelism; dry run' });
+    expect(find(rows(r.stdout), 'FlinkDeployment', 'kafka-orders-to-paimon')).toMatchObject({
+      result: 'configured',
+      message: 'changed: spec.job.parallelism; dry run',
+    });
     expect((await get(k, flinkPath(ns(), 'kafka-orders-to-paimon')))!.spec!.job.parallelism).toBe(3);
     fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', 'parallelism: 5', 'parallelism: 3');
   });
@@ -93,13 +121,31 @@ describe('apply against a real API server', () => {
     expect(r.exitCode).toBe(1);
     const rs = rows(r.stdout);
     expect(find(rs, 'FlinkDeployment', 'kafka-orders-to-paimon')).toMatchObject({ result: 'failed' });
-    expect(find(rs, 'FlinkDeployment', 'kafka-orders-to-paimon').message).toBe('conflict: another field manager changed fields flinkops owns: .spec.job.parallelism (kubectl-edit); change them in Git, or apply with --force-conflicts to take them back');
+    expect(find(rs, 'FlinkDeployment', 'kafka-orders-to-paimon').message).toBe(
+      'conflict: another field manager changed fields flinkops owns: .spec.job.parallelism (kubectl-edit); change them in Git, or apply with --force-conflicts to take them back',
+    );
     // The Ingress of that job waits for its deployment.
-    expect(find(rs, 'Ingress', 'kafka-orders-to-paimon')).toMatchObject({ result: 'failed', message: `not applied: FlinkDeployment ${ns()}/kafka-orders-to-paimon failed before it` });
+    expect(find(rs, 'Ingress', 'kafka-orders-to-paimon')).toMatchObject({
+      result: 'failed',
+      message: `not applied: FlinkDeployment ${ns()}/kafka-orders-to-paimon failed before it`,
+    });
 
-    const d = await diff({ repo: fx.root, env: 'test', exitCode: true, json: true, kubeconfig: kube!.kubeconfig, context: 'flinkops-local' });
+    const d = await diff({
+      repo: fx.root,
+      env: 'test',
+      exitCode: true,
+      json: true,
+      kubeconfig: kube!.kubeconfig,
+      context: 'flinkops-local',
+    });
     expect(d.exitCode).toBe(1);
-    expect(JSON.parse(d.stdout).drift).toContainEqual({ kind: 'FlinkDeployment', namespace: ns(), name: 'kafka-orders-to-paimon', drift: 'changed', message: 'changed: spec.job.parallelism' });
+    expect(JSON.parse(d.stdout).drift).toContainEqual({
+      kind: 'FlinkDeployment',
+      namespace: ns(),
+      name: 'kafka-orders-to-paimon',
+      drift: 'changed',
+      message: 'changed: spec.job.parallelism',
+    });
 
     const forced = await run({ jobs: ['datasync/kafka-orders-to-paimon'], force: true });
     expect(forced.exitCode).toBe(0);
@@ -108,10 +154,19 @@ describe('apply against a real API server', () => {
 
   it('diff finds no drift when the cluster matches Git, and lists what is missing', async (ctx) => {
     if (!kube) return ctx.skip();
-    const d = await diff({ repo: fx.root, env: 'test', exitCode: true, json: true, kubeconfig: kube!.kubeconfig, context: 'flinkops-local' });
+    const d = await diff({
+      repo: fx.root,
+      env: 'test',
+      exitCode: true,
+      json: true,
+      kubeconfig: kube!.kubeconfig,
+      context: 'flinkops-local',
+    });
     const drift = JSON.parse(d.stdout).drift as { kind: string; namespace: string; name: string; drift: string }[];
     // Only what was never applied (the other teams) is missing; datasync's two jobs match.
-    expect(drift.filter((x) => x.namespace === ns() && ['kafka-orders-to-paimon', 'paimon-compact-orders'].includes(x.name))).toEqual([]);
+    expect(
+      drift.filter((x) => x.namespace === ns() && ['kafka-orders-to-paimon', 'paimon-compact-orders'].includes(x.name)),
+    ).toEqual([]);
     expect(drift.some((x) => x.drift === 'missing' && x.name === 'rental-metrics-1m')).toBe(true);
     expect(d.exitCode).toBe(1);
   });
@@ -119,33 +174,55 @@ describe('apply against a real API server', () => {
   it('an object the server refuses in the middle of a batch: the others apply, the report is exact', async (ctx) => {
     if (!kube) return ctx.skip();
     const { repo } = loadRepo(fx.root);
-    const objects = renderEnv(repo, { env: 'test', kubernetesVersion: '1.37', jobs: repo.jobs.filter((j) => j.team === 'rental') }).objects;
+    const objects = renderEnv(repo, {
+      env: 'test',
+      kubernetesVersion: '1.37',
+      jobs: repo.jobs.filter((j) => j.team === 'rental'),
+    }).objects;
     const bad = objects.find((o) => o.kind === 'FlinkDeployment' && o.name === 'orders-enrich-house')!;
     (bad.object.spec as { job: { upgradeMode: string } }).job.upgradeMode = 'sometimes';
     const out = await applyObjects(k, { env: 'test', objects });
     const rs = out.results;
     expect(find(rs, 'FlinkDeployment', 'orders-enrich-house').result).toBe('failed');
-    expect(find(rs, 'FlinkDeployment', 'orders-enrich-house').message).toMatch(/^invalid: .*spec\.job\.upgradeMode: Unsupported value: "sometimes"/);
+    expect(find(rs, 'FlinkDeployment', 'orders-enrich-house').message).toMatch(
+      /^invalid: .*spec\.job\.upgradeMode: Unsupported value: "sometimes"/,
+    );
     expect(find(rs, 'Ingress', 'orders-enrich-house')).toMatchObject({ result: 'failed' });
     expect(find(rs, 'FlinkDeployment', 'rental-metrics-1m').result).toBe('created');
     expect(find(rs, 'ConfigMap', 'orders-enrich-house-sql').result).toBe('created');
     // What the report says is what the cluster has.
-    for (const r of rs.filter((x) => x.kind === 'FlinkDeployment')) expect(Boolean(await get(k, flinkPath(r.namespace, r.name))), r.name).toBe(r.result === 'created');
+    for (const r of rs.filter((x) => x.kind === 'FlinkDeployment'))
+      expect(Boolean(await get(k, flinkPath(r.namespace, r.name))), r.name).toBe(r.result === 'created');
   });
 
   it('a namespace the token may not write: those objects fail as forbidden, the rest is applied', async (ctx) => {
     if (!kube) return ctx.skip();
     const allowed = `flink-homeservice-${sfx}`;
     await ensureNamespace(k, allowed);
-    const kubeconfig = await limitedKubeconfig(k, work, { server: kube.server, caPem: kube.caPem, systemNs, allowed: [allowed] });
-    const r = await run({ jobs: ['homeservice/workorder-sla', 'acquisition/listing-score'], kubeconfig, context: 'limited' });
+    const kubeconfig = await limitedKubeconfig(k, work, {
+      server: kube.server,
+      caPem: kube.caPem,
+      systemNs,
+      allowed: [allowed],
+    });
+    const r = await run({
+      jobs: ['homeservice/workorder-sla', 'acquisition/listing-score'],
+      kubeconfig,
+      context: 'limited',
+    });
     expect(r.exitCode).toBe(1);
     const rs = rows(r.stdout);
     expect(find(rs, 'FlinkDeployment', 'workorder-sla').result).toBe('created');
     const denied = find(rs, 'FlinkDeployment', 'listing-score');
     expect(denied.result).toBe('failed');
     expect(find(rs, 'ConfigMap', 'hadoop-config-test') ?? denied).toBeTruthy();
-    expect(rs.filter((x) => x.namespace === `flink-acquisition-${sfx}` && x.kind !== 'Ingress' && x.kind !== 'FlinkDeployment').every((x) => x.result === 'failed' && x.message.startsWith('forbidden: '))).toBe(true);
+    expect(
+      rs
+        .filter(
+          (x) => x.namespace === `flink-acquisition-${sfx}` && x.kind !== 'Ingress' && x.kind !== 'FlinkDeployment',
+        )
+        .every((x) => x.result === 'failed' && x.message.startsWith('forbidden: ')),
+    ).toBe(true);
     expect(await get(k, flinkPath(`flink-acquisition-${sfx}`, 'listing-score'))).toBeUndefined();
   });
 });
@@ -160,25 +237,53 @@ describe('apply --wait', () => {
     const operator = (async () => {
       for (let i = 0; i < 200; i++) {
         const o = await get(k, p);
-        if (o?.spec?.job?.parallelism === 3) return setStatus(k, p, { lifecycleState: 'STABLE', jobStatus: { state: 'RUNNING' } });
+        if (o?.spec?.job?.parallelism === 3)
+          return setStatus(k, p, { lifecycleState: 'STABLE', jobStatus: { state: 'RUNNING' } });
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
     const r = await run({ jobs: ['homeservice/workorder-sla'], wait: true, timeoutSeconds: 20 });
     await operator;
     expect(r.exitCode, r.stdout).toBe(0);
-    expect(JSON.parse(r.stdout).health).toEqual([{ kind: 'FlinkDeployment', namespace: ns(), name: 'workorder-sla', health: 'healthy', message: 'lifecycleState STABLE, job RUNNING' }]);
+    expect(JSON.parse(r.stdout).health).toEqual([
+      {
+        kind: 'FlinkDeployment',
+        namespace: ns(),
+        name: 'workorder-sla',
+        health: 'healthy',
+        message: 'lifecycleState STABLE, job RUNNING',
+      },
+    ]);
   });
 
   it('fails on FAILED with the error, and archives status and events', async (ctx) => {
     if (!kube) return ctx.skip();
     fx.edit('jobs/homeservice/workorder-sla/job.yaml', '\nparallelism: 3', '\nparallelism: 4');
     const p = flinkPath(ns(), 'workorder-sla');
-    await k.request('POST', `/api/v1/namespaces/${ns()}/events`, { body: { apiVersion: 'v1', kind: 'Event', metadata: { name: `workorder-sla.${Date.now()}`, namespace: ns() }, involvedObject: { kind: 'FlinkDeployment', name: 'workorder-sla', namespace: ns() }, reason: 'JobException', message: 'Could not find any factory for identifier kafka', type: 'Warning', lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } });
+    await k.request('POST', `/api/v1/namespaces/${ns()}/events`, {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `workorder-sla.${Date.now()}`, namespace: ns() },
+        involvedObject: { kind: 'FlinkDeployment', name: 'workorder-sla', namespace: ns() },
+        reason: 'JobException',
+        message: 'Could not find any factory for identifier kafka',
+        type: 'Warning',
+        lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
+    });
     const operator = (async () => {
       for (let i = 0; i < 200; i++) {
         const o = await get(k, p);
-        if (o?.spec?.job?.parallelism === 4) return setStatus(k, p, { lifecycleState: 'FAILED', error: JSON.stringify({ message: 'org.apache.flink.table.api.ValidationException: Could not find any factory for identifier kafka' }), jobStatus: { state: 'FAILED' } });
+        if (o?.spec?.job?.parallelism === 4)
+          return setStatus(k, p, {
+            lifecycleState: 'FAILED',
+            error: JSON.stringify({
+              message:
+                'org.apache.flink.table.api.ValidationException: Could not find any factory for identifier kafka',
+            }),
+            jobStatus: { state: 'FAILED' },
+          });
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
@@ -187,8 +292,12 @@ describe('apply --wait', () => {
     expect(r.exitCode).toBe(1);
     const h = JSON.parse(r.stdout).health[0];
     expect(h.health).toBe('failed');
-    expect(h.message).toContain('lifecycleState FAILED, job FAILED: org.apache.flink.table.api.ValidationException: Could not find any factory for identifier kafka');
-    expect(readFileSync(path.join(h.artifacts, 'events.txt'), 'utf8')).toContain('JobException  Could not find any factory for identifier kafka');
+    expect(h.message).toContain(
+      'lifecycleState FAILED, job FAILED: org.apache.flink.table.api.ValidationException: Could not find any factory for identifier kafka',
+    );
+    expect(readFileSync(path.join(h.artifacts, 'events.txt'), 'utf8')).toContain(
+      'JobException  Could not find any factory for identifier kafka',
+    );
     expect(readFileSync(path.join(h.artifacts, 'status.yaml'), 'utf8')).toContain('lifecycleState: FAILED');
     expect(readFileSync(path.join(h.artifacts, 'NOTES.txt'), 'utf8')).toContain('no JobManager pod exists');
   });
@@ -211,7 +320,8 @@ describe('apply --wait', () => {
     const operator = (async () => {
       for (let i = 0; i < 200; i++) {
         const o = await get(k, p);
-        if (o?.spec?.job?.state === 'suspended') return setStatus(k, p, { lifecycleState: 'SUSPENDED', error: null, jobStatus: { state: 'FINISHED' } });
+        if (o?.spec?.job?.state === 'suspended')
+          return setStatus(k, p, { lifecycleState: 'SUSPENDED', error: null, jobStatus: { state: 'FINISHED' } });
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
@@ -234,7 +344,11 @@ describe('prune and the lease', () => {
     const operator = (async () => {
       for (let i = 0; i < 400; i++) {
         const o = await get(k, p);
-        if (o?.spec?.job?.state === 'suspended') return setStatus(k, p, { lifecycleState: 'SUSPENDED', jobStatus: { state: 'FINISHED', upgradeSavepointPath: savepoint } });
+        if (o?.spec?.job?.state === 'suspended')
+          return setStatus(k, p, {
+            lifecycleState: 'SUSPENDED',
+            jobStatus: { state: 'FINISHED', upgradeSavepointPath: savepoint },
+          });
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
@@ -242,8 +356,15 @@ describe('prune and the lease', () => {
     await operator;
     const rs = rows(r.stdout);
     const deleted = rs.filter((x) => x.result === 'deleted');
-    expect(deleted.map((x) => `${x.kind}/${x.name}`).sort()).toEqual(['ConfigMap/rental-metrics-1m-sql', 'FlinkDeployment/rental-metrics-1m', 'Ingress/rental-metrics-1m']);
-    expect(find(rs, 'FlinkDeployment', 'rental-metrics-1m')).toMatchObject({ savepoint, message: `job folder jobs/rental/rental-metrics-1m was removed; state saved in ${savepoint}` });
+    expect(deleted.map((x) => `${x.kind}/${x.name}`).sort()).toEqual([
+      'ConfigMap/rental-metrics-1m-sql',
+      'FlinkDeployment/rental-metrics-1m',
+      'Ingress/rental-metrics-1m',
+    ]);
+    expect(find(rs, 'FlinkDeployment', 'rental-metrics-1m')).toMatchObject({
+      savepoint,
+      message: `job folder jobs/rental/rental-metrics-1m was removed; state saved in ${savepoint}`,
+    });
     expect(await get(k, p)).toBeUndefined();
     // The other rental job and the shared Hadoop ConfigMap stay.
     expect(await get(k, flinkPath(ns, 'orders-enrich-house'))).toBeDefined();
@@ -252,12 +373,19 @@ describe('prune and the lease', () => {
 
   it('a second apply waits for the environment lease and gives up naming the holder', async (ctx) => {
     if (!kube) return ctx.skip();
-    const other = new EnvLease(k, { namespace: systemNs, name: 'flinkops-apply-test', holder: 'https://gitlab.example/jobs/41', durationSeconds: 60 });
+    const other = new EnvLease(k, {
+      namespace: systemNs,
+      name: 'flinkops-apply-test',
+      holder: 'https://gitlab.example/jobs/41',
+      durationSeconds: 60,
+    });
     await other.acquire();
     try {
       const r = await run({ jobs: ['datasync/kafka-orders-to-paimon'], timeoutSeconds: 1 });
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toContain(`another run holds the lease ${systemNs}/flinkops-apply-test: https://gitlab.example/jobs/41`);
+      expect(r.stderr).toContain(
+        `another run holds the lease ${systemNs}/flinkops-apply-test: https://gitlab.example/jobs/41`,
+      );
     } finally {
       await other.release();
     }

@@ -36,17 +36,37 @@ describe('plan --live', () => {
   it('says what the cluster would do, and stores nothing', async (ctx) => {
     if (!kube) return ctx.skip();
     const target = { kubeconfig: kube.kubeconfig, context: 'flinkops-local' };
-    const applied = await apply({ repo: fx.root, env: 'test', jobs: ['datasync/paimon-compact-orders'], json: true, pollMs: 50, ...target });
+    const applied = await apply({
+      repo: fx.root,
+      env: 'test',
+      jobs: ['datasync/paimon-compact-orders'],
+      json: true,
+      pollMs: 50,
+      ...target,
+    });
     expect(applied.exitCode, applied.stderr).toBe(0);
     fx.git('checkout', '-q', '-b', 'feature');
     fx.edit('jobs/datasync/paimon-compact-orders/job.yaml', 'parallelism: 2', 'parallelism: 3');
-    fx.write('jobs/datasync/new-sync/job.yaml', 'type: jar\nupgradeMode: stateless\njar: { uri: "local:///opt/flink/usrlib/new.jar" }\n');
+    fx.write(
+      'jobs/datasync/new-sync/job.yaml',
+      'type: jar\nupgradeMode: stateless\njar: { uri: "local:///opt/flink/usrlib/new.jar" }\n',
+    );
     fx.write('jobs/datasync/new-sync/owners.yaml', 'owners: ["@zhang.wei"]\n');
     fx.commit('change one job, add one');
-    const r = await plan({ repo: fx.root, env: 'test', base: 'main', format: 'json', comment: false, classify: false, live: true, ...target });
+    const r = await plan({
+      repo: fx.root,
+      env: 'test',
+      base: 'main',
+      format: 'json',
+      comment: false,
+      classify: false,
+      live: true,
+      ...target,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     const p = JSON.parse(r.stdout);
-    const obj = (job: string, kind: string) => p.jobs.find((j: { job: string }) => j.job === job).objects.find((o: { kind: string }) => o.kind === kind);
+    const obj = (job: string, kind: string) =>
+      p.jobs.find((j: { job: string }) => j.job === job).objects.find((o: { kind: string }) => o.kind === kind);
     expect(obj('datasync/paimon-compact-orders', 'FlinkDeployment').live.result).toBe('configured');
     expect(obj('datasync/paimon-compact-orders', 'FlinkDeployment').live.message).toContain('parallelism');
     expect(obj('datasync/new-sync', 'FlinkDeployment').live.result).toBe('created');

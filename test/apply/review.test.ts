@@ -37,7 +37,12 @@ beforeAll(async () => {
   fx.git('merge', '-q', '--no-ff', '-m', 'Merge branch feature', 'feature');
   merge = fx.git('rev-parse', 'HEAD').trim();
   hash = (await computePlan({ root: fx.root, env: 'test', base: 'HEAD^1', classify: false })).plan.planHash;
-  Object.assign(process.env, { CI_API_V4_URL: `${hosts.url}/api/v4`, CI_PROJECT_ID: hosts.gitlab.project, GITLAB_TOKEN: hosts.gitlab.token, FLINKOPS_NAMESPACE: systemNs });
+  Object.assign(process.env, {
+    CI_API_V4_URL: `${hosts.url}/api/v4`,
+    CI_PROJECT_ID: hosts.gitlab.project,
+    GITLAB_TOKEN: hosts.gitlab.token,
+    FLINKOPS_NAMESPACE: systemNs,
+  });
   hosts.gitlab.mergeRequestsOfCommit[merge] = [{ iid: hosts.gitlab.mr, state: 'merged', merge_commit_sha: merge }];
   hosts.gitlab.groupMembers['rent/datasync-engineers'] = ['wang.fang'];
   kube = await startKubeForTests();
@@ -54,8 +59,20 @@ afterAll(async () => {
   await kube.stop();
 }, 120_000);
 
-const note = (h: string) => `${marker('plan:test')}\n### flinkops plan — test\n…\n<sub>plan hash \`${h}\` · abc → def · apply refuses any other plan</sub>\n`;
-const run = () => apply({ repo: fx.root, env: 'test', jobs: [], changed: true, base: 'HEAD^1', requireReview: true, kubeconfig: kube!.kubeconfig, context: 'flinkops-local', json: true });
+const note = (h: string) =>
+  `${marker('plan:test')}\n### flinkops plan — test\n…\n<sub>plan hash \`${h}\` · abc → def · apply refuses any other plan</sub>\n`;
+const run = () =>
+  apply({
+    repo: fx.root,
+    env: 'test',
+    jobs: [],
+    changed: true,
+    base: 'HEAD^1',
+    requireReview: true,
+    kubeconfig: kube!.kubeconfig,
+    context: 'flinkops-local',
+    json: true,
+  });
 const ns = () => `flink-datasync-${sfx}`;
 
 describe('apply applies only the reviewed plan', () => {
@@ -64,7 +81,9 @@ describe('apply applies only the reviewed plan', () => {
     hosts.gitlab.notes.length = 0;
     const r = await run();
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toBe(`flinkops apply: refused (apply/unreviewed-plan): no reviewed plan for test on merge request !${hosts.gitlab.mr}\n  hint: run \`flinkops plan --comment\` in the merge request pipeline (it posts the plan hash), or pass --plan-hash\nnothing was applied\n`);
+    expect(r.stderr).toBe(
+      `flinkops apply: refused (apply/unreviewed-plan): no reviewed plan for test on merge request !${hosts.gitlab.mr}\n  hint: run \`flinkops plan --comment\` in the merge request pipeline (it posts the plan hash), or pass --plan-hash\nnothing was applied\n`,
+    );
   });
 
   it('refuses a plan that differs from the reviewed one, and changes nothing', async (ctx) => {
@@ -72,11 +91,17 @@ describe('apply applies only the reviewed plan', () => {
     hosts.gitlab.notes.push({ id: 1, body: note('0'.repeat(64)), system: false });
     const r = await run();
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`the plan to apply (${hash.slice(0, 12)}) differs from the plan reviewed on merge request !${hosts.gitlab.mr} (000000000000)`);
+    expect(r.stderr).toContain(
+      `the plan to apply (${hash.slice(0, 12)}) differs from the plan reviewed on merge request !${hosts.gitlab.mr} (000000000000)`,
+    );
     expect(JSON.parse(r.stdout)).toMatchObject({ results: [], refused: { rule: 'apply/unreviewed-plan' } });
     expect(await get(k, flinkPath(ns(), 'kafka-orders-to-paimon'))).toBeUndefined();
     // The host was asked which merge request the merge commit came from.
-    expect(hosts.requests.some((q) => q.path === `/api/v4/projects/${hosts.gitlab.project}/repository/commits/${merge}/merge_requests`)).toBe(true);
+    expect(
+      hosts.requests.some(
+        (q) => q.path === `/api/v4/projects/${hosts.gitlab.project}/repository/commits/${merge}/merge_requests`,
+      ),
+    ).toBe(true);
   });
 
   it('refuses the reviewed plan when no owner of the changed job approved', async (ctx) => {
@@ -85,7 +110,9 @@ describe('apply applies only the reviewed plan', () => {
     hosts.gitlab.approvedBy = ['someone.else'];
     const r = await run();
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('refused (apply/owner-approval): no owner approved datasync/kafka-orders-to-paimon (owners: @zhang.wei, @rent/datasync-engineers) on merge request !7 (approved by: @someone.else)');
+    expect(r.stderr).toContain(
+      'refused (apply/owner-approval): no owner approved datasync/kafka-orders-to-paimon (owners: @zhang.wei, @rent/datasync-engineers) on merge request !7 (approved by: @someone.else)',
+    );
   });
 
   it('applies the reviewed plan once a member of an owning group approved', async (ctx) => {
@@ -94,15 +121,28 @@ describe('apply applies only the reviewed plan', () => {
     const r = await run();
     expect(r.exitCode, r.stderr).toBe(0);
     const results = JSON.parse(r.stdout).results as { kind: string; name: string; result: string }[];
-    expect(results.find((x) => x.kind === 'FlinkDeployment')).toMatchObject({ name: 'kafka-orders-to-paimon', result: 'created' });
+    expect(results.find((x) => x.kind === 'FlinkDeployment')).toMatchObject({
+      name: 'kafka-orders-to-paimon',
+      result: 'created',
+    });
     // Only the changed job: --changed applied one job's objects (and its namespace's shared ones).
-    expect(new Set(results.filter((x) => x.kind === 'FlinkDeployment').map((x) => x.name))).toEqual(new Set(['kafka-orders-to-paimon']));
+    expect(new Set(results.filter((x) => x.kind === 'FlinkDeployment').map((x) => x.name))).toEqual(
+      new Set(['kafka-orders-to-paimon']),
+    );
     expect((await get(k, flinkPath(ns(), 'kafka-orders-to-paimon')))!.spec!.job.parallelism).toBe(2);
   });
 
   it('--plan-hash stands in for the note', async (ctx) => {
     if (!kube) return ctx.skip();
-    const r = await apply({ repo: fx.root, env: 'test', jobs: ['datasync/kafka-orders-to-paimon'], requireReview: true, planHash: 'f'.repeat(64), kubeconfig: kube!.kubeconfig, context: 'flinkops-local' });
+    const r = await apply({
+      repo: fx.root,
+      env: 'test',
+      jobs: ['datasync/kafka-orders-to-paimon'],
+      requireReview: true,
+      planHash: 'f'.repeat(64),
+      kubeconfig: kube!.kubeconfig,
+      context: 'flinkops-local',
+    });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('differs from the plan reviewed on merge request !7 (ffffffffffff)');
   });
@@ -110,7 +150,12 @@ describe('apply applies only the reviewed plan', () => {
 
 describe('Git hosts: the merge request of a commit, the plan note, group members', () => {
   it('GitLab', async () => {
-    const gl = new GitlabPlatform({ apiUrl: `${hosts.url}/api/v4`, projectId: hosts.gitlab.project, mergeRequestIid: 0, token: hosts.gitlab.token });
+    const gl = new GitlabPlatform({
+      apiUrl: `${hosts.url}/api/v4`,
+      projectId: hosts.gitlab.project,
+      mergeRequestIid: 0,
+      token: hosts.gitlab.token,
+    });
     expect(await gl.findMergeRequest(merge)).toBe(7);
     expect(await gl.findMergeRequest('a'.repeat(40))).toBeUndefined();
     hosts.gitlab.notes.splice(0, hosts.gitlab.notes.length, { id: 5, body: note(hash), system: false });
@@ -122,7 +167,10 @@ describe('Git hosts: the merge request of a commit, the plan note, group members
   it('GitHub', async () => {
     const h = hosts.github;
     const gh = new GithubPlatform({ apiUrl: hosts.url, owner: h.owner, repo: h.repo, pullNumber: 0, token: h.token });
-    h.pullsOfCommit[merge] = [{ number: 8, merged_at: null, merge_commit_sha: 'b'.repeat(40) }, { number: h.pr, merged_at: '2025-01-01T00:00:00Z', merge_commit_sha: merge }];
+    h.pullsOfCommit[merge] = [
+      { number: 8, merged_at: null, merge_commit_sha: 'b'.repeat(40) },
+      { number: h.pr, merged_at: '2025-01-01T00:00:00Z', merge_commit_sha: merge },
+    ];
     expect(await gh.findMergeRequest(merge)).toBe(h.pr);
     h.comments.push({ id: 77, body: note(hash), html_url: 'x' });
     expect(await gh.forMergeRequest(h.pr).readPlanNote('plan:test')).toContain(hash);

@@ -6,7 +6,10 @@ import { flinkAvailable } from '../support/flink.js';
 
 const HAVE_FLINK = flinkAvailable();
 
-async function deep(fx: Fixture, jobs: string[] = []): Promise<{ ok: boolean; diagnostics: Diagnostic[]; parserGaps: unknown[] }> {
+async function deep(
+  fx: Fixture,
+  jobs: string[] = [],
+): Promise<{ ok: boolean; diagnostics: Diagnostic[]; parserGaps: unknown[] }> {
   const r = await validate({ repo: fx.root, jobs, format: 'json', deep: true });
   return JSON.parse(r.stdout);
 }
@@ -44,7 +47,11 @@ describe.runIf(HAVE_FLINK)('validate --deep: Flink is the judge', () => {
     const f = new Fixture();
     try {
       const file = 'jobs/datasync/mongo-tickets-to-clickhouse/tickets.sql';
-      f.edit(file, 'SELECT _id, house_id, category, priority, status,', 'SELECT _id, house_id, category, status, status,');
+      f.edit(
+        file,
+        'SELECT _id, house_id, category, priority, status,',
+        'SELECT _id, house_id, category, status, status,',
+      );
       const out = await deep(f, ['datasync/mongo-tickets-to-clickhouse']);
       const d = out.diagnostics.find((x) => x.rule === 'sql/flink-validation')!;
       expect(d.file).toBe(file);
@@ -59,7 +66,11 @@ describe.runIf(HAVE_FLINK)('validate --deep: Flink is the judge', () => {
     const f = new Fixture();
     try {
       const file = 'jobs/homeservice/workorder-sla/02-statement-set.sql';
-      f.edit(file, 'SELECT order_id, city, service_type, CAST(late_minutes AS BIGINT)', 'SELECT order_id, city, service_typ, CAST(late_minutes AS BIGINT)');
+      f.edit(
+        file,
+        'SELECT order_id, city, service_type, CAST(late_minutes AS BIGINT)',
+        'SELECT order_id, city, service_typ, CAST(late_minutes AS BIGINT)',
+      );
       f.edit('jobs/homeservice/team.yaml', 'flinkVersion: "1.20"', 'flinkVersion: "2.2"');
       const out = await deep(f, ['homeservice/workorder-sla']);
       const d = out.diagnostics.find((x) => x.rule === 'sql/flink-validation')!;
@@ -74,7 +85,11 @@ describe.runIf(HAVE_FLINK)('validate --deep: Flink is the judge', () => {
     const f = new Fixture();
     try {
       const file = 'jobs/acquisition/viewings-funnel/funnel.sql';
-      f.edit(file, "SUM(CASE WHEN stage = 'BOOKED' THEN 1 ELSE 0 END)  AS booked", "COUNT(*) FILTER (WHERE stage = 'BOOKED')  AS booked");
+      f.edit(
+        file,
+        "SUM(CASE WHEN stage = 'BOOKED' THEN 1 ELSE 0 END)  AS booked",
+        "COUNT(*) FILTER (WHERE stage = 'BOOKED')  AS booked",
+      );
       expect(f.validate(['acquisition/viewings-funnel']).map((d) => d.rule)).toContain('sql/syntax');
       const out = await deep(f, ['acquisition/viewings-funnel']);
       expect(out.diagnostics).toEqual([]);

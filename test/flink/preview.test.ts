@@ -17,13 +17,19 @@ function addJob(fx: Fixture, name: string, sql: string, flinkVersion = '1.20'): 
 
 function samples(fx: Fixture, table: string, rows: object[]): string {
   const file = path.join(fx.root, `${table}.jsonl`);
-  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
   return `${table}=${file}`;
 }
 
 /** Rows with every value as text, sorted: independent of how numbers and decimals are encoded. */
 function norm(rows: Record<string, unknown>[]): string[] {
-  return rows.map((r) => Object.entries(r).map(([k, v]) => `${k}=${v === null ? 'NULL' : typeof v === 'number' ? String(v) : String(v)}`).join(' ')).sort();
+  return rows
+    .map((r) =>
+      Object.entries(r)
+        .map(([k, v]) => `${k}=${v === null ? 'NULL' : typeof v === 'number' ? String(v) : String(v)}`)
+        .join(' '),
+    )
+    .sort();
 }
 
 async function run(fx: Fixture, job: string, sampleArgs: string[], rows = 10) {
@@ -63,7 +69,11 @@ INSERT INTO big_orders SELECT id, UPPER(city), amount FROM orders WHERE amount >
 `,
     );
     const out = await run(fx, job, [samples(fx, 'orders', ORDERS)]);
-    expect(norm(out.sinks.big_orders!)).toEqual(['id=2 city=BEIJING amount=20.00', 'id=3 city=SHANGHAI amount=12.25', 'id=4 city=BEIJING amount=100.00']);
+    expect(norm(out.sinks.big_orders!)).toEqual([
+      'id=2 city=BEIJING amount=20.00',
+      'id=3 city=SHANGHAI amount=12.25',
+      'id=4 city=BEIJING amount=100.00',
+    ]);
   }, 300_000);
 
   it('a tumbling window over event time fires at the end of bounded input', async () => {
@@ -118,7 +128,13 @@ CREATE TEMPORARY VIEW joined AS SELECT u.name, o.amount FROM orders AS o JOIN us
 INSERT INTO spend SELECT name, SUM(amount) FROM joined GROUP BY name;
 `,
     );
-    const out = await run(fx, job, [samples(fx, 'orders', ORDERS), samples(fx, 'users', [{ id: 0, name: 'even' }, { id: 1, name: 'odd' }])]);
+    const out = await run(fx, job, [
+      samples(fx, 'orders', ORDERS),
+      samples(fx, 'users', [
+        { id: 0, name: 'even' },
+        { id: 1, name: 'odd' },
+      ]),
+    ]);
     // odd ids 1, 3, 5: 5.50 + 12.25 + 1.00; even ids 2, 4: 20.00 + 100.00
     expect(norm(out.sinks.spend!)).toEqual(['name=even total=120.00', 'name=odd total=18.75']);
     expect(out.updating).toContain('spend');
@@ -128,7 +144,8 @@ INSERT INTO spend SELECT name, SUM(amount) FROM joined GROUP BY name;
     const job = addJob(
       fx,
       'pv-generated',
-      ORDERS_DDL + `CREATE TEMPORARY TABLE copy (id BIGINT, city STRING, amount DECIMAL(10, 2)) WITH ('connector' = 'blackhole');
+      ORDERS_DDL +
+        `CREATE TEMPORARY TABLE copy (id BIGINT, city STRING, amount DECIMAL(10, 2)) WITH ('connector' = 'blackhole');
 INSERT INTO copy SELECT id, city, amount FROM orders;
 `,
     );

@@ -90,7 +90,16 @@ describe('local kube-apiserver', () => {
     if (!kube) return ctx.skip();
     const body = basicDeployment('basic-example');
     const applied = (await custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name: 'basic-example', body, fieldManager: 'flinkops', force: true },
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name: 'basic-example',
+        body,
+        fieldManager: 'flinkops',
+        force: true,
+      },
       ssa,
     )) as Obj;
     expect(applied.metadata.uid).toBeTruthy();
@@ -101,7 +110,16 @@ describe('local kube-apiserver', () => {
 
     // Applying the same intent again is a no-op: same resourceVersion.
     const again = (await custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name: 'basic-example', body, fieldManager: 'flinkops', force: true },
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name: 'basic-example',
+        body,
+        fieldManager: 'flinkops',
+        force: true,
+      },
       ssa,
     )) as Obj;
     expect(again.metadata.resourceVersion).toBe(applied.metadata.resourceVersion);
@@ -113,7 +131,16 @@ describe('local kube-apiserver', () => {
     bogusMode.spec.job.upgradeMode = 'bogus';
     const r1 = await refusal(
       custom.patchNamespacedCustomObject(
-        { group: GROUP, version: VERSION, namespace, plural: PLURAL, name: 'bogus-mode', body: bogusMode, fieldManager: 'flinkops', force: true },
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: PLURAL,
+          name: 'bogus-mode',
+          body: bogusMode,
+          fieldManager: 'flinkops',
+          force: true,
+        },
         ssa,
       ),
     );
@@ -124,13 +151,24 @@ describe('local kube-apiserver', () => {
     const stringParallelism = basicDeployment('string-parallelism');
     stringParallelism.spec.job.parallelism = 'two';
     const r2 = await refusal(
-      custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body: stringParallelism }),
+      custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        body: stringParallelism,
+      }),
     );
     expect(r2.code).toBe(422);
     expect(r2.message).toContain('spec.job.parallelism');
 
     // Nothing was stored.
-    const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })) as Obj;
+    const list = (await custom.listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: PLURAL,
+    })) as Obj;
     expect((list.items as Obj[]).map((i) => i.metadata.name)).toEqual(['basic-example']);
   });
 
@@ -149,13 +187,28 @@ describe('local kube-apiserver', () => {
       },
       mergePatch,
     );
-    const read = (await custom.getNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as Obj;
+    const read = (await custom.getNamespacedCustomObjectStatus({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: PLURAL,
+      name,
+    })) as Obj;
     expect(read.status.lifecycleState).toBe('STABLE');
     expect(read.status.jobStatus.state).toBe('RUNNING');
 
     // Status is owned by the subresource: applying spec keeps it.
     const reapplied = (await custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: basicDeployment(name), fieldManager: 'flinkops', force: true },
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: PLURAL,
+        name,
+        body: basicDeployment(name),
+        fieldManager: 'flinkops',
+        force: true,
+      },
       ssa,
     )) as Obj;
     expect(reapplied.status.lifecycleState).toBe('STABLE');
@@ -163,7 +216,14 @@ describe('local kube-apiserver', () => {
     // The status schema is enforced too.
     const bad = await refusal(
       custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status: { lifecycleState: 'HAPPY' } } },
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: PLURAL,
+          name,
+          body: { status: { lifecycleState: 'HAPPY' } },
+        },
         mergePatch,
       ),
     );
@@ -182,7 +242,13 @@ describe('local kube-apiserver', () => {
       },
       mergePatch,
     );
-    const failed = (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as Obj;
+    const failed = (await custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: PLURAL,
+      name,
+    })) as Obj;
     expect(failed.status.lifecycleState).toBe('FAILED');
     expect(failed.status.jobStatus.state).toBe('FAILED');
     expect(failed.status.error).toBe('boom');

@@ -34,9 +34,15 @@ describe('flinkops render', () => {
     const dir = path.join(out, 'manifests');
     expect(fx.cli('render', '--env', 'prod', '--out', dir).code).toBe(0);
     const file = path.join(dir, 'flink-datasync/flinkdeployment-kafka-orders-to-paimon.yaml');
-    expect(readFileSync(file, 'utf8')).toMatch(/^apiVersion: flink.apache.org\/v1beta1\nkind: FlinkDeployment\nmetadata:\n  name: kafka-orders-to-paimon\n/);
+    expect(readFileSync(file, 'utf8')).toMatch(
+      /^apiVersion: flink.apache.org\/v1beta1\nkind: FlinkDeployment\nmetadata:\n {2}name: kafka-orders-to-paimon\n/,
+    );
     expect(existsSync(path.join(dir, 'flink-shared/flinksessionjob-viewings-funnel.yaml'))).toBe(true);
-    fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', '  prod:\n    parallelism: 8', '  prod:\n    enabled: false\n    parallelism: 8');
+    fx.edit(
+      'jobs/datasync/kafka-orders-to-paimon/job.yaml',
+      '  prod:\n    parallelism: 8',
+      '  prod:\n    enabled: false\n    parallelism: 8',
+    );
     expect(fx.cli('render', '--env', 'prod', '--out', dir).code).toBe(0);
     expect(existsSync(file)).toBe(false);
   });
@@ -51,7 +57,9 @@ describe('flinkops render', () => {
   it('renders only the named jobs', () => {
     const r = fx.cli('render', '--env', 'prod', 'listing-score');
     expect(r.code).toBe(0);
-    const names = parseAllDocuments(r.stdout).map((d) => `${d.get('kind')} ${(d.toJS() as { metadata: { name: string } }).metadata.name}`);
+    const names = parseAllDocuments(r.stdout).map(
+      (d) => `${d.get('kind')} ${(d.toJS() as { metadata: { name: string } }).metadata.name}`,
+    );
     expect(names).toEqual(['ConfigMap hadoop-config-prod', 'FlinkDeployment listing-score', 'Ingress listing-score']);
   });
 
@@ -76,8 +84,12 @@ describe('flinkops image render', () => {
     const r = fx.cli('image', 'render', '--flink', '1.20');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^FROM flink:1\.20\.\d+-java17$/m);
-    expect(r.stdout).toContain('ADD --chown=flink:flink ${MAVEN_REPO}/org/apache/flink/flink-sql-connector-kafka/3.4.0-1.20/flink-sql-connector-kafka-3.4.0-1.20.jar /opt/flink/lib/flink-sql-connector-kafka-3.4.0-1.20.jar');
-    expect(r.stdout).toMatch(/COPY --chown=flink:flink flinkops-sql-runner-1\.20\.\d+\.jar \/opt\/flink\/usrlib\/flinkops-sql-runner-1\.20\.\d+\.jar/);
+    expect(r.stdout).toContain(
+      'ADD --chown=flink:flink ${MAVEN_REPO}/org/apache/flink/flink-sql-connector-kafka/3.4.0-1.20/flink-sql-connector-kafka-3.4.0-1.20.jar /opt/flink/lib/flink-sql-connector-kafka-3.4.0-1.20.jar',
+    );
+    expect(r.stdout).toMatch(
+      /COPY --chown=flink:flink flinkops-sql-runner-1\.20\.\d+\.jar \/opt\/flink\/usrlib\/flinkops-sql-runner-1\.20\.\d+\.jar/,
+    );
     expect(r.stdout).toContain('paimon-flink-action-1.2.0.jar /opt/flink/opt/paimon-flink-action-1.2.0.jar');
     expect(r.stdout).not.toContain('arthas');
   });
@@ -86,10 +98,27 @@ describe('flinkops image render', () => {
     const jar = path.join(out, 'built-runner.jar');
     writeFileSync(jar, 'PK');
     const ctx = path.join(out, 'context');
-    const r = fx.cli('image', 'render', '--flink', '1.20', '--env', 'test', '--arthas', '4.0.5', '--runner-jar', jar, '--out', ctx);
+    const r = fx.cli(
+      'image',
+      'render',
+      '--flink',
+      '1.20',
+      '--env',
+      'test',
+      '--arthas',
+      '4.0.5',
+      '--runner-jar',
+      jar,
+      '--out',
+      ctx,
+    );
     expect(r.code).toBe(0);
-    expect(readFileSync(path.join(ctx, 'IMAGE'), 'utf8')).toMatch(/^registry\.rent\.example\/flink\/flink:1\.20\.\d+-java17-r\d+\n$/);
-    const runner = readFileSync(path.join(ctx, 'Dockerfile'), 'utf8').match(/COPY --chown=flink:flink (flinkops-sql-runner-[0-9.]+\.jar)/)![1]!;
+    expect(readFileSync(path.join(ctx, 'IMAGE'), 'utf8')).toMatch(
+      /^registry\.rent\.example\/flink\/flink:1\.20\.\d+-java17-r\d+\n$/,
+    );
+    const runner = readFileSync(path.join(ctx, 'Dockerfile'), 'utf8').match(
+      /COPY --chown=flink:flink (flinkops-sql-runner-[0-9.]+\.jar)/,
+    )![1]!;
     expect(readFileSync(path.join(ctx, runner), 'utf8')).toBe('PK');
     const dockerfile = readFileSync(path.join(ctx, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('COPY --chown=flink:flink hadoop-conf/ /opt/hadoop/conf/');

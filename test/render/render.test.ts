@@ -10,16 +10,18 @@ beforeEach(() => {
 });
 afterEach(() => fx.dispose());
 
-const errors = (d: { severity: string }[]) => d.filter((x) => x.severity === 'error');
-const kinds = (stream: string) => parseAllDocuments(stream).map((d) => `${d.get('kind')}/${(d.toJS() as { metadata: { name: string } }).metadata.name}`);
-
 describe('render: the sample repository', () => {
   for (const env of ['test', 'prod']) {
     it(`renders ${env} with no problems, every object valid against the Kubernetes schemas and the operator CRDs`, () => {
       const r = renderAt(PROJECT, env);
       expect(r.diagnostics).toEqual([]);
       const types = new Set(r.objects.map((o) => `${o.apiVersion}/${o.kind}`));
-      expect([...types].sort()).toEqual(['flink.apache.org/v1beta1/FlinkDeployment', 'flink.apache.org/v1beta1/FlinkSessionJob', 'networking.k8s.io/v1/Ingress', 'v1/ConfigMap']);
+      expect([...types].sort()).toEqual([
+        'flink.apache.org/v1beta1/FlinkDeployment',
+        'flink.apache.org/v1beta1/FlinkSessionJob',
+        'networking.k8s.io/v1/Ingress',
+        'v1/ConfigMap',
+      ]);
       // 9 application-mode jobs and the session cluster; one session job.
       expect(r.objects.filter((o) => o.kind === 'FlinkDeployment')).toHaveLength(10);
       expect(r.objects.filter((o) => o.kind === 'FlinkSessionJob').map((o) => o.name)).toEqual(['viewings-funnel']);
@@ -67,7 +69,11 @@ describe('render: golden files, one per kind of job', () => {
 
 describe('render: Ingress and DNS modes', () => {
   const JOB = 'rental/orders-enrich-house';
-  const ingressOf = (stream: string) => stream.split('---\n').filter((d) => d.includes('kind: Ingress')).join('---\n');
+  const ingressOf = (stream: string) =>
+    stream
+      .split('---\n')
+      .filter((d) => d.includes('kind: Ingress'))
+      .join('---\n');
 
   it('writes networking.k8s.io/v1 from Kubernetes 1.19 (1.28 here)', () => {
     const r = renderAt(fx.root, 'prod', [JOB], { kubernetesVersion: '1.28' });
@@ -88,7 +94,13 @@ describe('render: Ingress and DNS modes', () => {
     const r = renderAt(fx.root, 'prod', [JOB]);
     expect(r.diagnostics).toEqual([]);
     expect(r.objects.some((o) => o.kind === 'Ingress')).toBe(false);
-    expectGolden('ingress-operator.yaml', r.objects.filter((o) => o.kind === 'FlinkDeployment').map(toYaml).join('---\n'));
+    expectGolden(
+      'ingress-operator.yaml',
+      r.objects
+        .filter((o) => o.kind === 'FlinkDeployment')
+        .map(toYaml)
+        .join('---\n'),
+    );
   });
 
   it('dns.mode: resolvConf mounts a resolv.conf ConfigMap through the pod template; hostAliases on request', () => {
@@ -104,9 +116,19 @@ describe('render: Ingress and DNS modes', () => {
     const fd = r.objects.find((o) => o.name === 'orders-enrich-house' && o.kind === 'FlinkDeployment')!;
     const pod = (fd.object.spec as { podTemplate: { spec: Record<string, unknown> } }).podTemplate.spec;
     expect(pod.dnsPolicy).toBe('None');
-    expect(pod.dnsConfig).toEqual({ nameservers: ['10.20.0.10'], searches: ['rent.example'], options: [{ name: 'ndots', value: '2' }] });
+    expect(pod.dnsConfig).toEqual({
+      nameservers: ['10.20.0.10'],
+      searches: ['rent.example'],
+      options: [{ name: 'ndots', value: '2' }],
+    });
     expect(pod.hostAliases).toBeUndefined();
-    expectGolden('dns-dnsmasq.yaml', r.objects.filter((o) => o.name === 'dnsmasq-hosts').map(toYaml).join(''));
+    expectGolden(
+      'dns-dnsmasq.yaml',
+      r.objects
+        .filter((o) => o.name === 'dnsmasq-hosts')
+        .map(toYaml)
+        .join(''),
+    );
   });
 
   it('dns.mode: default leaves the cluster DNS alone', () => {
@@ -121,10 +143,16 @@ describe('render: labels, annotations, Hadoop, the SQL hash', () => {
     const r = renderAt(fx.root, 'prod', ['datasync/kafka-orders-to-paimon']);
     for (const o of r.objects.filter((x) => x.job)) {
       const meta = o.object.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
-      expect(meta.labels).toMatchObject({ 'flinkops.io/team': 'datasync', 'flinkops.io/job': 'kafka-orders-to-paimon', 'flinkops.io/env': 'prod' });
+      expect(meta.labels).toMatchObject({
+        'flinkops.io/team': 'datasync',
+        'flinkops.io/job': 'kafka-orders-to-paimon',
+        'flinkops.io/env': 'prod',
+      });
       expect(meta.annotations['flinkops.io/commit']).toBe(COMMIT);
       expect(meta.annotations['flinkops.io/owners']).toContain('@rent/datasync-engineers');
-      expect(meta.annotations['flinkops.io/link-flinkUi']).toBe('http://flink.rent.example/flink-datasync/kafka-orders-to-paimon/');
+      expect(meta.annotations['flinkops.io/link-flinkUi']).toBe(
+        'http://flink.rent.example/flink-datasync/kafka-orders-to-paimon/',
+      );
     }
   });
 
@@ -132,21 +160,38 @@ describe('render: labels, annotations, Hadoop, the SQL hash', () => {
     for (const env of ['test', 'prod']) {
       const r = renderAt(fx.root, env, ['datasync/kafka-orders-to-paimon']);
       const fd = r.objects.find((o) => o.kind === 'FlinkDeployment')!;
-      expect((fd.object.spec as { flinkConfiguration: Record<string, string> }).flinkConfiguration['kubernetes.hadoop.conf.config-map.name']).toBe(`hadoop-config-${env}`);
+      expect(
+        (fd.object.spec as { flinkConfiguration: Record<string, string> }).flinkConfiguration[
+          'kubernetes.hadoop.conf.config-map.name'
+        ],
+      ).toBe(`hadoop-config-${env}`);
       const cm = r.objects.find((o) => o.name === `hadoop-config-${env}`)!;
       expect((cm.object.data as Record<string, string>)['core-site.xml']).toContain(`hdfs://${env}-nn`);
     }
   });
 
   it('a SQL change changes the FlinkDeployment spec (so the operator upgrades the job)', () => {
-    const spec = () => JSON.stringify(renderAt(fx.root, 'prod', ['datasync/kafka-orders-to-paimon']).objects.find((o) => o.kind === 'FlinkDeployment')!.object.spec);
+    const spec = () =>
+      JSON.stringify(
+        renderAt(fx.root, 'prod', ['datasync/kafka-orders-to-paimon']).objects.find(
+          (o) => o.kind === 'FlinkDeployment',
+        )!.object.spec,
+      );
     const before = spec();
-    fx.edit('jobs/datasync/kafka-orders-to-paimon/02-sink.sql', 'WHERE order_id IS NOT NULL', 'WHERE order_id IS NOT NULL AND amount > 0');
+    fx.edit(
+      'jobs/datasync/kafka-orders-to-paimon/02-sink.sql',
+      'WHERE order_id IS NOT NULL',
+      'WHERE order_id IS NOT NULL AND amount > 0',
+    );
     expect(spec()).not.toBe(before);
   });
 
   it('a disabled job renders nothing in that environment', () => {
-    fx.edit('jobs/datasync/kafka-orders-to-paimon/job.yaml', '  test:\n    parallelism: 1', '  test:\n    enabled: false\n    parallelism: 1');
+    fx.edit(
+      'jobs/datasync/kafka-orders-to-paimon/job.yaml',
+      '  test:\n    parallelism: 1',
+      '  test:\n    enabled: false\n    parallelism: 1',
+    );
     expect(renderAt(fx.root, 'test', ['datasync/kafka-orders-to-paimon']).objects).toEqual([]);
   });
 });

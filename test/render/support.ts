@@ -16,7 +16,13 @@ export function renderAt(root: string, env: string, jobs?: string[], extra: Part
   const { repo, diagnostics: load } = loadRepo(root);
   const selected = jobs ? repo.jobs.filter((j) => jobs.includes(j.id)) : undefined;
   if (jobs && selected!.length !== jobs.length) throw new Error(`unknown job in ${jobs.join(', ')}`);
-  const result = renderEnv(repo, { env, commit: COMMIT, crds: crds(), ...(selected ? { jobs: selected } : {}), ...extra });
+  const result = renderEnv(repo, {
+    env,
+    commit: COMMIT,
+    crds: crds(),
+    ...(selected ? { jobs: selected } : {}),
+    ...extra,
+  });
   return { ...result, load, stream: toStream(result.objects) };
 }
 
@@ -28,7 +34,8 @@ export function expectGolden(name: string, text: string): void {
   if (process.env.UPDATE_GOLDEN || !existsSync(file)) {
     mkdirSync(GOLDEN, { recursive: true });
     writeFileSync(file, text);
-    if (!process.env.UPDATE_GOLDEN) throw new Error(`golden file ${name} was missing and has been written: review it and run again`);
+    if (!process.env.UPDATE_GOLDEN)
+      throw new Error(`golden file ${name} was missing and has been written: review it and run again`);
   }
   expect(text).toBe(readFileSync(file, 'utf8'));
 }

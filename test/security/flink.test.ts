@@ -64,7 +64,10 @@ function noSecrets(sinks: Record<string, SinkRows>): void {
 }
 
 const rows = (sinks: Record<string, SinkRows>, name: string) => sinks[name]!.rows;
-const ids = (sinks: Record<string, SinkRows>, name: string, col = 'id') => rows(sinks, name).map((r) => Number(r[col])).sort((a, b) => a - b);
+const ids = (sinks: Record<string, SinkRows>, name: string, col = 'id') =>
+  rows(sinks, name)
+    .map((r) => Number(r[col]))
+    .sort((a, b) => a - b);
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const SINK = `CREATE TEMPORARY TABLE snk (id BIGINT, name STRING, phone STRING, region STRING, age INT, birthday DATE) WITH ('connector' = 'blackhole');\n`;
@@ -72,28 +75,46 @@ const ORDER_SINK = `CREATE TEMPORARY TABLE snk (order_id BIGINT, id BIGINT, name
 
 describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
   run('SELECT * expands to the masked columns; filter on raw values (both policies of the table, AND)', async () => {
-    const { sinks } = await runJob('analysts', SINK + 'INSERT INTO snk SELECT * FROM customers;');
+    const { sinks } = await runJob('analysts', `${SINK}INSERT INTO snk SELECT * FROM customers;`);
     noSecrets(sinks);
     expect(ids(sinks, 'snk')).toEqual([1, 4]); // beijing AND age >= 18, compared before masking
     const alice = rows(sinks, 'snk').find((r) => r.id === 1)!;
-    expect(alice).toMatchObject({ name: sha('Alice'), phone: 'nnnnnnnnnnn', region: 'beijing', age: null, birthday: '1994-05-06' });
+    expect(alice).toMatchObject({
+      name: sha('Alice'),
+      phone: 'nnnnnnnnnnn',
+      region: 'beijing',
+      age: null,
+      birthday: '1994-05-06',
+    });
   });
 
   run('aliases and qualified columns', async () => {
-    const { sinks } = await runJob('analysts', SINK + 'INSERT INTO snk SELECT c.id, c.name, customers.phone, c.region, c.age, c.birthday FROM customers AS c JOIN customers ON c.id = customers.id;');
+    const { sinks } = await runJob(
+      'analysts',
+      SINK +
+        'INSERT INTO snk SELECT c.id, c.name, customers.phone, c.region, c.age, c.birthday FROM customers AS c JOIN customers ON c.id = customers.id;',
+    );
     noSecrets(sinks);
     expect(ids(sinks, 'snk')).toEqual([1, 4]);
   });
 
   run('join: masking survives C = A ⋈ B', async () => {
-    const { sinks } = await runJob('analysts', ORDER_SINK + 'INSERT INTO snk SELECT o.order_id, c.id, c.name, c.phone FROM orders o JOIN customers c ON o.customer_id = c.id;');
+    const { sinks } = await runJob(
+      'analysts',
+      ORDER_SINK +
+        'INSERT INTO snk SELECT o.order_id, c.id, c.name, c.phone FROM orders o JOIN customers c ON o.customer_id = c.id;',
+    );
     noSecrets(sinks);
     expect(ids(sinks, 'snk', 'order_id')).toEqual([101, 105]);
     expect(rows(sinks, 'snk').every((r) => r.name === sha(r.id === 1 ? 'Alice' : 'Dan'))).toBe(true);
   });
 
   run('LEFT JOIN keeps its meaning: filtered customers give NULLs, orders are not dropped', async () => {
-    const { sinks } = await runJob('analysts', ORDER_SINK + 'INSERT INTO snk SELECT o.order_id, c.id, c.name, c.phone FROM orders o LEFT JOIN customers c ON o.customer_id = c.id;');
+    const { sinks } = await runJob(
+      'analysts',
+      ORDER_SINK +
+        'INSERT INTO snk SELECT o.order_id, c.id, c.name, c.phone FROM orders o LEFT JOIN customers c ON o.customer_id = c.id;',
+    );
     noSecrets(sinks);
     // every Beijing order once (103's customer is a minor, 104's unknown: NULLs)
     expect(ids(sinks, 'snk', 'order_id')).toEqual([101, 103, 104, 105]);
@@ -101,25 +122,41 @@ describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
   });
 
   run('self-join', async () => {
-    const { sinks } = await runJob('analysts', SINK + 'INSERT INTO snk SELECT a.id, b.name, a.phone, b.region, a.age, b.birthday FROM customers a JOIN customers b ON a.id = b.id;');
+    const { sinks } = await runJob(
+      'analysts',
+      SINK +
+        'INSERT INTO snk SELECT a.id, b.name, a.phone, b.region, a.age, b.birthday FROM customers a JOIN customers b ON a.id = b.id;',
+    );
     noSecrets(sinks);
     expect(ids(sinks, 'snk')).toEqual([1, 4]);
   });
 
   run('nested subqueries', async () => {
-    const { sinks } = await runJob('analysts', SINK + 'INSERT INTO snk SELECT * FROM (SELECT * FROM (SELECT id, name, phone, region, age, birthday FROM customers WHERE id < 100) x) y;');
+    const { sinks } = await runJob(
+      'analysts',
+      SINK +
+        'INSERT INTO snk SELECT * FROM (SELECT * FROM (SELECT id, name, phone, region, age, birthday FROM customers WHERE id < 100) x) y;',
+    );
     noSecrets(sinks);
     expect(ids(sinks, 'snk')).toEqual([1, 4]);
   });
 
   run('subquery in WHERE (IN) and a scalar subquery', async () => {
-    const { sinks } = await runJob('analysts', ORDER_SINK + "INSERT INTO snk SELECT order_id, customer_id, (SELECT MAX(name) FROM customers), 'p' FROM orders WHERE customer_id IN (SELECT id FROM customers);");
+    const { sinks } = await runJob(
+      'analysts',
+      ORDER_SINK +
+        "INSERT INTO snk SELECT order_id, customer_id, (SELECT MAX(name) FROM customers), 'p' FROM orders WHERE customer_id IN (SELECT id FROM customers);",
+    );
     noSecrets(sinks);
     expect(ids(sinks, 'snk', 'order_id')).toEqual([101, 105]);
   });
 
   run('CTE reading the table; a CTE sharing its name is not a source', async () => {
-    const { sinks } = await runJob('analysts', SINK + 'INSERT INTO snk WITH customers AS (SELECT * FROM customers WHERE id > 0), again AS (SELECT * FROM customers) SELECT * FROM again;');
+    const { sinks } = await runJob(
+      'analysts',
+      SINK +
+        'INSERT INTO snk WITH customers AS (SELECT * FROM customers WHERE id > 0), again AS (SELECT * FROM customers) SELECT * FROM again;',
+    );
     noSecrets(sinks);
     expect(ids(sinks, 'snk')).toEqual([1, 4]);
   });
@@ -127,14 +164,19 @@ describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
   run('view chain', async () => {
     const { sinks } = await runJob(
       'analysts',
-      SINK + 'CREATE TEMPORARY VIEW v1 AS SELECT * FROM customers;\nCREATE TEMPORARY VIEW v2 AS SELECT id, name, phone, region, age, birthday FROM v1 WHERE id > 0;\nINSERT INTO snk SELECT * FROM v2;',
+      SINK +
+        'CREATE TEMPORARY VIEW v1 AS SELECT * FROM customers;\nCREATE TEMPORARY VIEW v2 AS SELECT id, name, phone, region, age, birthday FROM v1 WHERE id > 0;\nINSERT INTO snk SELECT * FROM v2;',
     );
     noSecrets(sinks);
     expect(ids(sinks, 'snk')).toEqual([1, 4]);
   });
 
   run('UNION ALL branches', async () => {
-    const { sinks } = await runJob('analysts', SINK + 'INSERT INTO snk SELECT * FROM customers UNION ALL SELECT id + 10, name, phone, region, age, birthday FROM customers;');
+    const { sinks } = await runJob(
+      'analysts',
+      SINK +
+        'INSERT INTO snk SELECT * FROM customers UNION ALL SELECT id + 10, name, phone, region, age, birthday FROM customers;',
+    );
     noSecrets(sinks);
     expect(ids(sinks, 'snk')).toEqual([1, 4, 11, 14]);
   });
@@ -176,15 +218,27 @@ describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
   });
 
   run('lookup join (LEFT): filter in ON, masked projection, proctime kept', async () => {
-    const { sinks, eff } = await runJob('analysts', ORDER_SINK + 'INSERT INTO snk SELECT o.order_id, d.id, d.name, d.phone FROM orders AS o LEFT JOIN dim_customer FOR SYSTEM_TIME AS OF o.proc AS d ON o.customer_id = d.id;');
+    const { sinks, eff } = await runJob(
+      'analysts',
+      ORDER_SINK +
+        'INSERT INTO snk SELECT o.order_id, d.id, d.name, d.phone FROM orders AS o LEFT JOIN dim_customer FOR SYSTEM_TIME AS OF o.proc AS d ON o.customer_id = d.id;',
+    );
     expect(eff.policies!.map((p) => p.how).sort()).toEqual(['lookup-join', 'subquery']);
     expect(JSON.stringify(sinks)).not.toMatch(/13[6-9]0000\d{4}/);
     expect(ids(sinks, 'snk', 'order_id')).toEqual([101, 103, 104, 105]);
-    expect(rows(sinks, 'snk').find((r) => r.order_id === 101)).toMatchObject({ id: 1, name: 'Alice', phone: 'xxxxxxx1111' });
+    expect(rows(sinks, 'snk').find((r) => r.order_id === 101)).toMatchObject({
+      id: 1,
+      name: 'Alice',
+      phone: 'xxxxxxx1111',
+    });
   });
 
   run('lookup join (INNER) with the masked column in WHERE', async () => {
-    const { sinks } = await runJob('analysts', ORDER_SINK + "INSERT INTO snk SELECT order_id, id, name, phone FROM orders JOIN dim_customer FOR SYSTEM_TIME AS OF orders.proc ON customer_id = dim_customer.id WHERE phone LIKE 'x%';");
+    const { sinks } = await runJob(
+      'analysts',
+      ORDER_SINK +
+        "INSERT INTO snk SELECT order_id, id, name, phone FROM orders JOIN dim_customer FOR SYSTEM_TIME AS OF orders.proc ON customer_id = dim_customer.id WHERE phone LIKE 'x%';",
+    );
     expect(JSON.stringify(sinks)).not.toMatch(/13[6-9]0000\d{4}/);
     expect(ids(sinks, 'snk', 'order_id')).toEqual([101, 103, 105]);
   });
@@ -192,7 +246,8 @@ describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
   run('statement set: every INSERT is protected', async () => {
     const { sinks } = await runJob(
       'analysts',
-      SINK + "CREATE TEMPORARY TABLE snk2 (id BIGINT, phone STRING) WITH ('connector' = 'blackhole');\nEXECUTE STATEMENT SET BEGIN\nINSERT INTO snk SELECT * FROM customers;\nINSERT INTO snk2 SELECT id, phone FROM customers;\nEND;",
+      SINK +
+        "CREATE TEMPORARY TABLE snk2 (id BIGINT, phone STRING) WITH ('connector' = 'blackhole');\nEXECUTE STATEMENT SET BEGIN\nINSERT INTO snk SELECT * FROM customers;\nINSERT INTO snk2 SELECT id, phone FROM customers;\nEND;",
     );
     noSecrets(sinks);
     expect(ids(sinks, 'snk')).toEqual([1, 4]);
@@ -202,7 +257,10 @@ describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
   run('the same topic declared under another name is still protected', async () => {
     const { sinks } = await runJob(
       'analysts',
-      SINK + "CREATE TEMPORARY TABLE my_people (id BIGINT, name STRING, phone STRING, region STRING, age INT, birthday DATE) WITH ('connector' = 'upsert-kafka', 'topic' = 'crm.customers', 'properties.bootstrap.servers' = 'other:9092', 'key.format' = 'json', 'value.format' = 'json');\nINSERT INTO snk SELECT * FROM my_people;".replace("'connector' = 'upsert-kafka'", "'connector' = 'kafka'").replace("'key.format' = 'json', 'value.format' = 'json'", "'format' = 'json'"),
+      SINK +
+        "CREATE TEMPORARY TABLE my_people (id BIGINT, name STRING, phone STRING, region STRING, age INT, birthday DATE) WITH ('connector' = 'upsert-kafka', 'topic' = 'crm.customers', 'properties.bootstrap.servers' = 'other:9092', 'key.format' = 'json', 'value.format' = 'json');\nINSERT INTO snk SELECT * FROM my_people;"
+          .replace("'connector' = 'upsert-kafka'", "'connector' = 'kafka'")
+          .replace("'key.format' = 'json', 'value.format' = 'json'", "'format' = 'json'"),
     );
     noSecrets(sinks);
   });
@@ -225,7 +283,8 @@ describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
   run('a dynamic-options hint pointing an innocent table at the topic is protected', async () => {
     const { eff } = await runJob(
       'analysts',
-      SINK + "CREATE TEMPORARY TABLE innocent (id BIGINT, name STRING, phone STRING, region STRING, age INT, birthday DATE) WITH ('connector' = 'kafka', 'topic' = 'public', 'format' = 'json');\nINSERT INTO snk SELECT * FROM innocent /*+ OPTIONS('topic'='crm.customers') */ WHERE id > 0;",
+      SINK +
+        "CREATE TEMPORARY TABLE innocent (id BIGINT, name STRING, phone STRING, region STRING, age INT, birthday DATE) WITH ('connector' = 'kafka', 'topic' = 'public', 'format' = 'json');\nINSERT INTO snk SELECT * FROM innocent /*+ OPTIONS('topic'='crm.customers') */ WHERE id > 0;",
     );
     const r = await session.preview(eff, { samples: { innocent: SAMPLES.customers }, rows: 0 });
     noSecrets(r.sinks);
@@ -233,7 +292,7 @@ describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
   });
 
   run('except: role:trusted is exempt from cust-region (no region filter) but not from cust-adults', async () => {
-    const { sinks } = await runJob('trusted', SINK + 'INSERT INTO snk SELECT * FROM customers;');
+    const { sinks } = await runJob('trusted', `${SINK}INSERT INTO snk SELECT * FROM customers;`);
     expect(ids(sinks, 'snk')).toEqual([1, 2, 4]); // only age >= 18
     expect(rows(sinks, 'snk').find((r) => r.id === 2)).toMatchObject({ name: 'Bob', phone: 'nnnnnnnnnnn', age: null });
   });
@@ -244,16 +303,43 @@ describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
       "CREATE TEMPORARY TABLE snk (id BIGINT, m_mask STRING, m_last STRING, m_first STRING, m_hash STRING, m_null STRING, m_date DATE, m_none STRING, m_custom STRING, m_num INT) WITH ('connector' = 'blackhole');\nINSERT INTO snk SELECT * FROM profiles;",
     );
     expect(rows(sinks, 'snk')).toEqual([
-      { id: 1, m_mask: 'Xxnn', m_last: 'xxxxxxx1111', m_first: '1380xxxxxxx', m_hash: sha('secret'), m_null: null, m_date: '1990-01-01', m_none: 'plain', m_custom: 'Zh**', m_num: 1111 },
+      {
+        id: 1,
+        m_mask: 'Xxnn',
+        m_last: 'xxxxxxx1111',
+        m_first: '1380xxxxxxx',
+        m_hash: sha('secret'),
+        m_null: null,
+        m_date: '1990-01-01',
+        m_none: 'plain',
+        m_custom: 'Zh**',
+        m_num: 1111,
+      },
     ]);
-    expect(sinks.snk!.columns.map((c) => c.type)).toEqual(['BIGINT', 'STRING', 'STRING', 'STRING', 'STRING', 'STRING', 'DATE', 'STRING', 'STRING', 'INT']);
+    expect(sinks.snk!.columns.map((c) => c.type)).toEqual([
+      'BIGINT',
+      'STRING',
+      'STRING',
+      'STRING',
+      'STRING',
+      'STRING',
+      'DATE',
+      'STRING',
+      'STRING',
+      'INT',
+    ]);
   });
 
   run('a team no policy names gets exactly the rows it got before the rewrite', async () => {
-    const sql = ORDER_SINK + 'INSERT INTO snk SELECT o.order_id, c.id, c.name, c.phone FROM orders o LEFT JOIN customers c ON o.customer_id = c.id;';
+    const sql =
+      ORDER_SINK +
+      'INSERT INTO snk SELECT o.order_id, c.id, c.name, c.phone FROM orders o LEFT JOIN customers c ON o.customer_id = c.id;';
     const { sinks, eff } = await runJob('other', sql);
     expect(eff.statements.map((s) => s.text)).toEqual(eff.sourceStatements!.map((s) => s.text));
-    const before = await session.preview({ ...eff, sql: withStatements(eff.sql, eff.sourceStatements!), statements: eff.sourceStatements! }, { samples: SAMPLES, rows: 0 });
+    const before = await session.preview(
+      { ...eff, sql: withStatements(eff.sql, eff.sourceStatements!), statements: eff.sourceStatements! },
+      { samples: SAMPLES, rows: 0 },
+    );
     // the final rows (the number of intermediate changes of a streaming LEFT JOIN varies from run to run)
     expect(sinks.snk!.rows).toEqual(before.sinks.snk!.rows);
     expect(sinks.snk!.columns).toEqual(before.sinks.snk!.columns);
@@ -261,19 +347,33 @@ describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
   });
 
   run('an analyst job versus the unprotected original: only the allowed rows, masked', async () => {
-    const sql = SINK + 'INSERT INTO snk SELECT * FROM customers;';
+    const sql = `${SINK}INSERT INTO snk SELECT * FROM customers;`;
     const { sinks, eff } = await runJob('analysts', sql);
-    const before = await session.preview({ ...eff, sql: withStatements(eff.sql, eff.sourceStatements!), statements: eff.sourceStatements! }, { samples: SAMPLES, rows: 0 });
+    const before = await session.preview(
+      { ...eff, sql: withStatements(eff.sql, eff.sourceStatements!), statements: eff.sourceStatements! },
+      { samples: SAMPLES, rows: 0 },
+    );
     expect(ids(before.sinks, 'snk')).toEqual([1, 2, 3, 4]);
     expect(ids(sinks, 'snk')).toEqual([1, 4]);
   });
 
   run('a catalog table bound by its path (paimon_dw.ods.rent_contracts)', async () => {
-    fx.write('platform/policies/catalog.yaml', 'policies:\n  - name: lake-contracts\n    resource: { table: paimon_dw.ods.rent_contracts }\n    principals: ["team:analysts"]\n    rowFilter: "city = \'beijing\'"\n    masks: { tenant_phone: MASK_SHOW_LAST_4 }\n');
+    fx.write(
+      'platform/policies/catalog.yaml',
+      'policies:\n  - name: lake-contracts\n    resource: { table: paimon_dw.ods.rent_contracts }\n    principals: ["team:analysts"]\n    rowFilter: "city = \'beijing\'"\n    masks: { tenant_phone: MASK_SHOW_LAST_4 }\n',
+    );
     try {
-      const { eff } = await runJob('analysts', "CREATE TEMPORARY TABLE snk (contract_id BIGINT, tenant_phone STRING) WITH ('connector' = 'blackhole');\nINSERT INTO snk SELECT contract_id, tenant_phone FROM paimon_dw.ods.rent_contracts;");
+      const { eff } = await runJob(
+        'analysts',
+        "CREATE TEMPORARY TABLE snk (contract_id BIGINT, tenant_phone STRING) WITH ('connector' = 'blackhole');\nINSERT INTO snk SELECT contract_id, tenant_phone FROM paimon_dw.ods.rent_contracts;",
+      );
       const r = await session.preview(eff, {
-        samples: { 'paimon_dw.ods.rent_contracts': [{ contract_id: 1, tenant_phone: '13800001111', city: 'beijing', dt: '20240101' }, { contract_id: 2, tenant_phone: '13900002222', city: 'shanghai', dt: '20240101' }] },
+        samples: {
+          'paimon_dw.ods.rent_contracts': [
+            { contract_id: 1, tenant_phone: '13800001111', city: 'beijing', dt: '20240101' },
+            { contract_id: 2, tenant_phone: '13900002222', city: 'shanghai', dt: '20240101' },
+          ],
+        },
         rows: 0,
       });
       expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -283,13 +383,19 @@ describe.sequential(`security rewrite in real Flink ${RELEASE}`, () => {
     }
   });
 
-  run('INSERT … SELECT with the user\'s own WHERE on a masked column compares masked values', async () => {
-    const { sinks } = await runJob('analysts', SINK + "INSERT INTO snk SELECT * FROM customers WHERE phone LIKE '138%';");
+  run("INSERT … SELECT with the user's own WHERE on a masked column compares masked values", async () => {
+    const { sinks } = await runJob(
+      'analysts',
+      `${SINK}INSERT INTO snk SELECT * FROM customers WHERE phone LIKE '138%';`,
+    );
     expect(rows(sinks, 'snk')).toEqual([]);
   });
 
   run('LATERAL VALUES-free projection expressions keep masks (CONCAT over a masked column)', async () => {
-    const { sinks } = await runJob('analysts', SINK + "INSERT INTO snk SELECT id, CONCAT(name, '!'), UPPER(phone), region, age + 1, birthday FROM customers;");
+    const { sinks } = await runJob(
+      'analysts',
+      `${SINK}INSERT INTO snk SELECT id, CONCAT(name, '!'), UPPER(phone), region, age + 1, birthday FROM customers;`,
+    );
     noSecrets(sinks);
     expect(ids(sinks, 'snk')).toEqual([1, 4]);
   });

@@ -105,13 +105,41 @@ export const ORDERS = [
   { order_id: 105, customer_id: 4, amount: 50.0, region: 'beijing', ts: '2024-01-01 10:02:05.000' },
 ];
 export const DIM = CUSTOMERS.map(({ id, name, phone, region }) => ({ id, name, phone, region }));
-export const PROFILES = [{ id: 1, m_mask: 'Ab12', m_last: '13800001111', m_first: '13800001111', m_hash: 'secret', m_null: 'gone', m_date: '1990-02-03', m_none: 'plain', m_custom: 'Zhang San', m_num: 4321 }];
+export const PROFILES = [
+  {
+    id: 1,
+    m_mask: 'Ab12',
+    m_last: '13800001111',
+    m_first: '13800001111',
+    m_hash: 'secret',
+    m_null: 'gone',
+    m_date: '1990-02-03',
+    m_none: 'plain',
+    m_custom: 'Zhang San',
+    m_num: 4321,
+  },
+];
 export const SAMPLES = { customers: CUSTOMERS, orders: ORDERS, dim_customer: DIM, profiles: PROFILES };
 
 /** Raw values no analyst may ever see in a sink. */
-export const SECRETS = ['13800001111', '13900002222', '13700003333', '13600004444', 'Alice', 'Bob', 'Carol', 'Dan', 'Ab12', 'secret', 'gone', 'Zhang San', '1990-02-03'];
+export const SECRETS = [
+  '13800001111',
+  '13900002222',
+  '13700003333',
+  '13600004444',
+  'Alice',
+  'Bob',
+  'Carol',
+  'Dan',
+  'Ab12',
+  'secret',
+  'gone',
+  'Zhang San',
+  '1990-02-03',
+];
 
-const TEAM = (name: string) => `namespace: flink-${name}\nowners: ["@rent/${name}-leads"]\ndefaults:\n  flinkVersion: "1.20"\n  parallelism: 1\n  upgradeMode: stateless\n`;
+const TEAM = (name: string) =>
+  `namespace: flink-${name}\nowners: ["@rent/${name}-leads"]\ndefaults:\n  flinkVersion: "1.20"\n  parallelism: 1\n  upgradeMode: stateless\n`;
 
 /** A copy of the sample repository with three more teams (analysts, other, trusted) and the policies above. */
 export class SecurityFixture extends Fixture {

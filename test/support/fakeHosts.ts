@@ -9,8 +9,30 @@ import type { AddressInfo } from 'node:net';
  */
 export class FakeHosts {
   readonly requests: { method: string; path: string; body: unknown }[] = [];
-  readonly gitlab = { token: 'glpat-test', project: '42', mr: 7, notes: [] as { id: number; body: string; system: boolean }[], statuses: [] as Record<string, unknown>[], approvedBy: ['zhang.wei'], mergeRequestsOfCommit: {} as Record<string, { iid: number; state: string; merge_commit_sha?: string; squash_commit_sha?: string | null; sha?: string }[]>, groupMembers: {} as Record<string, string[]> };
-  readonly github = { token: 'ghs_test', owner: 'rent', repo: 'flink-jobs', pr: 9, comments: [] as { id: number; body: string; html_url: string }[], statuses: [] as Record<string, unknown>[], reviews: [] as { user: { login: string }; state: string }[], pullsOfCommit: {} as Record<string, { number: number; merged_at: string | null; merge_commit_sha: string }[]>, teamMembers: {} as Record<string, string[]> };
+  readonly gitlab = {
+    token: 'glpat-test',
+    project: '42',
+    mr: 7,
+    notes: [] as { id: number; body: string; system: boolean }[],
+    statuses: [] as Record<string, unknown>[],
+    approvedBy: ['zhang.wei'],
+    mergeRequestsOfCommit: {} as Record<
+      string,
+      { iid: number; state: string; merge_commit_sha?: string; squash_commit_sha?: string | null; sha?: string }[]
+    >,
+    groupMembers: {} as Record<string, string[]>,
+  };
+  readonly github = {
+    token: 'ghs_test',
+    owner: 'rent',
+    repo: 'flink-jobs',
+    pr: 9,
+    comments: [] as { id: number; body: string; html_url: string }[],
+    statuses: [] as Record<string, unknown>[],
+    reviews: [] as { user: { login: string }; state: string }[],
+    pullsOfCommit: {} as Record<string, { number: number; merged_at: string | null; merge_commit_sha: string }[]>,
+    teamMembers: {} as Record<string, string[]>,
+  };
   private failures: { status: number; headers?: Record<string, string>; method?: string; afterEffect?: boolean }[] = [];
   private nextId = 1000;
   private server!: Server;
@@ -41,13 +63,14 @@ export class FakeHosts {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url!, this.url);
-    let body: unknown = undefined;
+    let body: unknown;
     const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(data));
     };
     if (raw) {
-      if (!String(req.headers['content-type'] ?? '').includes('application/json')) return send(415, { message: 'content-type must be application/json' });
+      if (!String(req.headers['content-type'] ?? '').includes('application/json'))
+        return send(415, { message: 'content-type must be application/json' });
       try {
         body = JSON.parse(raw);
       } catch {
@@ -57,27 +80,47 @@ export class FakeHosts {
     this.requests.push({ method: req.method!, path: url.pathname, body });
     const index = this.failures.findIndex((f) => !f.method || f.method === req.method);
     const failure = index >= 0 ? this.failures.splice(index, 1)[0] : undefined;
-    if (failure && !failure.afterEffect) return send(failure.status, { message: `injected ${failure.status}` }, failure.headers);
-    const respond = failure ? (_s: number, _d: unknown) => send(failure.status, { message: `injected ${failure.status} after the write` }) : send;
+    if (failure && !failure.afterEffect)
+      return send(failure.status, { message: `injected ${failure.status}` }, failure.headers);
+    const respond = failure
+      ? (_s: number, _d: unknown) => send(failure.status, { message: `injected ${failure.status} after the write` })
+      : send;
     if (url.pathname.startsWith('/api/v4/')) return this.gitlabRoute(req, url, body, respond);
     return this.githubRoute(req, url, body, respond);
   }
 
-  private gitlabRoute(req: IncomingMessage, url: URL, body: unknown, send: (s: number, d: unknown, h?: Record<string, string>) => void): void {
+  private gitlabRoute(
+    req: IncomingMessage,
+    url: URL,
+    body: unknown,
+    send: (s: number, d: unknown, h?: Record<string, string>) => void,
+  ): void {
     const g = this.gitlab;
     if (req.headers['private-token'] !== g.token) return send(401, { message: '401 Unauthorized' });
     const p = url.pathname.slice('/api/v4'.length);
     const mr = p.match(/^\/projects\/([^/]+)\/merge_requests\/(\d+)\/(notes|approvals)(?:\/(\d+))?$/);
     if (mr) {
-      if (decodeURIComponent(mr[1]!) !== g.project || Number(mr[2]) !== g.mr) return send(404, { message: '404 Not found' });
-      if (mr[3] === 'approvals' && req.method === 'GET') return send(200, { approved: g.approvedBy.length > 0, approved_by: g.approvedBy.map((username) => ({ user: { username } })) });
+      if (decodeURIComponent(mr[1]!) !== g.project || Number(mr[2]) !== g.mr)
+        return send(404, { message: '404 Not found' });
+      if (mr[3] === 'approvals' && req.method === 'GET')
+        return send(200, {
+          approved: g.approvedBy.length > 0,
+          approved_by: g.approvedBy.map((username) => ({ user: { username } })),
+        });
       if (mr[3] === 'notes' && req.method === 'GET' && !mr[4]) {
         const per = Number(url.searchParams.get('per_page') ?? 20);
         const page = Number(url.searchParams.get('page') ?? 1);
         const slice = g.notes.slice((page - 1) * per, page * per);
         const total = Math.ceil(g.notes.length / per);
         const next = `${this.url}${url.pathname}?page=${page + 1}&per_page=${per}`;
-        return send(200, slice, { ...(page < total ? { link: `<${next}>; rel="next"` } : {}), 'x-page': String(page), 'x-per-page': String(per), 'x-total-pages': String(total), 'x-total': String(g.notes.length), ...(page < total ? { 'x-next-page': String(page + 1) } : { 'x-next-page': '' }) });
+        return send(200, slice, {
+          ...(page < total ? { link: `<${next}>; rel="next"` } : {}),
+          'x-page': String(page),
+          'x-per-page': String(per),
+          'x-total-pages': String(total),
+          'x-total': String(g.notes.length),
+          ...(page < total ? { 'x-next-page': String(page + 1) } : { 'x-next-page': '' }),
+        });
       }
       if (mr[3] === 'notes' && req.method === 'POST' && !mr[4]) {
         const text = (body as { body?: unknown })?.body;
@@ -105,32 +148,45 @@ export class FakeHosts {
     if (members && req.method === 'GET') {
       const list = g.groupMembers[decodeURIComponent(members[1]!)];
       if (!list) return send(404, { message: '404 Group Not Found' });
-      return send(200, list.map((username, i) => ({ id: i + 1, username, access_level: 30 })));
+      return send(
+        200,
+        list.map((username, i) => ({ id: i + 1, username, access_level: 30 })),
+      );
     }
     const st = p.match(/^\/projects\/([^/]+)\/statuses\/([0-9a-f]{40})$/);
     if (st && req.method === 'POST') {
       if (decodeURIComponent(st[1]!) !== g.project) return send(404, { message: '404 Project Not Found' });
       const b = body as Record<string, unknown>;
-      if (!['pending', 'running', 'success', 'failed', 'canceled'].includes(String(b?.state))) return send(400, { message: 'state does not have a valid value' });
+      if (!['pending', 'running', 'success', 'failed', 'canceled'].includes(String(b?.state)))
+        return send(400, { message: 'state does not have a valid value' });
       g.statuses.push({ sha: st[2], ...b });
       return send(201, { id: this.nextId++, ...b });
     }
     return send(404, { message: '404 Not Found' });
   }
 
-  private githubRoute(req: IncomingMessage, url: URL, body: unknown, send: (s: number, d: unknown, h?: Record<string, string>) => void): void {
+  private githubRoute(
+    req: IncomingMessage,
+    url: URL,
+    body: unknown,
+    send: (s: number, d: unknown, h?: Record<string, string>) => void,
+  ): void {
     const h = this.github;
     const auth = String(req.headers.authorization ?? '');
-    if (auth !== `token ${h.token}` && auth !== `bearer ${h.token}` && auth !== `Bearer ${h.token}`) return send(401, { message: 'Bad credentials' });
+    if (auth !== `token ${h.token}` && auth !== `bearer ${h.token}` && auth !== `Bearer ${h.token}`)
+      return send(401, { message: 'Bad credentials' });
     if (!String(req.headers['user-agent'] ?? '')) return send(403, { message: 'User-Agent required' });
     const team = url.pathname.match(/^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/);
     if (team && req.method === 'GET') {
       const list = h.teamMembers[`${team[1]}/${team[2]}`];
       if (!list) return send(404, { message: 'Not Found' });
-      return send(200, list.map((login, i) => ({ id: i + 1, login })));
+      return send(
+        200,
+        list.map((login, i) => ({ id: i + 1, login })),
+      );
     }
     const repo = `/repos/${h.owner}/${h.repo}`;
-    if (!url.pathname.startsWith(repo + '/')) return send(404, { message: 'Not Found' });
+    if (!url.pathname.startsWith(`${repo}/`)) return send(404, { message: 'Not Found' });
     const p = url.pathname.slice(repo.length);
     const list = p.match(/^\/issues\/(\d+)\/comments$/);
     if (list) {
@@ -139,14 +195,23 @@ export class FakeHosts {
         const per = Number(url.searchParams.get('per_page') ?? 30);
         const page = Number(url.searchParams.get('page') ?? 1);
         const pages = Math.ceil(h.comments.length / per);
-        const link: Record<string, string> = page < pages ? { link: `<${this.url}${url.pathname}?per_page=${per}&page=${page + 1}>; rel="next"` } : {};
+        const link: Record<string, string> =
+          page < pages ? { link: `<${this.url}${url.pathname}?per_page=${per}&page=${page + 1}>; rel="next"` } : {};
         return send(200, h.comments.slice((page - 1) * per, page * per), link);
       }
       if (req.method === 'POST') {
         const text = (body as { body?: unknown })?.body;
         if (typeof text !== 'string' || !text) return send(422, { message: 'Validation Failed' });
-        if (text.length > 65_536) return send(422, { message: 'Validation Failed', errors: [{ message: 'Body is too long (maximum is 65536 characters)' }] });
-        const c = { id: this.nextId++, body: text, html_url: `${this.url}/${h.owner}/${h.repo}/pull/${h.pr}#issuecomment-${this.nextId}` };
+        if (text.length > 65_536)
+          return send(422, {
+            message: 'Validation Failed',
+            errors: [{ message: 'Body is too long (maximum is 65536 characters)' }],
+          });
+        const c = {
+          id: this.nextId++,
+          body: text,
+          html_url: `${this.url}/${h.owner}/${h.repo}/pull/${h.pr}#issuecomment-${this.nextId}`,
+        };
         h.comments.push(c);
         return send(201, c);
       }
@@ -164,7 +229,8 @@ export class FakeHosts {
     const st = p.match(/^\/statuses\/([0-9a-f]{40})$/);
     if (st && req.method === 'POST') {
       const b = body as Record<string, unknown>;
-      if (!['error', 'failure', 'pending', 'success'].includes(String(b?.state))) return send(422, { message: 'Validation Failed' });
+      if (!['error', 'failure', 'pending', 'success'].includes(String(b?.state)))
+        return send(422, { message: 'Validation Failed' });
       h.statuses.push({ sha: st[1], ...b });
       return send(201, { id: this.nextId++, ...b });
     }

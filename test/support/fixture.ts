@@ -49,7 +49,10 @@ export class Fixture {
   }
 
   cli(...args: string[]): { code: number; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [path.join(PROJECT, 'bin/flinkops.mjs'), ...args, '--repo', this.root], { encoding: 'utf8', cwd: this.root });
+    const r = spawnSync(process.execPath, [path.join(PROJECT, 'bin/flinkops.mjs'), ...args, '--repo', this.root], {
+      encoding: 'utf8',
+      cwd: this.root,
+    });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 

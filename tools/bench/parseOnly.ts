@@ -8,4 +8,4 @@ let errors = 0;
 for (const f of files) {
   parser.parse(readFileSync(f, 'utf8'), () => errors++);
 }
-process.stdout.write(JSON.stringify({ files: files.length, errors }) + '\n');
+process.stdout.write(`${JSON.stringify({ files: files.length, errors })}\n`);

@@ -17,7 +17,10 @@ function measure(label, args, { expectCode = 0 } = {}) {
   let rss = 0;
   for (let i = 0; i < RUNS; i++) {
     const started = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ['--import', path.join(project, 'tools/bench/measure.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const r = spawnSync(process.execPath, ['--import', path.join(project, 'tools/bench/measure.mjs'), ...args], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (r.status !== expectCode) {
       console.error(r.stdout.slice(-2000), r.stderr.slice(-2000));
@@ -32,40 +35,72 @@ function measure(label, args, { expectCode = 0 } = {}) {
 }
 
 function row(r, extra = '') {
-  console.log(`${r.label.padEnd(52)} ${(r.ms / 1000).toFixed(2).padStart(7)} s ${r.rss.toFixed(0).padStart(6)} MB  ${extra}`);
+  console.log(
+    `${r.label.padEnd(52)} ${(r.ms / 1000).toFixed(2).padStart(7)} s ${r.rss.toFixed(0).padStart(6)} MB  ${extra}`,
+  );
 }
 
 const cli = path.join(project, 'bin/flinkops.mjs');
-console.log(`flinkops bench — ${new Date().toISOString()} — node ${process.version}, ${RUNS} runs each, median time, peak RSS\n`);
+console.log(
+  `flinkops bench — ${new Date().toISOString()} — node ${process.version}, ${RUNS} runs each, median time, peak RSS\n`,
+);
 generateRepo(repo, 500, project);
 
 // dt-sql-parser alone, on the same .sql files, through its public API.
 const parseOnly = path.join(work, 'parse-only.mjs');
-await build({ entryPoints: ['tools/bench/parseOnly.ts'], outfile: parseOnly, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning' });
+await build({
+  entryPoints: ['tools/bench/parseOnly.ts'],
+  outfile: parseOnly,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  logLevel: 'warning',
+});
 const sqlFiles = [];
 for (const team of readdirSync(path.join(repo, 'jobs'))) {
   const tdir = path.join(repo, 'jobs', team);
   for (const job of readdirSync(tdir)) {
     const jdir = path.join(tdir, job);
-    if (statSync(jdir).isDirectory()) for (const f of readdirSync(jdir)) if (f.endsWith('.sql')) sqlFiles.push(path.join(jdir, f));
+    if (statSync(jdir).isDirectory())
+      for (const f of readdirSync(jdir)) if (f.endsWith('.sql')) sqlFiles.push(path.join(jdir, f));
   }
 }
 const list = path.join(work, 'sql-files.txt');
 writeFileSync(list, sqlFiles.join('\n'));
-writeFileSync(path.join(work, 'one-sql-file.txt'), sqlFiles.find((f) => f.includes('job-001-'))); 
+writeFileSync(
+  path.join(work, 'one-sql-file.txt'),
+  sqlFiles.find((f) => f.includes('job-001-')),
+);
 
 console.log('validate (fast check: schemas, rules, SQL grammar)');
 const all = measure('validate, 500 jobs × 2 environments', [cli, 'validate', '--repo', repo, '--format', 'json']);
 const parser = measure('dt-sql-parser alone, the same 500 files', [parseOnly, list]);
 row(all, `${(all.ms / parser.ms).toFixed(2)}× the parser alone`);
 row(parser);
-const one = measure('validate, one job of the 500', [cli, 'validate', '--repo', repo, 'rental/job-001-metrics', '--format', 'json']);
+const one = measure('validate, one job of the 500', [
+  cli,
+  'validate',
+  '--repo',
+  repo,
+  'rental/job-001-metrics',
+  '--format',
+  'json',
+]);
 const parserOne = measure('dt-sql-parser alone, that job’s file', [parseOnly, path.join(work, 'one-sql-file.txt')]);
 row(one, `${(one.ms / parserOne.ms).toFixed(2)}× the parser alone`);
 row(parserOne);
-const sample = measure('validate, the sample repository (10 jobs)', [cli, 'validate', '--repo', project, '--format', 'json']);
+const sample = measure('validate, the sample repository (10 jobs)', [
+  cli,
+  'validate',
+  '--repo',
+  project,
+  '--format',
+  'json',
+]);
 row(sample);
-console.log(`\ntargets: 500 jobs < 3 s (${all.ms < 3000 ? 'met' : 'MISSED'}), one job ≈ 1 s (${one.ms < 1300 ? 'met' : 'MISSED'}), < 400 MB (${all.rss < 400 ? 'met' : 'MISSED'})`);
+console.log(
+  `\ntargets: 500 jobs < 3 s (${all.ms < 3000 ? 'met' : 'MISSED'}), one job ≈ 1 s (${one.ms < 1300 ? 'met' : 'MISSED'}), < 400 MB (${all.rss < 400 ? 'met' : 'MISSED'})`,
+);
 
 // render: every object validated against the Kubernetes schemas and, when the reference CRDs are
 // there, the operator CRDs (their compiled validators are cached after the first run: warmed up here).
@@ -73,11 +108,28 @@ console.log(`\ntargets: 500 jobs < 3 s (${all.ms < 3000 ? 'met' : 'MISSED'}), on
   const crdDir = path.resolve(project, '../shared/reference/flink-kubernetes-operator');
   const before = process.env.FLINKOPS_CRDS;
   if (existsSync(crdDir)) process.env.FLINKOPS_CRDS = crdDir;
-  console.log(`\nrender (Kubernetes objects, ${process.env.FLINKOPS_CRDS ? 'validated against the operator CRDs' : 'no CRDs found: operator objects not validated'})`);
+  console.log(
+    `\nrender (Kubernetes objects, ${process.env.FLINKOPS_CRDS ? 'validated against the operator CRDs' : 'no CRDs found: operator objects not validated'})`,
+  );
   spawnSync(process.execPath, [cli, 'render', '--env', 'prod', '--repo', repo], { stdio: 'ignore' });
-  const rendered = measure('render, 500 jobs, one environment (1,500 objects)', [cli, 'render', '--env', 'prod', '--repo', repo]);
+  const rendered = measure('render, 500 jobs, one environment (1,500 objects)', [
+    cli,
+    'render',
+    '--env',
+    'prod',
+    '--repo',
+    repo,
+  ]);
   row(rendered);
-  const renderedOne = measure('render, one job of the 500', [cli, 'render', '--env', 'prod', '--repo', repo, 'rental/job-001-metrics']);
+  const renderedOne = measure('render, one job of the 500', [
+    cli,
+    'render',
+    '--env',
+    'prod',
+    '--repo',
+    repo,
+    'rental/job-001-metrics',
+  ]);
   row(renderedOne);
   if (before === undefined) delete process.env.FLINKOPS_CRDS;
   else process.env.FLINKOPS_CRDS = before;
@@ -87,7 +139,10 @@ console.log(`\ntargets: 500 jobs < 3 s (${all.ms < 3000 ? 'met' : 'MISSED'}), on
 // ---- deep validation: every statement through the job's own Flink release (warm helper cache) ----
 function measureOnce(label, args) {
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', path.join(project, 'tools/bench/measure.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, ['--import', path.join(project, 'tools/bench/measure.mjs'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.status !== 0) {
     console.error(r.stdout.slice(-2000), r.stderr.slice(-2000));
@@ -110,8 +165,12 @@ if (!javaOk) {
   ]) {
     const r = measureOnce(label, [cli, 'validate', '--deep', '--repo', root, '--format', 'json']);
     const deep = JSON.parse(r.stdout).deep ?? {};
-    const jvm = Object.entries(deep.jvmStartMs ?? {}).map(([v, ms]) => `${v} ${(ms / 1000).toFixed(2)} s`).join(', ');
-    const work = Object.entries(deep.validateMs ?? {}).map(([v, ms]) => `${v} ${(ms / 1000).toFixed(2)} s`).join(', ');
+    const jvm = Object.entries(deep.jvmStartMs ?? {})
+      .map(([v, ms]) => `${v} ${(ms / 1000).toFixed(2)} s`)
+      .join(', ');
+    const work = Object.entries(deep.validateMs ?? {})
+      .map(([v, ms]) => `${v} ${(ms / 1000).toFixed(2)} s`)
+      .join(', ');
     row(r, `JVM start-up: ${jvm}; validation: ${work}`);
   }
 }
@@ -132,18 +191,57 @@ if (!javaOk) {
   writeFileSync(sqlFile, read(sqlFile, 'utf8').replace("status <> 'CANCELLED'", "status NOT IN ('CANCELLED', 'TEST')"));
   git('-c', 'user.email=bench@example', '-c', 'user.name=bench', 'commit', '-qam', 'one job');
   console.log('\nplan (both revisions rendered and compared)');
-  const planOne = measure('plan, one-job merge request of 500 jobs', [cli, 'plan', '--env', 'prod', '--base', 'main', '--no-classify', '--format', 'json', '--repo', repo]);
+  const planOne = measure('plan, one-job merge request of 500 jobs', [
+    cli,
+    'plan',
+    '--env',
+    'prod',
+    '--base',
+    'main',
+    '--no-classify',
+    '--format',
+    'json',
+    '--repo',
+    repo,
+  ]);
   row(planOne);
-  if (javaOk) row(measureOnce('plan, the same, classified by Flink compiled plans', [cli, 'plan', '--env', 'prod', '--base', 'main', '--format', 'json', '--repo', repo]));
+  if (javaOk)
+    row(
+      measureOnce('plan, the same, classified by Flink compiled plans', [
+        cli,
+        'plan',
+        '--env',
+        'prod',
+        '--base',
+        'main',
+        '--format',
+        'json',
+        '--repo',
+        repo,
+      ]),
+    );
   git('checkout', '-q', 'main');
   git('checkout', '-q', '-b', 'platform');
   const conf = path.join(repo, 'platform/flink-conf.yaml');
   writeFileSync(conf, read(conf, 'utf8').replace('table.exec.state.ttl: 36h', 'table.exec.state.ttl: 48h'));
   git('-c', 'user.email=bench@example', '-c', 'user.name=bench', 'commit', '-qam', 'platform');
-  const planAll = measure('plan, central configuration change (all 500 jobs)', [cli, 'plan', '--env', 'prod', '--base', 'main', '--format', 'json', '--repo', repo]);
+  const planAll = measure('plan, central configuration change (all 500 jobs)', [
+    cli,
+    'plan',
+    '--env',
+    'prod',
+    '--base',
+    'main',
+    '--format',
+    'json',
+    '--repo',
+    repo,
+  ]);
   row(planAll);
   git('checkout', '-q', 'main');
-  console.log(`\ntargets: one-job plan ≈ 1 s (${planOne.ms < 1500 ? 'met' : 'MISSED'}), full plan a few seconds (${planAll.ms < 6000 ? 'met' : 'MISSED'})`);
+  console.log(
+    `\ntargets: one-job plan ≈ 1 s (${planOne.ms < 1500 ? 'met' : 'MISSED'}), full plan a few seconds (${planAll.ms < 6000 ? 'met' : 'MISSED'})`,
+  );
 }
 
 // ---- apply: the 500-job repository to the local kube-apiserver, against kubectl apply --server-side ----
@@ -163,22 +261,55 @@ if (!javaOk) {
       return r;
     };
     const out = path.join(work, 'rendered-500');
-    sh(process.execPath, [cli, 'render', '--env', 'test', '--repo', repo, '--kube-version', '1.37', '--out', out], false);
-    const objects = Number(/rendered (\d+) objects/.exec(sh(process.execPath, [cli, 'render', '--env', 'test', '--repo', repo, '--kube-version', '1.37', '--out', out]).stdout)?.[1] ?? 0);
+    sh(
+      process.execPath,
+      [cli, 'render', '--env', 'test', '--repo', repo, '--kube-version', '1.37', '--out', out],
+      false,
+    );
+    const objects = Number(
+      /rendered (\d+) objects/.exec(
+        sh(process.execPath, [cli, 'render', '--env', 'test', '--repo', repo, '--kube-version', '1.37', '--out', out])
+          .stdout,
+      )?.[1] ?? 0,
+    );
     const namespaces = readdirSync(out).filter((d) => !d.startsWith('.'));
     // Both tools start from the same state: the namespaces exist (kubectl does not create them), the objects do not.
     for (const ns of namespaces) sh('kubectl', ['create', 'namespace', ns]);
     const clean = () => {
-      for (const ns of namespaces) sh('kubectl', ['delete', '-n', ns, '--all', '--wait=false', 'flinkdeployments.flink.apache.org,flinksessionjobs.flink.apache.org,configmaps,ingresses'], false);
+      for (const ns of namespaces)
+        sh(
+          'kubectl',
+          [
+            'delete',
+            '-n',
+            ns,
+            '--all',
+            '--wait=false',
+            'flinkdeployments.flink.apache.org,flinksessionjobs.flink.apache.org,configmaps,ingresses',
+          ],
+          false,
+        );
     };
     const time = (args) => {
       const started = process.hrtime.bigint();
       const r = spawnSync(args[0], args.slice(1), { encoding: 'utf8', env, maxBuffer: 1 << 28 });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status}\n${r.stdout.slice(-1500)}${r.stderr.slice(-1500)}`);
+      if (r.status !== 0)
+        throw new Error(`${args.join(' ')}: exit ${r.status}\n${r.stdout.slice(-1500)}${r.stderr.slice(-1500)}`);
       return ms;
     };
-    const flinkops = [process.execPath, cli, 'apply', '--env', 'test', '--repo', repo, '--context', 'flinkops-local', '--json'];
+    const flinkops = [
+      process.execPath,
+      cli,
+      'apply',
+      '--env',
+      'test',
+      '--repo',
+      repo,
+      '--context',
+      'flinkops-local',
+      '--json',
+    ];
     const kubectl = ['kubectl', 'apply', '--server-side', '--field-manager', 'kubectl-bench', '-R', '-f', out];
     const runs = Number(process.env.BENCH_APPLY_RUNS ?? RUNS);
     const t = { fCreate: [], fSame: [], kCreate: [], kSame: [] };
@@ -192,9 +323,15 @@ if (!javaOk) {
     }
     clean();
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    console.log(`\napply (${objects} objects of 500 jobs, local kube-apiserver; flinkops renders too, kubectl reads the rendered files)`);
-    const line = (label, ms, extra = '') => console.log(`${label.padEnd(52)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${extra}`);
-    const fc = median(t.fCreate), kc = median(t.kCreate), fs = median(t.fSame), ks = median(t.kSame);
+    console.log(
+      `\napply (${objects} objects of 500 jobs, local kube-apiserver; flinkops renders too, kubectl reads the rendered files)`,
+    );
+    const line = (label, ms, extra = '') =>
+      console.log(`${label.padEnd(52)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${extra}`);
+    const fc = median(t.fCreate),
+      kc = median(t.kCreate),
+      fs = median(t.fSame),
+      ks = median(t.kSame);
     line('flinkops apply, into empty namespaces', fc, `${(fc / kc).toFixed(2)}× kubectl`);
     line('kubectl apply --server-side, the same', kc);
     line('flinkops apply, nothing changed', fs, `${(fs / ks).toFixed(2)}× kubectl`);

@@ -35,7 +35,7 @@ function json(list: Diagnostic[], extra?: Record<string, unknown>): string {
     job: d.job ?? null,
     ...(d.hint ? { hint: d.hint } : {}),
   }));
-  return JSON.stringify({ ok, diagnostics, ...extra }, null, 2) + '\n';
+  return `${JSON.stringify({ ok, diagnostics, ...extra }, null, 2)}\n`;
 }
 
 /** GitLab Code Quality report: shows each problem inline in the merge request diff. */
@@ -49,15 +49,22 @@ function codeQuality(list: Diagnostic[]): string {
     severity: severity[d.severity],
     location: { path: d.file, lines: { begin: d.line } },
   }));
-  return JSON.stringify(issues, null, 2) + '\n';
+  return `${JSON.stringify(issues, null, 2)}\n`;
 }
 
 function junit(list: Diagnostic[]): string {
   const byFile = group(list);
   const failures = list.filter((d) => d.severity === 'error').length;
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="flinkops validate" tests="${Math.max(1, list.length)}" failures="${failures}">`];
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="flinkops validate" tests="${Math.max(1, list.length)}" failures="${failures}">`,
+  ];
   if (list.length === 0) {
-    lines.push('  <testsuite name="flinkops validate" tests="1" failures="0">', '    <testcase classname="flinkops" name="repository is valid"/>', '  </testsuite>');
+    lines.push(
+      '  <testsuite name="flinkops validate" tests="1" failures="0">',
+      '    <testcase classname="flinkops" name="repository is valid"/>',
+      '  </testsuite>',
+    );
   }
   for (const [file, ds] of byFile) {
     const f = ds.filter((d) => d.severity === 'error').length;
@@ -66,15 +73,23 @@ function junit(list: Diagnostic[]): string {
       const name = xml(`${d.rule} ${file}:${d.line}:${d.column}`);
       const body = xml(`${file}:${d.line}:${d.column} ${d.message}${d.hint ? `\nhint: ${d.hint}` : ''}`);
       if (d.severity === 'error') {
-        lines.push(`    <testcase classname="${xml(d.job ?? file)}" name="${name}" file="${xml(file)}" line="${d.line}">`, `      <failure message="${xml(d.message)}" type="${xml(d.rule)}">${body}</failure>`, '    </testcase>');
+        lines.push(
+          `    <testcase classname="${xml(d.job ?? file)}" name="${name}" file="${xml(file)}" line="${d.line}">`,
+          `      <failure message="${xml(d.message)}" type="${xml(d.rule)}">${body}</failure>`,
+          '    </testcase>',
+        );
       } else {
-        lines.push(`    <testcase classname="${xml(d.job ?? file)}" name="${name}" file="${xml(file)}" line="${d.line}">`, `      <system-out>${body}</system-out>`, '    </testcase>');
+        lines.push(
+          `    <testcase classname="${xml(d.job ?? file)}" name="${name}" file="${xml(file)}" line="${d.line}">`,
+          `      <system-out>${body}</system-out>`,
+          '    </testcase>',
+        );
       }
     }
     lines.push('  </testsuite>');
   }
   lines.push('</testsuites>');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function text(list: Diagnostic[], color: boolean): string {
@@ -83,8 +98,11 @@ function text(list: Diagnostic[], color: boolean): string {
   for (const [file, ds] of group(list)) {
     out.push(c('1;4', file));
     for (const d of ds) {
-      const sev = d.severity === 'error' ? c('31', 'error') : d.severity === 'warning' ? c('33', 'warning') : c('36', 'info');
-      out.push(`  ${c('2', `${d.line}:${d.column}`.padEnd(8))} ${sev}  ${d.message.replace(/\n/g, '\n' + ' '.repeat(11))}  ${c('2', d.rule)}`);
+      const sev =
+        d.severity === 'error' ? c('31', 'error') : d.severity === 'warning' ? c('33', 'warning') : c('36', 'info');
+      out.push(
+        `  ${c('2', `${d.line}:${d.column}`.padEnd(8))} ${sev}  ${d.message.replace(/\n/g, `\n${' '.repeat(11)}`)}  ${c('2', d.rule)}`,
+      );
       if (d.hint) out.push(`  ${' '.repeat(8)} ${c('2', `hint: ${d.hint}`)}`);
     }
     out.push('');
@@ -93,10 +111,13 @@ function text(list: Diagnostic[], color: boolean): string {
   const warnings = list.filter((d) => d.severity === 'warning').length;
   out.push(
     errors || warnings
-      ? c(errors ? '31;1' : '33;1', `✖ ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`)
+      ? c(
+          errors ? '31;1' : '33;1',
+          `✖ ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
+        )
       : c('32;1', '✔ no problems'),
   );
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 function group(list: Diagnostic[]): Map<string, Diagnostic[]> {
@@ -110,5 +131,7 @@ function group(list: Diagnostic[]): Map<string, Diagnostic[]> {
 }
 
 function xml(s: string): string {
-  return s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!).replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '');
+  return s
+    .replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!)
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '');
 }
