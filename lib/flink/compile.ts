@@ -40,6 +40,7 @@ export async function compilePlans(
             statements: r.eff.statements.map((s) => ({ sql: helperSql(s.text) })),
             catalogs: toHelperCatalogs(r.eff.catalogs),
             config: helperConfig(r.eff),
+            ...(r.eff.policies ? { security: r.eff.policies } : {}),
           });
           const errors = (resp.diagnostics ?? []).filter((d) => d.severity !== 'warning');
           if (resp.error || errors.length)

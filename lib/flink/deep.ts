@@ -32,6 +32,7 @@ const RULE: Record<NonNullable<HelperDiagnostic['kind']>, string> = {
   validation: 'sql/flink-validation',
   unsupported: 'sql/unsupported',
   internal: 'sql/flink-internal',
+  security: 'security/unenforceable',
 };
 
 export function toHelperCatalogs(catalogs: CatalogSpec[]): HelperCatalog[] {
@@ -85,7 +86,7 @@ function validationKey(eff: EffectiveSql): string {
     }
     parts.push(text);
   }
-  return JSON.stringify([parts, helperConfig(eff)]);
+  return JSON.stringify([parts, helperConfig(eff), eff.policies ?? null]);
 }
 
 /** Flink configuration the helper applies before the job's own SET statements. */
@@ -147,6 +148,7 @@ export async function deepValidate(
             statements: u.eff.statements.map((s) => ({ sql: helperSql(s.text) })),
             catalogs: toHelperCatalogs(u.eff.catalogs),
             config: helperConfig(u.eff),
+            ...(u.eff.policies ? { security: u.eff.policies } : {}),
           })),
         });
         stats.requests++;
@@ -170,11 +172,13 @@ export async function deepValidate(
               rule: RULE[kind],
               message: `Flink ${release}: ${d.message}`,
               hint:
-                kind === 'unsupported'
-                  ? 'the code this statement needs is not available to flinkops (a UDF jar or Python file): add it to the image and the catalog, or ignore this for that statement'
-                  : kind === 'internal'
-                    ? 'flinkops could not check this statement; please report it'
-                    : "Flink's planner rejected the statement: fix the SQL at this position",
+                kind === 'security'
+                  ? 'a data-security policy binds a source this statement reads and cannot be enforced on it: the statement is refused (fix the policy, or the table it names)'
+                  : kind === 'unsupported'
+                    ? 'the code this statement needs is not available to flinkops (a UDF jar or Python file): add it to the image and the catalog, or ignore this for that statement'
+                    : kind === 'internal'
+                      ? 'flinkops could not check this statement; please report it'
+                      : "Flink's planner rejected the statement: fix the SQL at this position",
               ...where,
               job: u.job.id,
               env: u.env,

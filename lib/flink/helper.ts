@@ -83,7 +83,7 @@ export interface HelperDiagnostic {
   endColumn?: number;
   message: string;
   severity?: 'error' | 'warning';
-  kind?: 'syntax' | 'validation' | 'unsupported' | 'internal';
+  kind?: 'syntax' | 'validation' | 'unsupported' | 'internal' | 'security';
 }
 
 export interface HelperCatalog {

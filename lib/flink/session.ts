@@ -26,6 +26,7 @@ export class PreviewSession {
       statements: eff.statements.map((s) => ({ sql: helperSql(s.text) })),
       catalogs: toHelperCatalogs(eff.catalogs),
       config: helperConfig(eff),
+      ...(eff.policies ? { security: eff.policies } : {}),
       samples: input.samples,
       rows: input.rows,
       timeoutSeconds: input.timeoutSeconds ?? 120,

@@ -129,6 +129,8 @@ export interface PolicySpec {
   except?: string[];
   rowFilter?: string;
   masks?: Record<string, string>;
+  /** Jobs (`team/name`) allowed code SQL cannot police (type: jar, UDFs from JARs) although the policy applies to them. */
+  unpolicedCode?: string[];
 }
 
 export interface CatalogTableSpec {

@@ -1,44 +1,49 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Job, Repo } from '../repo/model.js';
-import { JobSql, type Statement } from '../sql/script.js';
-import { appliesTo, loadPolicies, principalsOf, type LoadedPolicy } from './policy.js';
-import { rewriteJob, type AppliedPolicy, type InsertLineage } from './rewrite.js';
-import { catalogTables, defaultDatabaseOf, optionMatches, resourceMatches } from './tables.js';
+import { substitute } from '../vars/substitute.js';
+import { appliesTo, loadPolicies, principalsOf } from './policy.js';
 
-export type { AppliedPolicy, InsertLineage, SourceColumn } from './rewrite.js';
-export { loadPolicies, principalsOf, appliesTo } from './policy.js';
+export { appliesTo, loadPolicies, principalsOf } from './policy.js';
 
-/** A job's SQL with its data-security policies enforced. */
-export interface SecuredSql {
-  /** The effective statements (policies enforced); empty when `ok` is false — nothing unprotected leaves this stage. */
-  statements: Statement[];
-  /** Where each policy was enforced. */
-  applied: AppliedPolicy[];
-  /** The policies that apply to this job's principals. */
-  policies: string[];
+/**
+ * The policies that apply to one job, as the JVM enforcer reads them (flink/…/security/PolicySet):
+ * sent with every helper request (validate --deep, preview, compile, explain) and shipped beside the
+ * job's SQL for the production runner (policies.json). Which principals a policy names is repository
+ * metadata and is decided here; what a policy binds and how it is enforced is decided by Flink.
+ */
+export interface JobPolicies {
+  job: string;
+  policies: {
+    name: string;
+    /** file:line:column of the policy, for the enforcer's messages. */
+    at: string;
+    resource: Record<string, string>;
+    rowFilter?: string;
+    masks: Record<string, string>;
+  }[];
+  /** The platform's catalogs (type, storage options): `{table: catalog.db.table}` resources resolve to a warehouse or metastore. */
+  catalogs: { name: string; type: string; options: Record<string, string> }[];
+  /** Every applicable policy names this job in `unpolicedCode`: JARs and UDFs are allowed. */
+  unpoliced: boolean;
+}
+
+export interface JobSecurity {
   principals: string[];
+  /** Names of the policies that apply to the job's principals. */
+  names: string[];
+  /** What the enforcer gets; undefined when no policy applies (nothing to enforce). */
+  policies?: JobPolicies;
   diagnostics: Diagnostic[];
-  lineage: InsertLineage[];
+  /** False when the policy files do not pass their schema: nothing of the job may run (fail closed). */
   ok: boolean;
 }
 
-export interface SecureOptions {
-  /** Compute column lineage (sql explain); validation and rendering only enforce. */
-  lineage?: boolean;
-}
-
-const cache = new Map<string, SecuredSql>();
-
-/**
- * Enforces the policies of platform/policies/ on a job's SQL. A job no policy could touch is
- * returned as it is without parsing (the common case, and what keeps `validate` fast).
- */
-export function secureSql(repo: Repo, job: Job, env: string, sql: JobSql, options: SecureOptions = {}): SecuredSql {
+/** The data-security policies of platform/policies/ that apply to a job in one environment. */
+export function jobSecurity(repo: Repo, job: Job, env: string, vars: Record<string, string> = {}): JobSecurity {
   const principals = principalsOf(repo, job.team);
-  const all = loadPolicies(repo);
-  const policies = all.filter((p) => appliesTo(p.spec, principals));
+  const applicable = loadPolicies(repo).filter((p) => appliesTo(p.spec, principals));
   const invalid = repo.platform.policies.filter((p) => !p.valid);
-  const base = { principals, policies: policies.map((p) => p.spec.name), applied: [], lineage: [] };
+  const names = applicable.map((p) => p.spec.name);
   if (invalid.length) {
     const diagnostics: Diagnostic[] = invalid.map((f) => ({
       severity: 'error',
@@ -50,73 +55,36 @@ export function secureSql(repo: Repo, job: Job, env: string, sql: JobSql, option
       column: 1,
       job: job.id,
     }));
-    return { ...base, statements: [], diagnostics, ok: false };
+    return { principals, names, diagnostics, ok: false };
   }
-  const tables = catalogTables(repo, env);
-  if (!options.lineage && !mayBeAffected(sql, policies, tables)) {
-    return { ...base, statements: sql.statements, diagnostics: [], ok: true };
-  }
-  const key = `${job.id}\0${env}\0${options.lineage ? 1 : 0}\0${JSON.stringify(policies.map((p) => p.spec))}\0${JSON.stringify(tables)}\0${sql.statements.map((s) => s.text).join('\0;')}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const r = rewriteJob({
-    sql,
-    jobId: job.id,
-    policies,
-    catalogTables: tables,
-    defaultDatabaseOf: (c) => defaultDatabaseOf(repo, c),
-    lineage: Boolean(options.lineage),
-  });
-  const ok = !r.diagnostics.some((d) => d.severity === 'error');
-  const result: SecuredSql = {
-    ...base,
-    statements: ok ? r.statements : [],
-    applied: r.applied,
-    diagnostics: r.diagnostics,
-    lineage: r.lineage,
-    ok,
+  if (!applicable.length) return { principals, names, diagnostics: [], ok: true };
+  const catalogs = repo.platform.catalogs
+    .flatMap((f) => (f.valid ? (f.spec.catalogs ?? []) : []))
+    .filter((c) => !c.envs || c.envs.includes(env))
+    .map((c) => ({
+      name: c.name,
+      type: c.type,
+      options: Object.fromEntries(
+        Object.entries(c.options ?? {})
+          .map(([k, v]) => [k, substitute(String(v), vars).text] as const)
+          .sort(([a], [b]) => (a < b ? -1 : 1)),
+      ),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const policies: JobPolicies = {
+    job: job.id,
+    policies: applicable.map((p) => {
+      const at = p.at();
+      return {
+        name: p.spec.name,
+        at: `${at.file}:${at.line}:${at.column}`,
+        resource: p.spec.resource,
+        ...(p.spec.rowFilter !== undefined ? { rowFilter: p.spec.rowFilter } : {}),
+        masks: p.spec.masks ?? {},
+      };
+    }),
+    catalogs,
+    unpoliced: applicable.every((p) => (p.spec.unpolicedCode ?? []).includes(job.id)),
   };
-  if (cache.size > 2000) cache.clear();
-  cache.set(key, result);
-  return result;
-}
-
-/**
- * A cheap over-approximation: could any applicable policy bind a table of this job? Looks at the
- * WITH options the syntax check already extracted and at table names; anything that can change a
- * table's options (LIKE, hints, patterns) counts as "maybe".
- */
-function mayBeAffected(sql: JobSql, policies: LoadedPolicy[], tables: ReturnType<typeof catalogTables>): boolean {
-  if (!policies.length) return false;
-  const text = sql.statements
-    .map((s) => s.text)
-    .join('\n')
-    .toLowerCase();
-  if (text.includes('/*+') || /\blike\b/.test(text)) return true;
-  const options = sql.files.flatMap((f) => f.analysis.options);
-  for (const p of policies) {
-    const r = p.spec.resource;
-    const names = new Set<string>();
-    if ('table' in r) names.add(r.table!.split('.').pop()!.toLowerCase());
-    for (const t of tables) if (resourceMatches(r, t)) names.add(t.path[2].toLowerCase());
-    for (const n of names)
-      if (new RegExp(`(^|[^a-z0-9_])\`?${escapeRegExp(n)}\`?($|[^a-z0-9_])`).test(text)) return true;
-    for (const [k, v] of Object.entries(r)) {
-      if (k === 'connector' || k === 'table') continue;
-      for (const o of options) {
-        if (o.key === k && optionMatches(k, o.value, v, {})) return true;
-        if (k === 'topic' && o.key === 'topic-pattern') return true;
-      }
-    }
-  }
-  return false;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** The same JobSql (files, positions) with other statements: what `script()` and the callers read. */
-export function withStatements(sql: JobSql, statements: Statement[]): JobSql {
-  return Object.assign(Object.create(JobSql.prototype) as JobSql, sql, { statements });
+  return { principals, names, policies, diagnostics: [], ok: true };
 }

@@ -1,14 +1,15 @@
 import { resolveJob, type EffectiveJob } from '../config/effective.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CatalogSpec, Job, Repo } from '../repo/model.js';
-import { secureSql, withStatements, type AppliedPolicy, type InsertLineage } from '../security/index.js';
+import { jobSecurity, type JobPolicies } from '../security/index.js';
 import { substitute } from '../vars/substitute.js';
 import { JobSql, type Statement } from './script.js';
 
 /**
- * The SQL a job really runs in one environment: variables substituted and (with the security
- * stage) policies enforced, plus the platform catalogs it uses. `preview`, `render` and
- * `validate --deep` all start from this.
+ * The SQL a job really runs in one environment: variables substituted, the platform catalogs it
+ * uses and the data-security policies that apply to it. The policies are enforced inside Flink's
+ * planner (the helper for `validate --deep`, `preview`, `sql explain` and plan; the SQL runner in
+ * production), never by editing the SQL.
  */
 export interface EffectiveSql {
   job: EffectiveJob;
@@ -17,39 +18,27 @@ export interface EffectiveSql {
   /** Platform catalogs the SQL refers to, with `${var}` in their options substituted. */
   catalogs: CatalogSpec[];
   diagnostics: Diagnostic[];
-  /** Where the data-security policies were enforced (see lib/security). */
-  policies?: AppliedPolicy[];
-  /** Per INSERT: sink, sources, column lineage (only with `{ lineage: true }`). */
-  lineage?: InsertLineage[];
-  /** False when a policy could not be enforced: then `statements` is empty and `diagnostics` says why. */
-  secured?: boolean;
-  /** The statements as written (variables substituted), before the security rewrite. */
-  sourceStatements?: Statement[];
+  /** The policies the enforcer applies to this job; undefined when none applies. */
+  policies?: JobPolicies;
+  /** False when the policy files are invalid: then `statements` is empty (fail closed) and `diagnostics` says why. */
+  secured: boolean;
 }
 
-export function effectiveSql(
-  repo: Repo,
-  job: Job,
-  env: string,
-  options: { lineage?: boolean } = {},
-): EffectiveSql | undefined {
+export function effectiveSql(repo: Repo, job: Job, env: string): EffectiveSql | undefined {
   const { effective, diagnostics } = resolveJob(repo, job, env);
   if (effective?.type !== 'sql') return undefined;
-  const source = new JobSql(job.sql, effective.vars);
-  const catalogs = catalogsUsed(repo, source, env, effective.vars);
-  // Fail closed: when a policy cannot be enforced, no statement leaves this function.
-  const secured = secureSql(repo, job, env, source, options);
-  const sql = secured.statements === source.statements ? source : withStatements(source, secured.statements);
+  const sql = new JobSql(job.sql, effective.vars);
+  const catalogs = catalogsUsed(repo, sql, env, effective.vars);
+  const security = jobSecurity(repo, job, env, effective.vars);
   return {
     job: effective,
     sql,
-    statements: sql.statements,
+    // Fail closed: with unreadable policy files no statement leaves this function.
+    statements: security.ok ? sql.statements : [],
     catalogs,
-    diagnostics: [...diagnostics, ...secured.diagnostics],
-    policies: secured.applied,
-    ...(options.lineage ? { lineage: secured.lineage } : {}),
-    secured: secured.ok,
-    sourceStatements: source.statements,
+    diagnostics: [...diagnostics, ...security.diagnostics],
+    ...(security.policies ? { policies: security.policies } : {}),
+    secured: security.ok,
   };
 }
 

@@ -158,11 +158,11 @@ export class SecurityFixture extends Fixture {
     return this;
   }
 
-  effective(id: string, env = 'test', lineage = false): EffectiveSql {
+  effective(id: string, env = 'test'): EffectiveSql {
     const { repo } = loadRepo(this.root);
     const job = repo.jobs.find((j) => j.id === id);
     if (!job) throw new Error(`no job ${id}`);
-    return effectiveSql(repo, job, env, { lineage })!;
+    return effectiveSql(repo, job, env)!;
   }
 }
 

@@ -20,6 +20,8 @@ final class Diagnostics {
     static final String VALIDATION = "validation";
     static final String UNSUPPORTED = "unsupported";
     static final String INTERNAL = "internal";
+    /** A data-security policy cannot be enforced: the statement is refused. */
+    static final String SECURITY = "security";
 
     private static final int MAX_MESSAGE = 4000;
 

@@ -31,6 +31,9 @@ import io.flinkops.flink.Diagnostics.Diagnostic;
 import io.flinkops.flink.Diagnostics.HelperException;
 import io.flinkops.flink.data.Values;
 import io.flinkops.flink.runner.SqlStatements;
+import io.flinkops.flink.security.Enforcer;
+import io.flinkops.flink.security.PolicySet;
+import io.flinkops.flink.security.SecurityException;
 import io.flinkops.flink.standin.PreviewRegistry;
 import io.flinkops.flink.standin.StandinContext;
 import io.flinkops.flink.standin.StandinFactory;
@@ -114,10 +117,17 @@ final class JobSession {
     private int setStart = -1;
     private List<ModifyOperation> setOps;
 
+    /** The job's data-security policies, enforced on every query's plan (see security/Enforcer). */
+    private final PolicySet policies;
+    private Enforcer enforcer;
+    private int currentStatement = -1;
+
     JobSession(StandinContext.Mode mode, StandinContext ctx, JsonNode job, long timeoutSeconds) {
         this.mode = mode;
         this.ctx = ctx;
         this.catalogs = job.get("catalogs");
+        JsonNode security = job.get("security");
+        this.policies = security == null || security.isNull() ? PolicySet.NONE : PolicySet.fromJson(security.toString());
         flatten("", job.get("config"), config);
         this.deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, timeoutSeconds));
     }
@@ -160,12 +170,14 @@ final class JobSession {
                 add(Diagnostics.of(i, INTERNAL, ERROR, "Preview time budget exhausted: statement not run"));
             } else {
                 try {
+                    currentStatement = i;
                     runStatement(i, sql, kind);
                 } catch (Throwable t) {
                     add(diagnosticFor(i, sql, t));
                 }
             }
             res.put("ok", !hasError(i));
+            recordApplied(res);
         }
         if (setStart >= 0) {
             add(Diagnostics.of(setStart, VALIDATION, ERROR,
@@ -233,7 +245,7 @@ final class JobSession {
                     throw new HelperException(VALIDATION,
                             "Only INSERT statements are allowed between BEGIN STATEMENT SET and END");
                 }
-                List<ModifyOperation> normalized = normalize(List.of((ModifyOperation) op));
+                List<ModifyOperation> normalized = enforcer.enforce(normalize(List.of((ModifyOperation) op)));
                 if (mode == StandinContext.Mode.VALIDATE) {
                     tEnv.explainInternal(new ArrayList<Operation>(normalized));
                 }
@@ -246,17 +258,21 @@ final class JobSession {
 
     private void dispatch(int i, String sql, Operation op) throws Exception {
         if (op instanceof StatementSetOperation) {
-            modify(i, normalize(((StatementSetOperation) op).getOperations()), true);
+            modify(i, enforcer.enforce(normalize(((StatementSetOperation) op).getOperations())), true);
         } else if (op instanceof ModifyOperation) {
-            modify(i, normalize(List.of((ModifyOperation) op)), true);
+            modify(i, enforcer.enforce(normalize(List.of((ModifyOperation) op))), true);
         } else if (op instanceof QueryOperation) {
-            query(i, sql, (QueryOperation) op);
+            query(i, sql, enforcer.enforce((QueryOperation) op));
         } else if (op instanceof CreateCatalogOperation) {
             createCatalog(i, (CreateCatalogOperation) op);
         } else if (op instanceof CreateCatalogFunctionOperation || op instanceof CreateTempSystemFunctionOperation) {
             createFunction(i, op);
         } else {
             String name = op.getClass().getSimpleName();
+            String unpoliced = io.flinkops.flink.security.Unpoliced.reason(op);
+            if (unpoliced != null && enforcer.active() && !policies.unpolicedAllowed) {
+                throw new SecurityException(unpoliced);
+            }
             if (name.equals("AddJarOperation") || name.equals("RemoveJarOperation")) {
                 add(Diagnostics.of(i, UNSUPPORTED, WARNING, "ADD JAR / REMOVE JAR is not executed by the helper:"
                         + " code from JARs is not available, statements using it are not checked"));
@@ -351,7 +367,7 @@ final class JobSession {
                 tEnv.explainInternal(new ArrayList<Operation>(List.of(op)));
                 return;
             case PREVIEW:
-                collectSelect(i, sql);
+                collectSelect(i, op);
                 return;
             default:
                 // compile: a top-level SELECT has no plan to keep
@@ -374,8 +390,8 @@ final class JobSession {
      * A top-level SELECT in a preview: written into a stand-in sink named "select#i" (an anonymous
      * table), so that it is collected exactly like an INSERT's sink.
      */
-    private void collectSelect(int i, String sql) throws Exception {
-        Table table = tEnv.sqlQuery(sql);
+    private void collectSelect(int i, QueryOperation op) throws Exception {
+        Table table = ((org.apache.flink.table.api.internal.TableEnvironmentImpl) tEnv).createTable(op);
         TableDescriptor sink = TableDescriptor.forConnector(StandinFactory.IDENTIFIER)
                 .option(StandinFactory.PREVIEW_SINK_OPTION, "select#" + i)
                 .build();
@@ -420,6 +436,7 @@ final class JobSession {
         String name = op.getCatalogName();
         Map<String, String> props = op.getProperties();
         String type = props.get("type") == null ? null : props.get("type").toLowerCase(Locale.ROOT);
+        enforcer.catalogCreated(name, props);
         if (requestCatalogs.contains(name)) {
             return; // the platform describes this catalog: it is already registered
         }
@@ -446,6 +463,10 @@ final class JobSession {
             CreateTempSystemFunctionOperation c = (CreateTempSystemFunctionOperation) op;
             cf = c.getCatalogFunction();
             name = c.getFunctionName();
+        }
+        String unpoliced = io.flinkops.flink.security.Unpoliced.reason(op);
+        if (unpoliced != null && enforcer.active() && !policies.unpolicedAllowed) {
+            throw new SecurityException(unpoliced);
         }
         String why = cf == null ? null : unavailableReason(cf);
         if (why == null) {
@@ -555,6 +576,7 @@ final class JobSession {
         streaming = settings.isStreamingMode();
         tEnv = (TableEnvironmentInternal) TableEnvironment.create(settings);
         tEnv.loadModule(MODULE, new StandinModule(ctx));
+        enforcer = new Enforcer(tEnv, policies);
         ctx.defaultCatalog = tEnv.getCurrentCatalog();
         ctx.defaultDatabase = tEnv.getCurrentDatabase();
         registerCatalogs();
@@ -775,6 +797,30 @@ final class JobSession {
         return statementResults;
     }
 
+    /** Where the enforcer applied policies while this statement ran, and the enforced plans. */
+    private void recordApplied(ObjectNode res) {
+        if (enforcer == null || !enforcer.active()) {
+            return;
+        }
+        List<Enforcer.Applied> applied = enforcer.drainApplied();
+        List<String> enforcedPlans = enforcer.drainPlans();
+        if (applied.isEmpty()) {
+            return;
+        }
+        ArrayNode a = res.putArray("policies");
+        for (Enforcer.Applied x : applied) {
+            ObjectNode o = a.addObject();
+            o.put("table", x.table);
+            o.put("source", x.source);
+            x.policies.forEach(o.putArray("policies")::add);
+            x.rowFilters.forEach(o.putArray("rowFilters")::add);
+            ObjectNode m = o.putObject("masks");
+            x.masks.forEach(m::put);
+        }
+        ArrayNode p = res.putArray("enforcedPlans");
+        enforcedPlans.forEach(p::add);
+    }
+
     ArrayNode plans() {
         return plans;
     }
@@ -816,6 +862,11 @@ final class JobSession {
     }
 
     private Diagnostic diagnosticFor(int i, String sql, Throwable t) {
+        for (Throwable c : Diagnostics.chain(t)) {
+            if (c instanceof SecurityException) {
+                return Diagnostics.of(i, Diagnostics.SECURITY, ERROR, c.getMessage());
+            }
+        }
         if (t instanceof PreviewRunException) {
             return fromRun(i, t.getCause());
         }
