@@ -39,6 +39,9 @@ public final class SqlRunner {
     private StatementSet openSet;
     private int openSetLine;
     private int openSetSize;
+    /** The job's data-security policies (--policies): every statement runs through the enforcer. */
+    private io.flinkops.flink.security.PolicyEnforcement policies;
+    private List<org.apache.flink.table.operations.ModifyOperation> policedSet;
 
     SqlRunner(Map<String, String> initialConfig, boolean dryRun) {
         this.pending.putAll(initialConfig);
@@ -50,6 +53,7 @@ public final class SqlRunner {
         String inline = null;
         Map<String, String> config = new LinkedHashMap<>();
         boolean dryRun = false;
+        String policiesFile = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--script") || a.equals("-s") || a.equals("--sql-file")) {
@@ -63,6 +67,8 @@ public final class SqlRunner {
                 putSetting(config, requireValue(args, ++i, a));
             } else if (a.startsWith("-D") && a.length() > 2) {
                 putSetting(config, a.substring(2));
+            } else if (a.equals("--policies")) {
+                policiesFile = requireValue(args, ++i, a);
             } else if (a.equals("--dry-run")) {
                 dryRun = true;
             } else if (a.equals("--help") || a.equals("-h")) {
@@ -87,7 +93,13 @@ public final class SqlRunner {
             throw new IllegalArgumentException("No SQL script given (--script <path> or --script-base64 <text>)");
         }
         text = Secrets.substitute(text, System.getenv());
-        new SqlRunner(config, dryRun).run(SqlScriptSplitter.split(text));
+        SqlRunner runner = new SqlRunner(config, dryRun);
+        if (policiesFile != null) {
+            // refuses to start when the policies apply and cannot be enforced here
+            runner.policies = io.flinkops.flink.security.PolicyEnforcement.load(Paths.get(policiesFile));
+            log(runner.policies.size() + " data-security policies apply to this job: enforced in the planner");
+        }
+        runner.run(SqlScriptSplitter.split(text));
     }
 
     private static String requireValue(String[] args, int i, String flag) {
@@ -154,6 +166,7 @@ public final class SqlRunner {
                     throw new IllegalStateException("BEGIN STATEMENT SET inside another statement set");
                 }
                 openSet = env().createStatementSet();
+                policedSet = new ArrayList<>();
                 openSetLine = st.line;
                 openSetSize = 0;
                 return;
@@ -164,6 +177,11 @@ public final class SqlRunner {
                 StatementSet set = openSet;
                 int size = openSetSize;
                 openSet = null;
+                if (policed()) {
+                    policies.executeSet(env(), policedSet, dryRun, logLines());
+                    flushLog();
+                    return;
+                }
                 executeSet(set, size);
                 return;
             case EXECUTE_STATEMENT_SET: {
@@ -171,6 +189,15 @@ public final class SqlRunner {
                     throw new IllegalStateException("EXECUTE STATEMENT SET inside BEGIN STATEMENT SET");
                 }
                 List<SqlScriptSplitter.Statement> inserts = SqlScriptSplitter.statementSetBody(sql);
+                if (policed()) {
+                    List<org.apache.flink.table.operations.ModifyOperation> ops = new ArrayList<>();
+                    for (SqlScriptSplitter.Statement insert : inserts) {
+                        ops.addAll(policies.insert(env(), insert.sql));
+                    }
+                    policies.executeSet(env(), ops, dryRun, logLines());
+                    flushLog();
+                    return;
+                }
                 StatementSet block = env().createStatementSet();
                 for (SqlScriptSplitter.Statement insert : inserts) {
                     block.addInsertSql(insert.sql);
@@ -184,7 +211,11 @@ public final class SqlRunner {
                         throw new IllegalStateException(
                                 "Only INSERT statements are allowed between BEGIN STATEMENT SET and END");
                     }
-                    openSet.addInsertSql(sql);
+                    if (policed()) {
+                        policedSet.addAll(policies.insert(env(), sql));
+                    } else {
+                        openSet.addInsertSql(sql);
+                    }
                     openSetSize++;
                     return;
                 }
@@ -250,8 +281,31 @@ public final class SqlRunner {
                 + result.getJobClient().map(c -> ", job " + c.getJobID()).orElse(""));
     }
 
+    private boolean policed() {
+        return policies != null && policies.active();
+    }
+
+    private final List<String> pendingLog = new ArrayList<>();
+
+    private List<String> logLines() {
+        return pendingLog;
+    }
+
+    private void flushLog() {
+        pendingLog.forEach(SqlRunner::log);
+        pendingLog.clear();
+    }
+
     private void execute(String sql, SqlStatements.Kind kind) {
         log("Executing: " + oneLine(sql));
+        if (policed()) {
+            TableResult r = policies.execute(env(), sql, dryRun, logLines());
+            flushLog();
+            if (r != null) {
+                r.getJobClient().ifPresent(c -> log("Submitted job " + c.getJobID()));
+            }
+            return;
+        }
         if (dryRun && (kind == SqlStatements.Kind.INSERT || kind == SqlStatements.Kind.QUERY)) {
             log(env().explainSql(sql));
             return;
