@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 export const sqlCommand: Command = {
   name: 'sql',
   usage: 'sql explain JOB --env ENV [--json]',
-  summary: 'the effective SQL (variables, security rewrite), its diff, the policies applied and the lineage',
+  summary: 'the effective SQL, where Flink enforced each policy (the enforced plans) and the column lineage',
   options: { env: { type: 'string' }, json: { type: 'boolean' } },
   async run(v, positionals, repo) {
     // Each command loads its action (and what only it needs) on use: start-up stays small.

@@ -1,4 +1,4 @@
-import type { InsertLineage } from '../security/index.js';
+import type { StatementLineage } from '../flink/explain.js';
 
 /**
  * Lineage as an OpenLineage RunEvent (https://openlineage.io/spec/2-0-2/OpenLineage.json): one
@@ -24,28 +24,36 @@ interface Dataset {
 
 const PRODUCER = 'https://github.com/flinkops/flinkops';
 const COLUMN_LINEAGE =
-  'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet';
+  'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet'; /** A dataset's OpenLineage namespace and name from its physical identity (`kafka://crm.customers`). */
+function dataset(source: string): { namespace: string; name: string } {
+  const m = /^([a-z0-9+.-]+:\/\/[^/]*)\/?(.*)$/i.exec(source);
+  return m ? { namespace: m[1]!, name: m[2] ?? '' } : { namespace: 'flink', name: source };
+}
 
-export function toRunEvent(jobNamespace: string, jobName: string, lineage: InsertLineage[], runId: string): RunEvent {
+export function toRunEvent(
+  jobNamespace: string,
+  jobName: string,
+  lineage: StatementLineage[],
+  runId: string,
+  masked: (table: string, column: string) => boolean,
+): RunEvent {
   const inputs = new Map<string, Dataset>();
   const outputs = new Map<string, { ds: Dataset; fields: Record<string, { inputFields: unknown[] }> }>();
   for (const l of lineage) {
-    for (const i of l.inputs)
-      inputs.set(`${i.source.namespace}\0${i.source.name}`, {
-        namespace: i.source.namespace,
-        name: i.source.name,
-        facets: { flinkops_table: facet({ table: i.table }) },
-      });
-    const k = `${l.sink.source.namespace}\0${l.sink.source.name}`;
-    const out = outputs.get(k) ?? { ds: { namespace: l.sink.source.namespace, name: l.sink.source.name }, fields: {} };
+    for (const i of l.inputs) {
+      const d = dataset(i.source);
+      inputs.set(`${d.namespace}\0${d.name}`, { ...d, facets: { flinkops_table: facet({ table: i.table }) } });
+    }
+    const sink = dataset(l.sinkSource);
+    const k = `${sink.namespace}\0${sink.name}`;
+    const out = outputs.get(k) ?? { ds: sink, fields: {} as Record<string, { inputFields: unknown[] }> };
     for (const c of l.columns) {
       const f = (out.fields[c.name] ??= { inputFields: [] });
       for (const s of c.sources) {
         f.inputFields.push({
-          namespace: s.source.namespace,
-          name: s.source.name,
+          ...dataset(s.source),
           field: s.column,
-          transformations: [{ type: 'DIRECT', subtype: 'TRANSFORMATION', masking: s.masked }],
+          transformations: [{ type: 'DIRECT', subtype: 'TRANSFORMATION', masking: masked(s.table, s.column) }],
         });
       }
     }

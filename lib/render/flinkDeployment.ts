@@ -43,7 +43,7 @@ export function renderApplicationJob(ctx: RenderContext, r: ResolvedJob): void {
 
   const parts: PodParts = emptyParts(sortKeys({ [LABEL.team]: e.team, [LABEL.job]: e.name, [LABEL.env]: ctx.env }));
   parts.env = jobSecretEnv(ctx, r);
-  if (r.script !== undefined) addScript(ctx, e, r.script, labels, annotations, parts);
+  if (r.script !== undefined) addScript(ctx, e, r.script, r.policies, labels, annotations, parts);
   addDns(ctx, namespace, parts);
 
   emit(
@@ -94,13 +94,15 @@ export function deploymentContext(
 }
 
 /**
- * The effective SQL goes into a ConfigMap mounted where the runner reads it. The operator upgrades a
- * job only when its spec changes, so the script's hash is part of the pod template.
+ * The effective SQL, and the policies the runner enforces on it, go into a ConfigMap mounted where
+ * the runner reads them. The operator upgrades a job only when its spec changes, so their hash is
+ * part of the pod template: a policy change restarts the job.
  */
 function addScript(
   ctx: RenderContext,
   e: EffectiveJob,
   script: string,
+  policies: string | undefined,
   labels: Record<string, string>,
   annotations: Record<string, string>,
   parts: PodParts,
@@ -122,11 +124,17 @@ function addScript(
   emit(
     ctx,
     'configmap.yaml.hbs',
-    { name, namespace: e.namespace, labels, annotations, data: { [SQL_RUNNER.scriptFile]: script } },
+    {
+      name,
+      namespace: e.namespace,
+      labels,
+      annotations,
+      data: { [SQL_RUNNER.scriptFile]: script, ...(policies ? { [SQL_RUNNER.policiesFile]: policies } : {}) },
+    },
     { apiVersion: 'v1', kind: 'ConfigMap', name, namespace: e.namespace },
     e.id,
   );
-  parts.annotations[ANNOTATION.sqlHash] = sha256(script);
+  parts.annotations[ANNOTATION.sqlHash] = sha256(policies ? `${script}\0${policies}` : script);
   parts.volumes.push({ name: 'flinkops-sql', configMap: { name } });
   parts.mounts.push({ name: 'flinkops-sql', mountPath: SQL_RUNNER.scriptDir, readOnly: true });
 }

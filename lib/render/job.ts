@@ -16,6 +16,8 @@ export interface ResolvedJob {
   e: EffectiveJob;
   /** Platform catalogs' CREATE CATALOG statements, then the effective SQL. */
   script?: string;
+  /** The data-security policies that apply to the job (policies.json), when any does. */
+  policies?: string;
 }
 
 export function resolveForRender(ctx: RenderContext, job: Job): ResolvedJob | undefined {
@@ -23,7 +25,12 @@ export function resolveForRender(ctx: RenderContext, job: Job): ResolvedJob | un
     const es = effectiveSql(ctx.repo, job, ctx.env);
     if (!es) return undefined;
     ctx.diagnostics.push(...es.diagnostics);
-    return { job, e: es.job, script: catalogDdl(es.catalogs) + es.sql.script() };
+    return {
+      job,
+      e: es.job,
+      script: catalogDdl(es.catalogs) + es.sql.script(),
+      ...(es.policies ? { policies: `${JSON.stringify(es.policies, null, 2)}\n` } : {}),
+    };
   }
   const { effective, diagnostics } = resolveJob(ctx.repo, job, ctx.env);
   ctx.diagnostics.push(...diagnostics);
@@ -45,7 +52,8 @@ export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' 
     return {
       jarURI: runnerJarURI(e.version.flink),
       entryClass: SQL_RUNNER.entryClass,
-      args: mode === 'application' ? runnerArgs() : sessionRunnerArgs(r.script ?? ''),
+      args:
+        mode === 'application' ? runnerArgs(r.policies !== undefined) : sessionRunnerArgs(r.script ?? '', r.policies),
     };
   }
   if (e.type === 'jar' && e.jar) {

@@ -9,6 +9,8 @@ export const SQL_RUNNER = {
   /** Where the effective SQL is mounted from the job's ConfigMap (application mode). */
   scriptDir: '/opt/flink/sql',
   scriptFile: 'job.sql',
+  /** The job's data-security policies, beside its SQL (the runner enforces them in the planner). */
+  policiesFile: 'policies.json',
 } as const;
 
 /** The runner is built per exact Flink release (flink/build.sh 1.20.4 → flinkops-sql-runner-1.20.4.jar). */
@@ -21,11 +23,13 @@ export function runnerJarURI(flink: string): string {
 }
 
 /** Application mode: the script is a file mounted from the job's ConfigMap. */
-export function runnerArgs(): string[] {
-  return ['--script', `${SQL_RUNNER.scriptDir}/${SQL_RUNNER.scriptFile}`];
+export function runnerArgs(policies: boolean): string[] {
+  const args = ['--script', `${SQL_RUNNER.scriptDir}/${SQL_RUNNER.scriptFile}`];
+  return policies ? [...args, '--policies', `${SQL_RUNNER.scriptDir}/${SQL_RUNNER.policiesFile}`] : args;
 }
 
 /** Session mode has no per-job volume: the script travels in the arguments (the runner must accept `--script-base64`). */
-export function sessionRunnerArgs(script: string): string[] {
-  return ['--script-base64', Buffer.from(script, 'utf8').toString('base64')];
+export function sessionRunnerArgs(script: string, policies?: string): string[] {
+  const args = ['--script-base64', Buffer.from(script, 'utf8').toString('base64')];
+  return policies ? [...args, '--policies-base64', Buffer.from(policies, 'utf8').toString('base64')] : args;
 }

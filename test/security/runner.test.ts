@@ -72,20 +72,28 @@ function runner(policyJson: string): { status: number | null; out: string } {
 }
 
 describe.sequential('production SQL runner with policies.json', () => {
-  run('enforces the row filter and the mask at job start', () => {
-    const r = runner(policies({ phone: 'MASK_HASH' }));
-    expect(r.status, r.out).toBe(0);
-    expect(r.out).toContain('1 data-security policies apply to this job');
-    expect(r.out).toContain('policies people-policy enforced on default_catalog.default_database.people');
-    const printed = [...r.out.matchAll(/\+I\[(\d+), ([^\]]*)\]/g)].map((m) => [Number(m[1]), m[2]!]);
-    expect(printed.map(([id]) => id).sort()).toEqual([4, 5]); // id > 3
-    for (const [, phone] of printed) expect(phone).toMatch(/^[0-9a-f]{64}$/); // SHA-256, never the raw value
-  }, 200_000);
+  run(
+    'enforces the row filter and the mask at job start',
+    () => {
+      const r = runner(policies({ phone: 'MASK_HASH' }));
+      expect(r.status, r.out).toBe(0);
+      expect(r.out).toContain('1 data-security policies apply to this job');
+      expect(r.out).toContain('policies people-policy enforced on default_catalog.default_database.people');
+      const printed = [...r.out.matchAll(/\+I\[(\d+), ([^\]]*)\]/g)].map((m) => [Number(m[1]), m[2]!]);
+      expect(printed.map(([id]) => id).sort()).toEqual([4, 5]); // id > 3
+      for (const [, phone] of printed) expect(phone).toMatch(/^[0-9a-f]{64}$/); // SHA-256, never the raw value
+    },
+    200_000,
+  );
 
-  run('refuses to start when a policy cannot be enforced', () => {
-    const r = runner(policies({ mobile: 'MASK' }));
-    expect(r.status).not.toBe(0);
-    expect(r.out).toMatch(/policy "people-policy".*masks "mobile", which is not a physical column/);
-    expect(r.out).not.toMatch(/\+I\[/);
-  }, 200_000);
+  run(
+    'refuses to start when a policy cannot be enforced',
+    () => {
+      const r = runner(policies({ mobile: 'MASK' }));
+      expect(r.status).not.toBe(0);
+      expect(r.out).toMatch(/policy "people-policy".*masks "mobile", which is not a physical column/);
+      expect(r.out).not.toMatch(/\+I\[/);
+    },
+    200_000,
+  );
 });

@@ -121,12 +121,16 @@ final class JobSession {
     private final PolicySet policies;
     private Enforcer enforcer;
     private int currentStatement = -1;
+    /** validate with "lineage": true (sql explain): column lineage of each INSERT, per statement */
+    private final boolean lineage;
+    private final Map<Integer, ArrayNode> lineages = new HashMap<>();
 
     JobSession(StandinContext.Mode mode, StandinContext ctx, JsonNode job, long timeoutSeconds) {
         this.mode = mode;
         this.ctx = ctx;
         this.catalogs = job.get("catalogs");
         JsonNode security = job.get("security");
+        this.lineage = job.path("lineage").asBoolean(false);
         this.policies = security == null || security.isNull() ? PolicySet.NONE : PolicySet.fromJson(security.toString());
         flatten("", job.get("config"), config);
         this.deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, timeoutSeconds));
@@ -179,6 +183,7 @@ final class JobSession {
             res.put("ok", !hasError(i));
             recordApplied(res);
         }
+        lineages.forEach((at, l) -> ((ObjectNode) statementResults.get(at)).set("lineage", l));
         if (setStart >= 0) {
             add(Diagnostics.of(setStart, VALIDATION, ERROR,
                     "BEGIN STATEMENT SET is never closed by END: its INSERTs would never run"));
@@ -333,6 +338,12 @@ final class JobSession {
     private void modify(int i, List<ModifyOperation> ops, boolean validated) throws Exception {
         switch (mode) {
             case VALIDATE:
+                if (lineage) {
+                    ArrayNode l = lineages.computeIfAbsent(i, k -> Values.MAPPER.createArrayNode());
+                    for (ModifyOperation op : ops) {
+                        ColumnLineage.add(l, op, policies.catalogs);
+                    }
+                }
                 if (validated) {
                     tEnv.explainInternal(new ArrayList<Operation>(ops));
                 }

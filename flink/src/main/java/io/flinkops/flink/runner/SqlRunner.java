@@ -69,6 +69,11 @@ public final class SqlRunner {
                 putSetting(config, a.substring(2));
             } else if (a.equals("--policies")) {
                 policiesFile = requireValue(args, ++i, a);
+            } else if (a.equals("--policies-base64")) {
+                // session mode: the policies travel in the arguments, like the script
+                Path tmp = Files.createTempFile("flinkops-policies", ".json");
+                Files.write(tmp, java.util.Base64.getDecoder().decode(requireValue(args, ++i, a)));
+                policiesFile = tmp.toString();
             } else if (a.equals("--dry-run")) {
                 dryRun = true;
             } else if (a.equals("--help") || a.equals("-h")) {

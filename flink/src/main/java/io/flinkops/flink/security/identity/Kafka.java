@@ -95,6 +95,7 @@ public final class Kafka implements ConnectorFamily {
         if (options.containsKey("topic-pattern")) {
             parts.add("/" + options.get("topic-pattern") + "/");
         }
-        return "kafka://" + String.join(",", parts);
+        String servers = options.getOrDefault("properties.bootstrap.servers", "").split(",")[0].trim();
+        return "kafka://" + servers + "/" + String.join(",", parts);
     }
 }

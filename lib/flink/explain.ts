@@ -1,0 +1,107 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Origin } from '../repo/model.js';
+import type { EffectiveSql } from '../sql/effective.js';
+import { helperConfig, toHelperCatalogs } from './deep.js';
+import { FlinkHelper, helperOrigin, helperSql, type HelperDiagnostic } from './helper.js';
+import { launchFor } from './launch.js';
+
+/** Where the enforcer applied policies, as Flink's helper reports it for one statement. */
+export interface AppliedPolicy {
+  at: Origin;
+  table: string;
+  /** The source's physical identity (e.g. kafka://crm.customers). */
+  source: string;
+  policies: string[];
+  rowFilters: string[];
+  masks: Record<string, string>;
+}
+
+export interface StatementLineage {
+  at: Origin;
+  sink: string;
+  sinkSource: string;
+  inputs: { table: string; source: string }[];
+  columns: { name: string; sources: { table: string; source: string; column: string }[] }[];
+}
+
+export interface FlinkExplain {
+  applied: AppliedPolicy[];
+  /** Calcite's text of each query after enforcement. */
+  plans: { at: Origin; plan: string }[];
+  lineage: StatementLineage[];
+  diagnostics: Diagnostic[];
+}
+
+interface ExplainResponse {
+  jobs?: {
+    diagnostics: HelperDiagnostic[];
+    statements?: {
+      policies?: Omit<AppliedPolicy, 'at'>[];
+      enforcedPlans?: string[];
+      lineage?: Omit<StatementLineage, 'at'>[];
+    }[];
+  }[];
+  error?: string;
+}
+
+/**
+ * `sql explain`: the job validated by its own Flink release with its policies — where each policy
+ * was applied (the enforcer's report), the enforced plans and the column lineage of its INSERTs.
+ */
+export async function explainInFlink(eff: EffectiveSql, log?: (line: string) => void): Promise<FlinkExplain> {
+  const release = eff.job.version?.flink;
+  if (!release) throw new Error(`job ${eff.job.id} has no known Flink version`);
+  const helper = new FlinkHelper(launchFor(release, log));
+  try {
+    const r = await helper.request<ExplainResponse>({
+      op: 'validate',
+      jobs: [
+        {
+          job: eff.job.id,
+          statements: eff.statements.map((s) => ({ sql: helperSql(s.text) })),
+          catalogs: toHelperCatalogs(eff.catalogs),
+          config: helperConfig(eff),
+          lineage: true,
+          ...(eff.policies ? { security: eff.policies } : {}),
+        },
+      ],
+    });
+    const out: FlinkExplain = { applied: [], plans: [], lineage: [], diagnostics: [] };
+    const job = r.jobs?.[0];
+    const fallback = { file: eff.sql.files[0]?.source.file ?? '', line: 1, column: 1 };
+    if (r.error || !job) {
+      out.diagnostics.push({
+        severity: 'error',
+        rule: 'sql/flink-internal',
+        message: r.error ?? 'no answer',
+        ...fallback,
+      });
+      return out;
+    }
+    job.statements?.forEach((s, i) => {
+      const st = eff.statements[i]!;
+      const at = eff.sql.fileOf(st).origin(st.start);
+      for (const p of s.policies ?? []) out.applied.push({ at, ...p });
+      for (const plan of s.enforcedPlans ?? []) out.plans.push({ at, plan });
+      for (const l of s.lineage ?? []) out.lineage.push({ at, ...l });
+    });
+    for (const d of job.diagnostics) {
+      const st = d.statement !== undefined ? eff.statements[d.statement] : undefined;
+      const where = st
+        ? d.line !== undefined
+          ? helperOrigin(eff.sql, st, d.line, d.column)
+          : eff.sql.fileOf(st).origin(st.start)
+        : fallback;
+      out.diagnostics.push({
+        severity: d.severity === 'warning' ? 'warning' : 'error',
+        rule: d.kind === 'security' ? 'security/unenforceable' : `sql/flink-${d.kind ?? 'validation'}`,
+        message: `Flink ${release}: ${d.message}`,
+        ...where,
+        job: eff.job.id,
+      });
+    }
+    return out;
+  } finally {
+    await helper.close();
+  }
+}
