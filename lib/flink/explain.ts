@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Origin } from '../repo/model.js';
-import type { EffectiveSql } from '../sql/effective.js';
+import type { EffectiveSql } from '../resolve/sql.js';
 import { helperConfig, toHelperCatalogs } from './deep.js';
 import { FlinkHelper, helperOrigin, helperSql, type HelperDiagnostic } from './helper.js';
 import { launchFor } from './launch.js';
