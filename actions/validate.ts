@@ -5,6 +5,7 @@ import { FlinkUnavailable } from '../lib/flink/launch.js';
 import { listJobIds, loadRepo } from '../lib/repo/load.js';
 import { resolveJobIds, selectJobs } from '../lib/repo/select.js';
 import { check } from '../lib/rules/index.js';
+import { jobSecurity } from '../lib/security/index.js';
 import type { ActionResult } from './result.js';
 
 export interface ValidateOptions {
@@ -60,8 +61,16 @@ export async function validate(options: ValidateOptions): Promise<ActionResult> 
       ]);
     }
   }
+  // Fast validate lints the policies; only Flink's planner (--deep) proves each can be enforced.
+  const env = [...repo.platform.envs.keys()].sort()[0];
+  const policed = env ? (jobs ?? repo.jobs).filter((j) => jobSecurity(repo, j, env).policies).length : 0;
+  if (policed && !options.deep) extra.security = { jobsUnderPolicies: policed, enforcementProvenBy: 'validate --deep' };
+  const note =
+    policed && !options.deep && options.format === 'text'
+      ? `note: ${policed} job${policed === 1 ? ' is' : 's are'} under data-security policies, enforced inside Flink's planner: \`flinkops validate --deep\` proves each policy can be enforced\n`
+      : '';
   return {
-    stdout: formatDiagnostics(diagnostics, options.format, { color: options.color ?? false, extra }),
+    stdout: formatDiagnostics(diagnostics, options.format, { color: options.color ?? false, extra }) + note,
     exitCode: hasErrors(diagnostics) ? 1 : 0,
   };
 }

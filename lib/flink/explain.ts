@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { StatementLineage } from '../lineage/openlineage.js';
 import type { Origin } from '../repo/model.js';
 import type { EffectiveSql } from '../resolve/sql.js';
 import { helperConfig, toHelperCatalogs } from './deep.js';
@@ -14,14 +15,6 @@ export interface AppliedPolicy {
   policies: string[];
   rowFilters: string[];
   masks: Record<string, string>;
-}
-
-export interface StatementLineage {
-  at: Origin;
-  sink: string;
-  sinkSource: string;
-  inputs: { table: string; source: string }[];
-  columns: { name: string; sources: { table: string; source: string; column: string }[] }[];
 }
 
 export interface FlinkExplain {

@@ -1,4 +1,13 @@
-import type { StatementLineage } from '../flink/explain.js';
+import type { Origin } from '../repo/model.js';
+
+/** Column lineage of one INSERT, as Flink's plan gives it (lib/flink/explain.ts): per sink column, its source columns. */
+export interface StatementLineage {
+  at: Origin;
+  sink: string;
+  sinkSource: string;
+  inputs: { table: string; source: string }[];
+  columns: { name: string; sources: { table: string; source: string; column: string }[] }[];
+}
 
 /**
  * Lineage as an OpenLineage RunEvent (https://openlineage.io/spec/2-0-2/OpenLineage.json): one
