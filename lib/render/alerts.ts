@@ -1,7 +1,7 @@
 import type { EffectiveJob } from '../config/effective.js';
 import type { AlertRuleName, AlertRuleSpec, AlertsSpec, PlatformAlertsSpec } from '../repo/model.js';
 import { emit, hasObject, type RenderContext } from './context.js';
-import type { ResolvedJob } from './job.js';
+import { jobAnnotations, jobLabels, type ResolvedJob } from './job.js';
 import { ANNOTATION, LABEL, sortKeys } from './labels.js';
 import type { PodParts } from './podTemplate.js';
 
@@ -168,23 +168,13 @@ export function addJobAlerts(ctx: RenderContext, r: ResolvedJob): void {
     {
       name: `${e.name}-alerts`,
       namespace,
-      labels: sortKeys({ ...platform.selectorLabels, ...jobObjectLabels(ctx, e) }),
-      annotations: sortKeys({ [ANNOTATION.source]: `jobs/${e.team}/${e.name}` }),
+      labels: sortKeys({ ...platform.selectorLabels, ...jobLabels(ctx, e) }),
+      annotations: jobAnnotations(ctx, e, namespace),
       groups: [{ name: `flinkops.${e.team}.${e.name}`, rules }],
     },
     { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', name: `${e.name}-alerts`, namespace },
     e.id,
   );
-}
-
-function jobObjectLabels(ctx: RenderContext, e: EffectiveJob): Record<string, string> {
-  return {
-    [LABEL.managedBy]: 'flinkops',
-    [LABEL.name]: e.name,
-    [LABEL.team]: e.team,
-    [LABEL.job]: e.name,
-    [LABEL.env]: ctx.env,
-  };
 }
 
 const ALERT: Record<AlertRuleName, string> = {
