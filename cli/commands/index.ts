@@ -11,6 +11,7 @@ import { newCommand } from './new.js';
 import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 import { previewCommand } from './preview.js';
+import { siteCommand } from './site.js';
 import { sqlCommand } from './sql.js';
 import { validateCommand } from './validate.js';
 
@@ -30,4 +31,5 @@ export const commands: Command[] = [
   logsCommand,
   diffCommand,
   imageCommand,
+  siteCommand,
 ];
