@@ -24,16 +24,22 @@ function layout(title: string, depth: number, body: Html): string {
 
 const mi = (n: number) => (n >= 1024 && n % 1024 === 0 ? `${n / 1024} GiB` : `${n} MiB`);
 
+/** Parallelism, then JobManager and TaskManager CPU/memory: short, the index has a column per environment. */
 function resourcesText(e: EffectiveJob): string {
   const tm = e.resources.taskManager;
   const jm = e.resources.jobManager;
-  return `p${e.parallelism} · JM ${jm.cpu} CPU ${jm.memory} · TM ${tm.cpu} CPU ${tm.memory} × ${tm.slots} slots`;
+  return `p${e.parallelism}; JM ${jm.cpu}/${jm.memory}; TM ${tm.cpu}/${tm.memory}×${tm.slots}`;
+}
+
+/** A table name without the default catalog and database. */
+function short(table: string): string {
+  return table.replace(/^default_catalog\.default_database\./, '');
 }
 
 export function indexPage(c: Catalog): string {
   const teams = [...new Set(c.jobs.map((j) => j.job.team))].sort();
   const body = html`<h1>Flink jobs</h1>
-<p class="muted">${c.jobs.length} jobs in ${teams.length} teams. SQL, policies, links and lineage are shown for <strong>${c.env}</strong>; resources for every environment.</p>
+<p class="muted">${c.jobs.length} jobs in ${teams.length} teams. SQL, policies, links and lineage are shown for <strong>${c.env}</strong>; resources for every environment (p: parallelism; JM, TM: CPU/memory of the JobManager and of each TaskManager, × its slots).</p>
 <p><label for="search">Search jobs</label><input id="search" type="search" placeholder="team, job, owner, table…" aria-describedby="search-status"> <span id="search-status" role="status" aria-live="polite"></span></p>
 ${teams.map((team) => {
   const jobs = c.jobs.filter((j) => j.job.team === team);
@@ -48,10 +54,9 @@ ${jobs.map((j) => indexRow(c, j))}
 
 function indexRow(c: Catalog, j: CatalogJob): Html {
   const e = j.e ?? [...j.envs.values()][0];
-  const tables = j.lineage.flatMap((l) => [l.sink.table, ...l.inputs.map((i) => i.table)]);
-  const search = [j.job.id, e?.owners.join(' '), e?.onCall.join(' '), e?.type, e?.description, ...tables]
-    .join(' ')
-    .toLowerCase();
+  // What search matches besides the row's own text: owners, on-call and the tables read and written.
+  const tables = new Set(j.lineage.flatMap((l) => [l.sink.table, ...l.inputs.map((i) => i.table)]).map(short));
+  const search = [j.job.id, e?.owners.join(' '), e?.onCall.join(' '), e?.type, ...tables].join(' ').toLowerCase();
   return html`<tr data-search="${search}"><th scope="row"><a href="${jobPath(j.job.id)}">${j.job.name}</a><div class="muted">${e?.description ?? ''}</div></th><td>${e?.owners.join(', ') ?? ''}</td><td>${e?.onCall.join(', ') ?? ''}</td><td>${e?.version?.flink ?? e?.flinkVersion ?? ''}</td><td>${e ? `${e.type}, ${e.mode}` : ''}</td>${c.envs.map(
     (env) => {
       const x = j.envs.get(env);
@@ -129,9 +134,9 @@ export function datasetPage(c: Catalog, d: Dataset): string {
 <p><code>${d.namespace}</code></p>
 ${d.leaks.map((l) => html`<p class="warn"><span class="leak">Unprotected:</span> column <code>${l.column}</code> carries <code>${l.from.column}</code> of <code>${l.from.dataset}</code>, protected by ${l.from.policies.join(', ')}, unmasked (written by <a href="../${jobPath(l.job)}">${l.job}</a>); no policy protects this table, so every team can read it.</p>`)}
 ${cols.length ? html`<h2>Protected columns</h2><ul>${cols.map(([col, ps]) => html`<li><code>${col}</code>: ${ps.join(', ')}</li>`)}</ul>` : ''}
-<h2>Writers (${d.writers.length})</h2>
+<h2>Writers in ${c.env} (${d.writers.length})</h2>
 ${d.writers.length ? html`<table><thead><tr><th scope="col">Job</th><th scope="col">As</th><th scope="col">Columns</th></tr></thead><tbody>${d.writers.map((w) => html`<tr><td><a href="../${jobPath(w.job)}">${w.job}</a></td><td>${w.table}</td><td>${(w.columns ?? []).map((col) => col.name).join(', ')}</td></tr>`)}</tbody></table>` : html`<p class="muted">No job writes it.</p>`}
-<h2>Readers (${d.readers.length})</h2>
+<h2>Readers in ${c.env} (${dedupe(d.readers.map((r) => r.job)).length})</h2>
 ${
   d.readers.length
     ? html`<table><thead><tr><th scope="col">Job</th><th scope="col">As</th></tr></thead><tbody>${dedupe(
