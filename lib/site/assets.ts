@@ -15,7 +15,7 @@ th{background:var(--panel)}
 code,pre{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 pre{background:var(--panel);padding:10px;overflow:auto;border:1px solid var(--line)}
 pre .k{color:#8a1b6b;font-weight:600}pre .s{color:#0b5a1a}pre .n{color:#004f8a}pre .c{color:#4a5360;font-style:italic}
-.muted{color:var(--muted)}
+.muted{color:var(--muted)}th .muted{font-weight:400}
 .warn{background:var(--warn-bg);color:var(--warn);border:1px solid #e0b44c;padding:6px 10px;margin:.4em 0}
 .leak{color:var(--bad);font-weight:600}
 .tag{display:inline-block;border:1px solid var(--line);border-radius:3px;padding:0 5px;margin-right:4px;font-size:.85em}
