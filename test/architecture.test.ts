@@ -30,6 +30,8 @@ const FLOW: Record<string, number> = {
   apply: 8,
   jobctl: 8,
   scm: 8,
+  // present: the static job catalog reads everything before it
+  site: 8,
 };
 
 const root = join(import.meta.dirname, '..');

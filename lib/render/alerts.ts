@@ -1,4 +1,4 @@
-import type { EffectiveJob } from '../config/effective.js';
+import type { EffectiveJob } from '../resolve/config.js';
 import type { AlertRuleName, AlertRuleSpec, AlertsSpec, PlatformAlertsSpec } from '../repo/model.js';
 import { emit, hasObject, type RenderContext } from './context.js';
 import { jobAnnotations, jobLabels, type ResolvedJob } from './job.js';

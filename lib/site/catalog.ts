@@ -1,10 +1,10 @@
-import { resolveJob, type EffectiveJob } from '../config/effective.js';
+import { resolveJob, type EffectiveJob } from '../resolve/config.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { footprint } from '../plan/plan.js';
 import { Links } from '../render/labels.js';
 import type { Job, Origin, PolicySpec, Repo } from '../repo/model.js';
 import type { AppliedPolicy, InsertLineage } from '../security/index.js';
-import { effectiveSql } from '../sql/effective.js';
+import { effectiveSql } from '../resolve/sql.js';
 
 /** One commit that touched a job's folder. */
 export interface HistoryEntry {

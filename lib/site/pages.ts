@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EffectiveJob } from '../config/effective.js';
+import type { EffectiveJob } from '../resolve/config.js';
 import type { Catalog, CatalogJob, Dataset } from './catalog.js';
 import { highlightSql } from './highlight.js';
 import { type Html, html } from './html.js';
