@@ -12,6 +12,7 @@ import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 import { previewCommand } from './preview.js';
 import { sqlCommand } from './sql.js';
+import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
 /** Every sub-command, in the order `--help` lists them. Add a command: one file here, one line below. */
@@ -19,6 +20,7 @@ export const commands: Command[] = [
   validateCommand,
   configCommand,
   previewCommand,
+  testCommand,
   sqlCommand,
   planCommand,
   newCommand,
