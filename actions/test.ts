@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
-import { changedJobIds } from '../lib/jobtest/changed.js';
-import { formatResults, resultsJson, summaryLine, summarize, type TestFormat } from '../lib/jobtest/format.js';
+import { changedJobIds } from '../lib/testrun/changed.js';
+import { formatResults, resultsJson, summaryLine, summarize, type TestFormat } from '../lib/testrun/format.js';
 import { loadJobTests } from '../lib/jobtest/load.js';
-import { runTests, testRuns } from '../lib/jobtest/run.js';
+import { runTests, testRuns } from '../lib/testrun/run.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
 import type { ActionResult } from './result.js';

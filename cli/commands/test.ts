@@ -1,4 +1,4 @@
-import { TEST_FORMATS, type TestFormat } from '../../lib/jobtest/format.js';
+import { TEST_FORMATS, type TestFormat } from '../../lib/testrun/format.js';
 import { UsageError } from '../../lib/repo/select.js';
 import type { Command } from '../command.js';
 

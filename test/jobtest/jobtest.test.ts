@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { test as runTestsAction } from '../../actions/test.js';
-import type { resultsJson } from '../../lib/jobtest/format.js';
+import type { resultsJson } from '../../lib/testrun/format.js';
 import { Fixture } from '../support/fixture.js';
 import { flinkAvailable } from '../support/flink.js';
 

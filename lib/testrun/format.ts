@@ -1,5 +1,5 @@
 import type { RowDifference } from './compare.js';
-import type { Row } from './load.js';
+import type { Row } from '../jobtest/load.js';
 import type { TestResult } from './run.js';
 
 export type TestFormat = 'text' | 'json' | 'junit';

@@ -3,11 +3,11 @@ import { hasErrors } from '../diagnostics/diagnostic.js';
 import type { PreviewResult } from '../flink/preview.js';
 import { PreviewSession } from '../flink/session.js';
 import type { Job, Origin, Repo } from '../repo/model.js';
-import { effectiveSql, type EffectiveSql } from '../sql/effective.js';
-import { checkTest } from './check.js';
+import { effectiveSql, type EffectiveSql } from '../resolve/sql.js';
+import { checkTest } from '../jobtest/check.js';
 import { compareSink, type RowDifference } from './compare.js';
-import type { JobTest, Row } from './load.js';
-import { findTable, sinkName, type TestTable, testTables } from './tables.js';
+import type { JobTest, Row } from '../jobtest/load.js';
+import { findTable, sinkName, type TestTable, testTables } from '../jobtest/tables.js';
 
 export type TestStatus = 'passed' | 'failed' | 'error';
 

@@ -1,5 +1,5 @@
 import type { Origin } from '../repo/model.js';
-import type { Row, SinkExpectation } from './load.js';
+import type { Row, SinkExpectation } from '../jobtest/load.js';
 
 /** One difference between the expected and the actual rows of a sink. */
 export interface RowDifference {
