@@ -142,11 +142,14 @@ function prepare(repo: Repo, run: TestRun): Prepared {
   problems.push(...checkTest(test, tables, env));
   const release = eff.job.version?.flink ?? '';
   if (!release) problems.push(problem(test, `${job.id} has no known Flink version in ${env}`));
-  const timeZone = test.spec.timeZone;
-  const withZone = timeZone
-    ? { ...eff, job: { ...eff.job, flinkConf: { ...eff.job.flinkConf, 'table.local-time-zone': timeZone } } }
-    : eff;
-  return { run, eff: withZone, tables, problems, release };
+  const flinkConf: Record<string, string> = {
+    ...eff.job.flinkConf,
+    // Watermarks advance after every row (Flink's WatermarkAssignerOperator emits eagerly when the
+    // interval is 0), not on a processing-time timer: a row behind the watermark is late in every run.
+    'pipeline.auto-watermark-interval': '0 ms',
+    ...(test.spec.timeZone ? { 'table.local-time-zone': test.spec.timeZone } : {}),
+  };
+  return { run, eff: { ...eff, job: { ...eff.job, flinkConf } }, tables, problems, release };
 }
 
 async function runOne(session: PreviewSession, p: Prepared): Promise<TestResult> {
