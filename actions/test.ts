@@ -4,7 +4,7 @@ import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { changedJobIds } from '../lib/testrun/changed.js';
 import { formatResults, resultsJson, summaryLine, summarize, type TestFormat } from '../lib/testrun/format.js';
 import { loadJobTests } from '../lib/jobtest/load.js';
-import { runTests, testRuns } from '../lib/testrun/run.js';
+import { type HelperPool, runTests, testRuns } from '../lib/testrun/run.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
 import type { ActionResult } from './result.js';
@@ -22,6 +22,8 @@ export interface TestOptions {
   /** Also write the JSON results here (`plan --tests FILE` reads them). */
   results?: string;
   log?: (line: string) => void;
+  /** Helper JVMs to reuse across calls (test suites); by default each call starts its own. */
+  pool?: HelperPool;
   /** Progress: one line per finished test (text format on a terminal). */
   progress?: (line: string) => void;
 }
@@ -40,9 +42,14 @@ export async function test(o: TestOptions): Promise<ActionResult> {
   const envs = [...repo.platform.envs.keys()].sort();
   const tests = jobs.flatMap((j) => loadJobTests(repo, j));
   const runs = testRuns(tests, envs, env);
-  const results = await runTests(repo, runs, o.log, (r) =>
-    o.progress?.(`${r.status === 'passed' ? '✔' : r.status === 'failed' ? '✖' : '!'} ${r.job} › ${r.test} [${r.env}]`),
-  );
+  const results = await runTests(repo, runs, {
+    ...(o.log ? { log: o.log } : {}),
+    ...(o.pool ? { pool: o.pool } : {}),
+    onResult: (r) =>
+      o.progress?.(
+        `${r.status === 'passed' ? '✔' : r.status === 'failed' ? '✖' : '!'} ${r.job} › ${r.test} [${r.env}]`,
+      ),
+  });
   const write = (file: string, text: string) => {
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     writeFileSync(file, text);

@@ -79,12 +79,42 @@ interface Prepared {
  * mini cluster started once and reused), through the preview path — the effective SQL with the
  * environment's data-security policies, sources replaced by the given rows, sinks collected.
  */
-export async function runTests(
-  repo: Repo,
-  runs: TestRun[],
-  log: (line: string) => void = () => {},
-  onResult: (r: TestResult) => void = () => {},
-): Promise<TestResult[]> {
+/** Helper JVMs by Flink release, started on first use; a caller may keep them for several runs. */
+export class HelperPool {
+  private readonly sessions = new Map<string, PreviewSession>();
+
+  session(release: string, log?: (line: string) => void): PreviewSession {
+    let s = this.sessions.get(release);
+    if (!s) {
+      s = PreviewSession.open(release, log);
+      this.sessions.set(release, s);
+    }
+    return s;
+  }
+
+  /** Forgets a release's JVM (after it failed), so the next run starts a new one. */
+  async drop(release: string): Promise<void> {
+    const s = this.sessions.get(release);
+    this.sessions.delete(release);
+    await s?.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.close()));
+    this.sessions.clear();
+  }
+}
+
+export interface RunOptions {
+  log?: (line: string) => void;
+  onResult?: (r: TestResult) => void;
+  /** JVMs to reuse (kept open); without one, the run starts and ends its own. */
+  pool?: HelperPool;
+}
+
+export async function runTests(repo: Repo, runs: TestRun[], options: RunOptions = {}): Promise<TestResult[]> {
+  const { log, onResult = () => {} } = options;
+  const pool = options.pool ?? new HelperPool();
   const prepared = runs.map((run) => prepare(repo, run));
   const results = new Map<Prepared, TestResult>();
   const byRelease = new Map<string, Prepared[]>();
@@ -96,25 +126,24 @@ export async function runTests(
     } else byRelease.set(p.release, [...(byRelease.get(p.release) ?? []), p]);
   }
   for (const [release, list] of [...byRelease].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    let session: PreviewSession | undefined;
     try {
-      session = PreviewSession.open(release, log);
+      const session = pool.session(release, log);
       for (const p of list) {
         const r = await runOne(session, p);
         results.set(p, r);
         onResult(r);
       }
     } catch (e) {
+      await pool.drop(release);
       for (const p of list) {
         if (results.has(p)) continue;
         const r = result(p, 'error', [], [problem(p.run.test, `Flink ${release}: ${(e as Error).message}`)], 0);
         results.set(p, r);
         onResult(r);
       }
-    } finally {
-      await session?.close();
     }
   }
+  if (!options.pool) await pool.close();
   return prepared.map((p) => results.get(p)!);
 }
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newJob } from '../../actions/new.js';
 import { test as runTestsAction } from '../../actions/test.js';
 import type { resultsJson } from '../../lib/testrun/format.js';
+import { HelperPool } from '../../lib/testrun/run.js';
 import { Fixture } from '../support/fixture.js';
 import { flinkAvailable } from '../support/flink.js';
 
@@ -8,8 +10,12 @@ const HAVE_FLINK = flinkAvailable();
 
 type Results = ReturnType<typeof resultsJson>;
 
+// One helper JVM per Flink release for the whole file, as one `flinkops test` run has.
+const pool = new HelperPool();
+afterAll(() => pool.close());
+
 async function run(fx: Fixture, jobs: string[], format: 'json' | 'text' | 'junit' = 'json', env?: string) {
-  return runTestsAction({ repo: fx.root, jobs, format, ...(env ? { env } : {}) });
+  return runTestsAction({ repo: fx.root, jobs, format, pool, ...(env ? { env } : {}) });
 }
 
 describe('test files are checked without Flink (validate: test/tables, test/file)', () => {
@@ -91,7 +97,7 @@ describe('test files are checked without Flink (validate: test/tables, test/file
   });
 });
 
-describe.runIf(HAVE_FLINK)('flinkops test runs the tests in real Flink', () => {
+describe.runIf(HAVE_FLINK)('flinkops test runs the tests in real Flink', { timeout: 600_000 }, () => {
   let fx: Fixture;
   beforeAll(() => {
     fx = new Fixture();
@@ -216,6 +222,16 @@ INSERT INTO out_c SELECT contract_id, tenant_phone FROM c;
       'given:\n  c:\n    - { contract_id: 1, tenant_phone: "13812345678" }\nexpect:\n  out_c:\n    rows:\n      - { contract_id: 1, tenant_phone: "xxxxxxx5678" }\n',
     );
     expect((await run(fx, ['rental/contracts-copy'], 'text', 'test')).exitCode).toBe(0);
+  });
+
+  it('flinkops new scaffolds a job whose one test passes', async () => {
+    const created = newJob({ repo: fx.root, target: 'rental/occupancy', type: 'sql' });
+    expect(created.exitCode).toBe(0);
+    expect(created.stdout).toContain('  created jobs/rental/occupancy/tests/events-pass-through.yaml\n');
+    const r = await run(fx, ['rental/occupancy'], 'json', 'test');
+    const json = JSON.parse(r.stdout) as Results;
+    expect(json.tests.map((t) => `${t.test} ${t.status}`)).toEqual(['events-pass-through passed']);
+    expect(r.exitCode).toBe(0);
   });
 
   it('JUnit: one suite per job, one case per test and environment, failures carry the diff', async () => {
