@@ -125,24 +125,28 @@ export async function runTests(repo: Repo, runs: TestRun[], options: RunOptions 
       onResult(r);
     } else byRelease.set(p.release, [...(byRelease.get(p.release) ?? []), p]);
   }
-  for (const [release, list] of [...byRelease].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    try {
-      const session = pool.session(release, log);
-      for (const p of list) {
-        const r = await runOne(session, p);
-        results.set(p, r);
-        onResult(r);
+  // The releases' JVMs run side by side: much of a test's time is waiting for its job to be
+  // scheduled and to finish, so two JVMs keep two cores busy.
+  await Promise.all(
+    [...byRelease].map(async ([release, list]) => {
+      try {
+        const session = pool.session(release, log);
+        for (const p of list) {
+          const r = await runOne(session, p);
+          results.set(p, r);
+          onResult(r);
+        }
+      } catch (e) {
+        await pool.drop(release);
+        for (const p of list) {
+          if (results.has(p)) continue;
+          const r = result(p, 'error', [], [problem(p.run.test, `Flink ${release}: ${(e as Error).message}`)], 0);
+          results.set(p, r);
+          onResult(r);
+        }
       }
-    } catch (e) {
-      await pool.drop(release);
-      for (const p of list) {
-        if (results.has(p)) continue;
-        const r = result(p, 'error', [], [problem(p.run.test, `Flink ${release}: ${(e as Error).message}`)], 0);
-        results.set(p, r);
-        onResult(r);
-      }
-    }
-  }
+    }),
+  );
   if (!options.pool) await pool.close();
   return prepared.map((p) => results.get(p)!);
 }
@@ -165,8 +169,9 @@ function prepare(repo: Repo, run: TestRun): Prepared {
       problems: [...problems, problem(test, `${job.id} is not a SQL job: tests run SQL jobs`)],
       release: '',
     };
-  // Fail closed: a job whose policies cannot be enforced runs no test.
+  // Fail closed: a job whose policies cannot be enforced runs no test (and has no statements to check against).
   problems.push(...eff.diagnostics.filter((d) => d.severity === 'error'));
+  if (hasErrors(problems)) return { run, problems, release: '' };
   const tables = testTables(repo, eff.sql, env);
   problems.push(...checkTest(test, tables, env));
   const release = eff.job.version?.flink ?? '';
@@ -191,6 +196,8 @@ async function runOne(session: PreviewSession, p: Prepared): Promise<TestResult>
     samples,
     rows: 0,
     changelog: test.expect.some((e) => e.kind === 'changelog'),
+    // The first test of a JVM also starts the mini cluster: generous on a loaded machine.
+    timeoutSeconds: Number(process.env.FLINKOPS_TEST_TIMEOUT ?? 300),
   });
   const errors = preview.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) return result(p, 'error', [], errors, Date.now() - started);

@@ -131,9 +131,9 @@ describe.runIf(HAVE_FLINK)('flinkops test runs the tests in real Flink', { timeo
   it('a wrong expectation fails with a row diff at the expectation’s line; exit 1', async () => {
     const file = 'jobs/rental/rental-metrics-1m/tests/orders-per-city-minute.yaml';
     const before = fx.read(file);
-    // line 12: the beijing 10:00 window really has gmv 250.50
+    // line 13: the beijing 10:00 window really has gmv 250.50
     fx.edit(file, 'orders: 2, gmv: 250.50', 'orders: 2, gmv: 350.50');
-    // line 14: a window that does not exist
+    // line 15: a window that does not exist
     fx.edit(file, 'window_start: "2024-03-01 10:01:00"', 'window_start: "2024-03-01 10:05:00"');
     try {
       const r = await run(fx, ['rental/rental-metrics-1m'], 'text', 'test');
@@ -141,9 +141,9 @@ describe.runIf(HAVE_FLINK)('flinkops test runs the tests in real Flink', { timeo
       const lines = r.stdout.split('\n');
       expect(lines[0]).toMatch(/^✖ rental\/rental-metrics-1m › orders-per-city-minute \[test\]/);
       expect(r.stdout).toContain('    paimon_dw.dws.rental_metrics_1m (final rows): 2 changed\n');
-      expect(r.stdout).toContain(`      ~ changed     ${file}:12:9  {city: beijing,`);
+      expect(r.stdout).toContain(`      ~ changed     ${file}:13:9  {city: beijing,`);
       expect(r.stdout).toContain('                    gmv: expected 350.5, got 250.50\n');
-      expect(r.stdout).toContain(`      ~ changed     ${file}:14:9  {city: beijing, window_start: 2024-03-01 10:05:00`);
+      expect(r.stdout).toContain(`      ~ changed     ${file}:15:9  {city: beijing, window_start: 2024-03-01 10:05:00`);
       expect(r.stdout).toContain(
         '                    window_start: expected 2024-03-01 10:05:00, got 2024-03-01 10:01:00.000\n',
       );
@@ -159,8 +159,8 @@ describe.runIf(HAVE_FLINK)('flinkops test runs the tests in real Flink', { timeo
       const r2 = await run(fx, ['rental/rental-metrics-1m'], 'json', 'test');
       const t = (JSON.parse(r2.stdout) as Results).tests[0]!;
       expect(t.status).toBe('failed');
-      expect(t.sinks[0]!.differences.map((d) => `${d.kind} ${d.origin.line}`)).toEqual(['missing 14', 'unexpected 9']);
-      expect(t.sinks[0]!.differences[1]!.actual).toMatchObject({ city: 'shanghai', orders: 1, gmv: '200.00' });
+      expect(t.sinks[0]!.differences.map((d) => `${d.kind} ${d.origin.line}`)).toEqual(['unexpected 11', 'missing 15']);
+      expect(t.sinks[0]!.differences[0]!.actual).toMatchObject({ city: 'shanghai', orders: 1, gmv: '200.00' });
     } finally {
       fx.write(file, before);
     }
@@ -203,7 +203,7 @@ describe.runIf(HAVE_FLINK)('flinkops test runs the tests in real Flink', { timeo
     fx.write('jobs/rental/contracts-copy/owners.yaml', 'owners: ["@zhao.min"]\n');
     fx.write(
       'jobs/rental/contracts-copy/main.sql',
-      `CREATE TEMPORARY TABLE c (contract_id BIGINT, tenant_phone STRING) WITH (
+      `CREATE TEMPORARY TABLE c (contract_id BIGINT, tenant_name STRING, tenant_phone STRING) WITH (
   'connector' = 'mysql-cdc', 'hostname' = 'h', 'database-name' = 'rent', 'table-name' = 'contracts');
 CREATE TEMPORARY TABLE out_c (contract_id BIGINT, tenant_phone STRING) WITH ('connector' = 'blackhole');
 INSERT INTO out_c SELECT contract_id, tenant_phone FROM c;
