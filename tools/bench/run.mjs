@@ -174,7 +174,7 @@ if (!javaOk) {
       .join(', ');
     row(r, `JVM start-up: ${jvm}; validation: ${work}`);
   }
-  benchTests({ project, work, cli, measureOnce, row });
+  benchTests({ project, work, cli });
 }
 
 // ---- plan: a one-job merge request and a platform-wide change in the 500-job repository ----
