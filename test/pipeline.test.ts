@@ -52,10 +52,11 @@ describe('the GitLab pipeline', () => {
     ]);
   });
 
-  it('a push to the default branch validates and applies test, then prod', () => {
+  it('a push to the default branch validates, applies test, then prod, and publishes the job catalog', () => {
     expect(jobs({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' })).toEqual([
       'apply:prod',
       'apply:test',
+      'pages',
       'validate',
     ]);
   });
@@ -93,6 +94,7 @@ describe('the GitLab pipeline', () => {
         'base-image: [1.20]',
         'base-image: [2.2]',
         'base-image:render',
+        'pages',
         'validate',
       ]);
     } finally {

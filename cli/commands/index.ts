@@ -11,6 +11,7 @@ import { newCommand } from './new.js';
 import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 import { previewCommand } from './preview.js';
+import { siteCommand } from './site.js';
 import { sqlCommand } from './sql.js';
 import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
@@ -32,4 +33,5 @@ export const commands: Command[] = [
   logsCommand,
   diffCommand,
   imageCommand,
+  siteCommand,
 ];

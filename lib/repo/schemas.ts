@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import alerts from '../../schemas/alerts.schema.json' with { type: 'json' };
 import catalogs from '../../schemas/catalogs.schema.json' with { type: 'json' };
 import defs from '../../schemas/defs.schema.json' with { type: 'json' };
 import env from '../../schemas/env.schema.json' with { type: 'json' };
@@ -17,6 +18,7 @@ import { closest } from './suggest.js';
 import type { PropertyPath, YamlFile } from './yamlFile.js';
 
 const all = {
+  alerts,
   catalogs,
   env,
   'flink-conf': flinkConf,
