@@ -11,6 +11,7 @@ import platformOwners from '../../schemas/platform-owners.schema.json' with { ty
 import policies from '../../schemas/policies.schema.json' with { type: 'json' };
 import sessions from '../../schemas/sessions.schema.json' with { type: 'json' };
 import team from '../../schemas/team.schema.json' with { type: 'json' };
+import test from '../../schemas/test.schema.json' with { type: 'json' };
 import versions from '../../schemas/versions.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { closest } from './suggest.js';
@@ -27,6 +28,7 @@ const all = {
   policies,
   sessions,
   team,
+  test,
   versions,
 };
 export type SchemaName = keyof typeof all;

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'nod
 import path from 'node:path';
 import { build } from 'esbuild';
 import { generateRepo } from './generate.mjs';
+import { benchTests } from './tests.mjs';
 
 const project = process.cwd();
 const work = path.join(project, '.cache/bench');
@@ -197,6 +198,7 @@ if (!javaOk) {
       .join(', ');
     row(r, `JVM start-up: ${jvm}; validation: ${work}`);
   }
+  benchTests({ project, work, cli });
 }
 
 // ---- plan: a one-job merge request and a platform-wide change in the 500-job repository ----
