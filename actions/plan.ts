@@ -19,6 +19,8 @@ import type { Plan } from '../lib/plan/types.js';
 import type { RenderedObject } from '../lib/render/context.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { connect, kubeFailure } from './kube.js';
+import { projectOf } from '../lib/apply/applyset.js';
+import { KubeError } from '../lib/k8s/client.js';
 import type { ActionResult } from './result.js';
 
 export interface PlanActionOptions {
@@ -122,7 +124,9 @@ async function addLive(o: PlanActionOptions, env: string, p: Plan, objects: Rend
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
   });
   try {
-    const outcome = await applyObjects(client, { env, objects, dryRun: true });
+    const project = projectOf(repo);
+    if ('rule' in project) throw new KubeError(project.message, project.hint);
+    const outcome = await applyObjects(client, { env, project: project.project, objects, dryRun: true });
     const byKey = new Map(outcome.results.map((r) => [`${r.kind}/${r.namespace}/${r.name}`, r]));
     for (const j of p.jobs) {
       for (const obj of j.objects) {
