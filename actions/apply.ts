@@ -65,7 +65,9 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
   let plan: Plan | undefined;
   let jobs: Job[] | undefined = selectJobs(repo, o.jobs);
   if (o.changed) {
-    plan = (await computePlan({ root: o.repo, env, base: o.base!, classify: false })).plan;
+    const changed = await computePlan({ root: o.repo, env, base: o.base!, classify: false });
+    if ('refused' in changed) return notApplied(changed.refused, 'the change cannot be planned');
+    plan = changed.plan;
     const platformChanged = plan.jobs.some((j) => j.job.startsWith('(') && j.action !== 'noop');
     const ids = new Set(plan.jobs.filter((j) => j.action === 'create' || j.action === 'update').map((j) => j.job));
     jobs = platformChanged ? undefined : repo.jobs.filter((j) => ids.has(j.id));
@@ -196,7 +198,14 @@ async function checkReview(
       hint: 'fetch enough history (GIT_DEPTH of at least 2)',
     };
   }
-  const { plan } = await computePlan({ root: o.repo, env, base, classify: false });
+  const computed = await computePlan({ root: o.repo, env, base, classify: false });
+  if ('refused' in computed)
+    return {
+      rule: 'apply/unreviewed-plan',
+      message: `the merge cannot be planned: ${computed.refused[0]!.file}: ${computed.refused[0]!.message}`,
+      hint: 'fix the repository first; nothing unplanned is applied',
+    };
+  const { plan } = computed;
   const given = o.planHash ?? process.env.FLINKOPS_REVIEWED_PLAN_HASH;
   let host: Awaited<ReturnType<typeof platformForCommit>>;
   try {

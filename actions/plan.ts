@@ -68,17 +68,21 @@ export function defaultBase(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function plan(o: PlanActionOptions): Promise<ActionResult> {
   const env = requireEnvFile(o.repo, o.env);
-  const {
-    plan: p,
-    diagnostics,
-    headObjects,
-  } = await computePlan({
+  const computed = await computePlan({
     root: o.repo,
     env,
     base: o.base ?? defaultBase(),
     classify: o.classify ?? true,
     ...(o.log ? { log: o.log } : {}),
   });
+  // No plan for a revision that does not load: a broken merge request must not look harmless in its note.
+  if ('refused' in computed)
+    return {
+      stdout: '',
+      stderr: `${formatDiagnostics(computed.refused, 'text')}flinkops plan: no plan — fix the repository first\n`,
+      exitCode: 1,
+    };
+  const { plan: p, diagnostics, headObjects } = computed;
   if (o.live && headObjects.length) {
     try {
       await addLive(o, env, p, headObjects);

@@ -204,12 +204,7 @@ async function pruneJob(
           out.push({
             ...row(m),
             result: 'deleted',
-            message: [
-              o.dryRun ? 'dry run' : '',
-              why,
-              sp ? `state saved in ${sp}` : '',
-              ...(isStateful(m) ? notes : []),
-            ]
+            message: [o.dryRun ? 'dry run' : '', why, sp ? `state saved in ${sp}` : '', ...(isStateful(m) ? notes : [])]
               .filter(Boolean)
               .join('; '),
             ...(sp ? { savepoint: sp } : {}),

@@ -106,7 +106,10 @@ describe('prune is exactly-once safe', () => {
     expect(live1.metadata.annotations!['flinkops.io/prune-upgrade-mode-before']).toBe('last-state');
 
     // 2. The retried pipeline: the operator says SUSPENDED but reports only the old savepoint — still not deleted.
-    await setStatus(k, p, { lifecycleState: 'SUSPENDED', jobStatus: { state: 'FINISHED', upgradeSavepointPath: stale } });
+    await setStatus(k, p, {
+      lifecycleState: 'SUSPENDED',
+      jobStatus: { state: 'FINISHED', upgradeSavepointPath: stale },
+    });
     const r2 = await run({ jobs: ['rental/orders-enrich-house'], prune: true, timeoutSeconds: 1 });
     expect(r2.exitCode).toBe(1);
     expect(find(rows(r2.stdout), 'FlinkDeployment', 'rental-metrics-1m').result).toBe('failed');
@@ -115,7 +118,10 @@ describe('prune is exactly-once safe', () => {
 
     // 3. The savepoint completes: the next retry deletes the job and names it.
     const fresh = `hdfs://test-nn/flink/savepoints/rental/rental-metrics-1m/savepoint-new-${sfx}`;
-    await setStatus(k, p, { lifecycleState: 'SUSPENDED', jobStatus: { state: 'FINISHED', upgradeSavepointPath: fresh } });
+    await setStatus(k, p, {
+      lifecycleState: 'SUSPENDED',
+      jobStatus: { state: 'FINISHED', upgradeSavepointPath: fresh },
+    });
     const r3 = await run({ jobs: ['rental/orders-enrich-house'], prune: true, timeoutSeconds: 5 });
     expect(r3.exitCode, r3.stdout).toBe(0);
     expect(find(rows(r3.stdout), 'FlinkDeployment', 'rental-metrics-1m')).toMatchObject({
