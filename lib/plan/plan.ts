@@ -42,6 +42,7 @@ export interface PlanRefusal {
 }
 
 const PLATFORM = '(platform)';
+const FLINK_KINDS = new Set(['FlinkDeployment', 'FlinkSessionJob']);
 
 /**
  * What merging the working tree into `base` would change in one environment: both revisions are
@@ -180,7 +181,16 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult | PlanRefu
         const hs = headJob ? effectiveSql(head, headJob, o.env) : undefined;
         const effDiff = patch(`${id} effective SQL (${o.env})`, bs?.sql.script() ?? '', hs?.sql.script() ?? '');
         if (effDiff) jp.effectiveSqlDiff = effDiff;
-        if (action === 'update' && bs && hs) {
+        const moved = objects.filter((x) => FLINK_KINDS.has(x.kind) && x.action === 'delete');
+        if (action === 'update' && moved.length) {
+          // The job is deployed as a new object (another namespace or kind); the old one is not updated but deleted.
+          const now = objects.filter((x) => FLINK_KINDS.has(x.kind) && x.action === 'create');
+          jp.classification = 'state-breaking';
+          jp.classificationDetail = `the job moves: ${moved.map((x) => `${x.kind} ${x.namespace}/${x.name}`).join(', ')} is replaced by ${now.map((x) => `${x.kind} ${x.namespace}/${x.name}`).join(', ') || 'nothing'}.`;
+          jp.warnings.push(
+            `replaced: apply --prune suspends ${moved.map((x) => `${x.namespace}/${x.name}`).join(', ')} with a savepoint and deletes it; the new deployment starts without that state unless started from the savepoint (flinkops action start --savepoint)`,
+          );
+        } else if (action === 'update' && bs && hs) {
           if (bs.sql.script() === hs.sql.script() && JSON.stringify(bs.catalogs) === JSON.stringify(hs.catalogs)) {
             jp.classification = 'config-only';
             jp.classificationDetail =
