@@ -79,8 +79,8 @@ describe('variables', () => {
     ]);
     const { repo } = loadRepo(fx.root);
     const eff = resolveJob(repo, repo.jobs.find((j) => j.id === 'datasync/kafka-orders-to-paimon')!, 'test');
-    expect(eff.effective.vars.__proto__).toBe('proto-value');
-    expect(eff.effective.vars.constructor).toBe('built');
+    expect(eff.effective!.vars['__proto__']).toBe('proto-value');
+    expect(eff.effective!.vars.constructor).toBe('built');
   });
 
   it('a variable that expands exponentially is refused at its position, quickly', () => {
