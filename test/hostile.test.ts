@@ -79,7 +79,7 @@ describe('variables', () => {
     ]);
     const { repo } = loadRepo(fx.root);
     const eff = resolveJob(repo, repo.jobs.find((j) => j.id === 'datasync/kafka-orders-to-paimon')!, 'test');
-    expect(eff.effective!.vars['__proto__']).toBe('proto-value');
+    expect(Object.getOwnPropertyDescriptor(eff.effective!.vars, '__proto__')?.value).toBe('proto-value');
     expect(eff.effective!.vars.constructor).toBe('built');
   });
 
