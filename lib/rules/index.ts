@@ -11,6 +11,7 @@ import { plaintextSecretRule } from './plaintextSecret.js';
 import { securityPolicies } from './securityPolicies.js';
 import type { CheckContext, Rule, RuleMeta } from './rule.js';
 import { sqlSyntax } from './sqlSyntax.js';
+import { testFiles } from './testFiles.js';
 import { undefinedVar } from './undefinedVar.js';
 import { unknownEnv } from './unknownEnv.js';
 
@@ -25,6 +26,7 @@ export const rules: Rule[] = [
   undefinedVar,
   plaintextSecretRule,
   securityPolicies,
+  testFiles,
 ];
 
 /** Rules the loader applies while reading files (they need no model). */
@@ -57,6 +59,11 @@ export const loaderRules: RuleMeta[] = [
   { id: 'vars/cycle', description: 'Variables do not refer to themselves through other variables.' },
   { id: 'vars/too-deep', description: 'A variable is reached through at most 16 others.' },
   { id: 'vars/too-large', description: 'A variable expands to at most 256 KiB, a substituted file to at most 4 MiB.' },
+  {
+    id: 'test/file',
+    description:
+      'A test file expects `rows` or `changelog` per sink, its `.jsonl` files hold one JSON object per line, its environments exist.',
+  },
 ];
 
 export function allRuleMetas(): RuleMeta[] {
