@@ -8,6 +8,7 @@ const FLOW: Record<string, number> = {
   // toolkits with no knowledge of the repository model
   diagnostics: 0,
   vars: 0,
+  cache: 0,
   git: 0,
   k8s: 0,
   // load

@@ -79,6 +79,13 @@ describe('the GitLab pipeline', () => {
     expect(jobs({ CI_PIPELINE_SOURCE: 'trigger' })).toEqual([]);
   });
 
+  it('a trigger on another branch runs nothing: its owners.yaml was never reviewed', () => {
+    const action = { FLINKOPS_ACTION: 'stop', FLINKOPS_JOB: 'homeservice/daily-settlement', FLINKOPS_ENV: 'prod' };
+    for (const source of ['trigger', 'api', 'pipeline'])
+      expect(jobs({ CI_PIPELINE_SOURCE: source, CI_COMMIT_BRANCH: 'feature', ...action }), source).toEqual([]);
+    expect(jobs({ CI_PIPELINE_SOURCE: 'api', CI_COMMIT_BRANCH: 'main', ...action })).toEqual(['action']);
+  });
+
   it('a change to the Flink versions also builds the base images (kaniko)', () => {
     const text = execFileSync('cat', [path.join(dir, 'platform/versions.yaml')], { encoding: 'utf8' });
     execFileSync(

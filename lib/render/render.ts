@@ -1,3 +1,4 @@
+import { objectConflicts } from './conflicts.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Job, Repo } from '../repo/model.js';
 import type { RenderContext, RenderedObject } from './context.js';
@@ -99,6 +100,7 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
   }
 
   const objects = sortObjects(ctx.objects);
+  diagnostics.push(...objectConflicts(objects));
   validateObjects(objects, options.crds, diagnostics);
   return { objects, diagnostics };
 }

@@ -118,6 +118,8 @@ export interface VersionSpec {
 
 export interface EnvSpec {
   description?: string;
+  /** What `apply --prune` may do without being told twice. */
+  prune?: { maxShare?: number; allowStateLoss?: string[] };
   kubernetes: { context?: string; version: string };
   flinkConf?: FlinkConf;
   vars?: FlinkConf;
@@ -155,6 +157,10 @@ export interface PlatformOwnersSpec {
   approvals?: number;
   security: { owners: string[]; approvals?: number };
   roles?: Record<string, string[]>;
+  /** The repository these files belong to (`group/project`): part of the identity of what flinkops deploys. */
+  repository?: string;
+  /** Scheduler name → the CI users whose trigger tokens act as that scheduler. */
+  schedulers?: Record<string, string[]>;
 }
 
 export interface PolicySpec {

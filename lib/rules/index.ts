@@ -48,9 +48,17 @@ export const loaderRules: RuleMeta[] = [
       'Required files exist (team.yaml, job.yaml, owners.yaml, platform/versions.yaml, platform/owners.yaml, an environment).',
   },
   { id: 'repo/file-too-large', description: 'Files over 1 MiB are refused unread.' },
-  { id: 'repo/symlink-escape', description: 'Symbolic links may not point outside the repository.' },
   { id: 'repo/path-traversal', description: 'Paths may not contain ".." or be absolute.' },
   { id: 'repo/layout', description: 'The repository has a jobs/ folder.' },
+  {
+    id: 'repo/symlink-escape',
+    description: 'Every file is read through one check: its real path is inside the repository and outside .git.',
+  },
+  { id: 'repo/unreadable', description: 'A file can be read (not a folder, not refused by permissions).' },
+  { id: 'repo/encoding', description: 'Files are UTF-8 without a byte-order mark.' },
+  { id: 'vars/cycle', description: 'Variables do not refer to themselves through other variables.' },
+  { id: 'vars/too-deep', description: 'A variable is reached through at most 16 others.' },
+  { id: 'vars/too-large', description: 'A variable expands to at most 256 KiB, a substituted file to at most 4 MiB.' },
   {
     id: 'test/file',
     description:
