@@ -63,6 +63,19 @@ export class ResultKeys {
     return key;
   }
 
+  /**
+   * The key of the repository-wide rules' result: every team.yaml and policy file, the job folders
+   * there are and the ones selected (duplicate names compare them all).
+   */
+  repository(all: readonly string[], selected: readonly string[]): string {
+    const h = createHash('sha256').update(this.base).update('\0repository\0');
+    for (const name of [...this.repo.teams.keys()].sort())
+      file(h, `jobs/${name}/team.yaml`, this.repo.teams.get(name)?.team);
+    for (const l of this.repo.platform.policies) file(h, l.yaml.file, l);
+    h.update(`\0${all.join('\n')}\0${selected.join('\n')}`);
+    return h.digest('hex');
+  }
+
   /** The key of a job's fast-check result. */
   job(f: JobFiles): string {
     const h = createHash('sha256').update(this.team(f.team)).update('\0job\0').update(f.id);

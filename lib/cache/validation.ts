@@ -97,8 +97,14 @@ export async function validateRepository(o: ValidationOptions): Promise<Validati
       }
     }
   }
-  const stubs = ids.map((id) => jobStub(id));
-  diagnostics.push(...checkRepository(repo, [...baseDiagnostics, ...loader.files.diagnostics], stubs));
+  // The repository-wide rules: cached too (the first row filter compiled costs the grammar's warm-up).
+  const repoKey = keys.repository(repo.jobIds, ids);
+  let repoResult = fast.store.get(repoKey);
+  if (!repoResult) {
+    repoResult = checkRepository(repo, [], ids.map(jobStub));
+    fast.store.set(repoKey, repoResult);
+  }
+  diagnostics.push(...baseDiagnostics, ...loader.files.diagnostics, ...repoResult);
   fast.store.save();
   let all = finish(diagnostics);
   const result: ValidationResult = {
