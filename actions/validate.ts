@@ -1,6 +1,6 @@
 import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics, type ValidateFormat } from '../lib/diagnostics/format/index.js';
-import { validateRepository } from '../lib/cache/validation.js';
+import { validateRepository } from '../lib/validation/incremental.js';
 import type { ActionResult } from './result.js';
 
 export interface ValidateOptions {

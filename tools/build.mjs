@@ -27,7 +27,7 @@ await build({
   },
 });
 
-// The bundle's own hash: cached validation results are keyed by it (lib/cache/keys.ts), so
+// The bundle's own hash: cached validation results are keyed by it (lib/validation/keys.ts), so
 // another build of flinkops never reuses this one's results.
 {
   const { createHash } = await import('node:crypto');

@@ -109,7 +109,7 @@ export function checkRepository(
 
 /**
  * Everything one job's own inputs decide: its load problems and every per-job rule. A pure function
- * of the bytes lib/cache/keys.ts hashes into the job's key, so its result can be cached under it.
+ * of the bytes lib/validation/keys.ts hashes into the job's key, so its result can be cached under it.
  */
 export function checkJob(repo: Repo, job: Job, loadDiagnostics: Diagnostic[], list: Rule[] = rules): Diagnostic[] {
   const out = [...loadDiagnostics];

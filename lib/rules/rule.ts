@@ -24,7 +24,7 @@ export interface CheckContext {
 
 /**
  * A rule checks one job at a time (`check`: `ctx.jobs` holds that job, and everything it reports is
- * cached with the job's inputs — see lib/cache/keys.ts), or the repository as a whole
+ * cached with the job's inputs — see lib/validation/keys.ts), or the repository as a whole
  * (`checkRepository`: run on every validation, the only place where jobs may be compared with each
  * other or platform files checked on their own).
  */

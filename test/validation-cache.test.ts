@@ -2,9 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResultKeys } from '../lib/cache/keys.js';
+import { ResultKeys } from '../lib/validation/keys.js';
 import { ResultStore } from '../lib/cache/store.js';
-import { validateRepository } from '../lib/cache/validation.js';
+import { validateRepository } from '../lib/validation/incremental.js';
 import { RepoLoader } from '../lib/repo/load.js';
 import { Fixture } from './support/fixture.js';
 

@@ -6,7 +6,7 @@ import type { Job } from '../repo/model.js';
 import { resolveJobIds } from '../repo/select.js';
 import { checkJob, checkRepository, finish } from '../rules/index.js';
 import { deepKey, ResultKeys, treeHash } from './keys.js';
-import { ResultStore } from './store.js';
+import { ResultStore } from '../cache/store.js';
 
 export interface ValidationOptions {
   root: string;
