@@ -3,10 +3,12 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 
 /**
- * Where results are cached: `$FLINKOPS_CACHE/results` (CI points FLINKOPS_CACHE into the project
- * folder, which its cache: keeps between pipelines), else `~/.cache/flinkops/results`.
+ * Where results are cached: FLINKOPS_RESULTS, else `$FLINKOPS_CACHE/results` (CI points
+ * FLINKOPS_CACHE into the project folder, which its cache: keeps between pipelines), else
+ * `~/.cache/flinkops/results`.
  */
 export function resultsDir(): string {
+  if (process.env.FLINKOPS_RESULTS) return process.env.FLINKOPS_RESULTS;
   return path.join(process.env.FLINKOPS_CACHE ?? path.join(homedir(), '.cache', 'flinkops'), 'results');
 }
 

@@ -62,7 +62,10 @@ await build({
   const sizes = (process.env.BENCH_SIZES ?? '500,5000,20000').split(',').filter(Boolean).map(Number);
   if (sizes.length) {
     const deep = spawnSync('java', ['-version']).status === 0;
-    await scaleBench({ sizes, deep });
+    // Deep validation of a one-job change needs the default branch's results first: a cold run of every
+    // job through Flink (~90 ms a job), so by default only at 500 jobs (BENCH_DEEP_SIZES).
+    const deepSizes = (process.env.BENCH_DEEP_SIZES ?? '500').split(',').filter(Boolean).map(Number);
+    await scaleBench({ sizes, deep, deepSizes });
     if (process.env.BENCH_SCALE_ONLY) process.exit(0);
   }
 }
