@@ -64,6 +64,12 @@ describe('validate: results cached by the bytes of their inputs', () => {
     expect(again.diagnostics.filter((d) => d.rule === 'sql/syntax').map((d) => d.file)).toEqual([
       'jobs/homeservice/daily-settlement/99-extra.sql',
     ]);
+    // Files below the folder (a test's rows) are read by rules on their own: they are inputs too.
+    fx.write(
+      'jobs/homeservice/workorder-sla/tests/work-orders.jsonl',
+      `${fx.read('jobs/homeservice/workorder-sla/tests/work-orders.jsonl')}\n`,
+    );
+    expect((await run()).checked).toEqual(['homeservice/workorder-sla']);
     // Back to bytes seen before: content-addressed, so the earlier result is found again.
     fx.remove('jobs/homeservice/daily-settlement/99-extra.sql');
     expect((await run()).checked).toEqual([]);

@@ -1,5 +1,8 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { RepoFiles } from './files.js';
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+import { MAX_FILE_BYTES, RepoFiles } from './files.js';
 import type { Job, Loaded, Platform, Repo, Team } from './model.js';
 import { checkSchema, type SchemaName } from './schemas.js';
 import { closest } from './suggest.js';
@@ -42,6 +45,11 @@ export interface JobFiles {
   texts: Map<string, string | undefined>;
   /** Problems reading them (too large, a link out of the repository). */
   diagnostics: Diagnostic[];
+  /**
+   * The files of its sub-folders (tests/ and their rows), path → SHA-256 of the bytes: rules read
+   * them on their own, the cache key needs them. Links and other non-files are named, not followed.
+   */
+  nested: [string, string][];
 }
 
 /**
@@ -134,7 +142,9 @@ export class RepoLoader {
       texts.set(e.name, this.files.read(`${dir}/${e.name}`));
     }
     const diagnostics = this.files.diagnostics.splice(before);
-    return { id, team, name, dir, entries, texts, diagnostics };
+    const nested: [string, string][] = [];
+    for (const e of entries) if (e.dir) digestTree(path.join(this.files.root, dir, e.name), e.name, nested);
+    return { id, team, name, dir, entries, texts, diagnostics, nested };
   }
 
   /** Parses a job folder read by readJob into the model. */
@@ -182,6 +192,31 @@ export function listJobIds(root: string): string[] {
   return ids.sort();
 }
 
+/** Path → digest of every file under a folder, in name order, without following links or reading huge files. */
+function digestTree(abs: string, rel: string, into: [string, string][], depth = 0): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(abs).sort();
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const child = path.join(abs, name);
+    const childRel = `${rel}/${name}`;
+    try {
+      const st = lstatSync(child);
+      if (st.isDirectory()) {
+        if (depth < 8) digestTree(child, childRel, into, depth + 1);
+      } else if (st.isSymbolicLink()) into.push([childRel, `link:${readlinkSync(child)}`]);
+      else if (!st.isFile()) into.push([childRel, 'special']);
+      else if (st.size > MAX_FILE_BYTES) into.push([childRel, `size:${st.size}`]);
+      else into.push([childRel, createHash('sha256').update(readFileSync(child)).digest('hex')]);
+    } catch {
+      into.push([childRel, 'unreadable']);
+    }
+  }
+}
+
 type YamlLoader = <T>(rel: string, schema: SchemaName, job?: string) => Loaded<T> | undefined;
 
 function loadPlatform(files: RepoFiles, yaml: YamlLoader, diagnostics: Diagnostic[]): Platform {
@@ -202,6 +237,7 @@ function loadPlatform(files: RepoFiles, yaml: YamlLoader, diagnostics: Diagnosti
   if (files.exists('platform/flink-conf.yaml')) platform.flinkConf = yaml('platform/flink-conf.yaml', 'flink-conf');
   if (required('platform/versions.yaml')) platform.versions = yaml('platform/versions.yaml', 'versions');
   if (files.exists('platform/sessions.yaml')) platform.sessions = yaml('platform/sessions.yaml', 'sessions');
+  if (files.exists('platform/alerts.yaml')) platform.alerts = yaml('platform/alerts.yaml', 'alerts');
   if (required('platform/owners.yaml')) platform.owners = yaml('platform/owners.yaml', 'platform-owners');
   for (const e of files.list('platform/envs')) {
     if (e.dir) {

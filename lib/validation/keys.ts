@@ -13,13 +13,14 @@ const KEY_FORMAT = 'flinkops-results-1';
  * Content keys of a job's validation result: the hash of the bytes of everything it depends on.
  *
  * - the flinkops build (the bundle's own hash: another flinkops, another key);
- * - the platform files a job reads: flink-conf, versions, sessions, owners (roles are principals),
+ * - the platform files a job reads: flink-conf, versions, sessions, alerts, owners (roles are principals),
  *   every environment, every catalog, and any policy file that fails its schema (then every job
  *   fails closed);
  * - its team's team.yaml;
  * - the policy files holding a policy that applies to its team (file-grained: a policy's
  *   diagnostics point at lines of its file);
- * - its own folder: the names in it and the bytes of job.yaml, owners.yaml and its .sql files.
+ * - its own folder: the names in it and the bytes of job.yaml, owners.yaml and its .sql files, and
+ *   of every file below it (tests/ and their rows).
  *
  * Not in the key, because not in the result: other jobs (duplicate names are checked on every run,
  * outside the cache) and the platform's Hadoop files (render only).
@@ -37,6 +38,7 @@ export class ResultKeys {
     file(h, 'platform/flink-conf.yaml', p.flinkConf);
     file(h, 'platform/versions.yaml', p.versions);
     file(h, 'platform/sessions.yaml', p.sessions);
+    file(h, 'platform/alerts.yaml', p.alerts);
     file(h, 'platform/owners.yaml', p.owners);
     for (const name of [...p.envs.keys()].sort()) file(h, `platform/envs/${name}.yaml`, p.envs.get(name));
     for (const c of p.catalogs) file(h, c.yaml.file, c);
@@ -85,6 +87,7 @@ export class ResultKeys {
       h.update(text === undefined ? '\u0000unread' : `${text.length}\0${text}`);
     }
     for (const d of f.diagnostics) h.update(`\0${d.rule}:${d.message}`);
+    for (const [rel, digest] of f.nested) h.update(`\0${rel}\0${digest}`);
     return h.digest('hex');
   }
 }
