@@ -11,6 +11,7 @@ const FLOW: Record<string, number> = {
   cache: 0,
   git: 0,
   k8s: 0,
+  cache: 0,
   // load
   repo: 1,
   // SQL toolkits over the model
@@ -29,6 +30,7 @@ const FLOW: Record<string, number> = {
   scaffold: 6,
   // compare
   plan: 7,
+  validation: 7,
   // act
   apply: 8,
   jobctl: 8,

@@ -57,17 +57,18 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
     links: new Links(envFile, diagnostics),
     diagnostics,
     objects: [],
+    emitted: new Set(),
     templates: new Map(),
   };
 
-  const selected = options.jobs ?? repo.jobs;
+  const selected = new Set(options.jobs ?? repo.jobs);
   if (!options.jobs) addDnsmasqHosts(ctx);
 
   const sessions = sessionsInEnv(ctx);
   const sessionJobs = new Map<string, ResolvedJob[]>();
   const usedSessions = new Set<string>();
   for (const job of repo.jobs) {
-    const isSelected = selected.includes(job);
+    const isSelected = selected.has(job);
     const isSession = job.job?.spec.mode === 'session';
     if (!isSelected && !isSession) continue;
     const r = resolveForRender(ctx, job);

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'nod
 import path from 'node:path';
 import { build } from 'esbuild';
 import { generateRepo } from './generate.mjs';
+import { scaleBench } from './scale.mjs';
 import { benchTests } from './tests.mjs';
 
 const project = process.cwd();
@@ -45,8 +46,6 @@ const cli = path.join(project, 'bin/flinkops.mjs');
 console.log(
   `flinkops bench — ${new Date().toISOString()} — node ${process.version}, ${RUNS} runs each, median time, peak RSS\n`,
 );
-generateRepo(repo, 500, project);
-
 // dt-sql-parser alone, on the same .sql files, through its public API.
 const parseOnly = path.join(work, 'parse-only.mjs');
 await build({
@@ -57,6 +56,22 @@ await build({
   format: 'esm',
   logLevel: 'warning',
 });
+
+// The scale table first: BENCH_SIZES=500,5000,20000 (default); BENCH_SIZES= (empty) skips it,
+// BENCH_SCALE_ONLY=1 stops after it.
+{
+  const sizes = (process.env.BENCH_SIZES ?? '500,5000,20000').split(',').filter(Boolean).map(Number);
+  if (sizes.length) {
+    const deep = spawnSync('java', ['-version']).status === 0;
+    // Deep validation of a one-job change needs the default branch's results first: a cold run of every
+    // job through Flink (~90 ms a job), so by default only at 500 jobs (BENCH_DEEP_SIZES).
+    const deepSizes = (process.env.BENCH_DEEP_SIZES ?? '500').split(',').filter(Boolean).map(Number);
+    await scaleBench({ sizes, deep, deepSizes });
+    if (process.env.BENCH_SCALE_ONLY) process.exit(0);
+  }
+}
+
+generateRepo(repo, 500, project);
 const sqlFiles = [];
 for (const team of readdirSync(path.join(repo, 'jobs'))) {
   const tdir = path.join(repo, 'jobs', team);
