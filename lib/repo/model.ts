@@ -90,6 +90,7 @@ export interface EnvSpec {
     domain?: string;
     className?: string;
     annotations?: Record<string, string>;
+    auth?: { url: string; signin?: string; responseHeaders?: string[] };
   };
   dns?: {
     mode?: 'dnsConfig' | 'resolvConf' | 'default';
@@ -100,6 +101,9 @@ export interface EnvSpec {
     hostAliases?: boolean;
   };
   hadoop?: { enabled?: boolean; configMap?: string };
+  /** Where session jobs' jars are served from (the operator downloads them). */
+  artifacts?: { url: string };
+  operator?: { allowedSchemes?: string[] };
   links?: Record<string, string>;
   approval?: { requireOwnerApproval?: boolean; requireReviewedPlan?: boolean };
 }

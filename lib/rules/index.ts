@@ -9,6 +9,7 @@ import { jobName } from './jobName.js';
 import { jobShape } from './jobShape.js';
 import { plaintextSecretRule } from './plaintextSecret.js';
 import { securityPolicies } from './securityPolicies.js';
+import { sessionJarUri } from './sessionJarUri.js';
 import type { CheckContext, Rule, RuleMeta } from './rule.js';
 import { sqlSyntax } from './sqlSyntax.js';
 import { undefinedVar } from './undefinedVar.js';
@@ -21,6 +22,7 @@ export const rules: Rule[] = [
   unknownEnv,
   jobShape,
   checkpointDirs,
+  sessionJarUri,
   sqlSyntax,
   undefinedVar,
   plaintextSecretRule,
