@@ -1,11 +1,11 @@
-import { authorize } from '../lib/actions/authorize.js';
-import { postCallback, type ActionStatus } from '../lib/actions/callback.js';
-import { callerFromEnv } from '../lib/actions/identity.js';
-import { actionPatch, expectationOf } from '../lib/actions/patch.js';
+import { authorize } from '../lib/jobctl/authorize.js';
+import { postCallback, type ActionStatus } from '../lib/jobctl/callback.js';
+import { callerFromEnv } from '../lib/jobctl/identity.js';
+import { actionPatch, expectationOf } from '../lib/jobctl/patch.js';
 import { systemNamespace } from '../lib/apply/applyset.js';
 import { healthOf, savepointOf } from '../lib/apply/health.js';
 import { EnvLease } from '../lib/apply/lease.js';
-import { explainRefusal, getObject, serverSideApply } from '../lib/k8s/apply.js';
+import { explainRefusal, getObject, serverSideApply } from '../lib/k8s/requests.js';
 import { ApiError, KubeError, type KubeClient } from '../lib/k8s/client.js';
 import { MANAGER, type KubeObject } from '../lib/k8s/objects.js';
 import { Resources } from '../lib/k8s/resources.js';

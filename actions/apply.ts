@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
-import { applyObjects, type ObjectResult } from '../lib/apply/apply.js';
+import { applyObjects, type ObjectResult } from '../lib/apply/applyObjects.js';
 import { systemNamespace } from '../lib/apply/applyset.js';
 import { hasHealth } from '../lib/apply/health.js';
 import { EnvLease } from '../lib/apply/lease.js';

@@ -1,4 +1,4 @@
-import { resolveJob, type EffectiveJob } from '../lib/config/effective.js';
+import { resolveJob, type EffectiveJob } from '../lib/resolve/config.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import type { Origin } from '../lib/repo/model.js';
 import { loadRepo } from '../lib/repo/load.js';

@@ -1,4 +1,4 @@
-import { applyObjects, type ObjectResult } from '../lib/apply/apply.js';
+import { applyObjects, type ObjectResult } from '../lib/apply/applyObjects.js';
 import { pruneRemovedJobs } from '../lib/apply/prune.js';
 import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';

@@ -5,7 +5,7 @@ import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { toRunEvent } from '../lib/lineage/openlineage.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv, selectJob, UsageError } from '../lib/repo/select.js';
-import { catalogDdl, effectiveSql } from '../lib/sql/effective.js';
+import { catalogDdl, effectiveSql } from '../lib/resolve/sql.js';
 import type { ActionResult } from './result.js';
 
 export interface ExplainOptions {

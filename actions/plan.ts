@@ -14,7 +14,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { UsageError } from '../lib/repo/select.js';
 import { platformFromEnv } from '../lib/scm/detect.js';
 import { ScmError } from '../lib/scm/types.js';
-import { applyObjects } from '../lib/apply/apply.js';
+import { applyObjects } from '../lib/apply/applyObjects.js';
 import type { Plan } from '../lib/plan/types.js';
 import type { RenderedObject } from '../lib/render/context.js';
 import { loadRepo } from '../lib/repo/load.js';

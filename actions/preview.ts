@@ -5,7 +5,7 @@ import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { runPreview, type SinkRows } from '../lib/flink/preview.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv, selectJob, UsageError } from '../lib/repo/select.js';
-import { effectiveSql } from '../lib/sql/effective.js';
+import { effectiveSql } from '../lib/resolve/sql.js';
 import type { ActionResult } from './result.js';
 
 export interface PreviewOptions {

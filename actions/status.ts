@@ -1,6 +1,6 @@
 import { healthOf, savepointOf } from '../lib/apply/health.js';
-import { resolveJob } from '../lib/config/effective.js';
-import { getObject } from '../lib/k8s/apply.js';
+import { resolveJob } from '../lib/resolve/config.js';
+import { getObject } from '../lib/k8s/requests.js';
 import type { KubeClient } from '../lib/k8s/client.js';
 import { Resources } from '../lib/k8s/resources.js';
 import { loadRepo } from '../lib/repo/load.js';

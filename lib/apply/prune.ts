@@ -1,8 +1,8 @@
 import { ApiError, type KubeClient } from '../k8s/client.js';
-import { deleteObject, explainRefusal, getObject, listObjects, serverSideApply } from '../k8s/apply.js';
+import { deleteObject, explainRefusal, getObject, listObjects, serverSideApply } from '../k8s/requests.js';
 import type { KubeObject } from '../k8s/objects.js';
 import { preferredApiVersion, type Resources } from '../k8s/resources.js';
-import { JOB_FOLDER, type ObjectResult } from './apply.js';
+import { JOB_FOLDER, type ObjectResult } from './applyObjects.js';
 import { APPLYSET, applySetId, parentName, systemNamespace } from './applyset.js';
 import { healthOf, savepointOf } from './health.js';
 import { deletionOrder } from './order.js';

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { ApiError, type KubeClient } from '../k8s/client.js';
-import { getObject } from '../k8s/apply.js';
+import { getObject } from '../k8s/requests.js';
 import type { KubeObject } from '../k8s/objects.js';
 import type { Resources } from '../k8s/resources.js';
 import { healthOf, type Health } from './health.js';

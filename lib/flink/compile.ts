@@ -1,4 +1,4 @@
-import type { EffectiveSql } from '../sql/effective.js';
+import type { EffectiveSql } from '../resolve/sql.js';
 import { helperConfig, toHelperCatalogs } from './deep.js';
 import { FlinkHelper, helperSql, type HelperDiagnostic } from './helper.js';
 import { launchFor } from './launch.js';

@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CatalogSpec, Job, Repo } from '../repo/model.js';
-import { effectiveSql, type EffectiveSql } from '../sql/effective.js';
+import { effectiveSql, type EffectiveSql } from '../resolve/sql.js';
 import {
   FlinkHelper,
   helperOrigin,

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import type { EffectiveSql } from '../sql/effective.js';
+import type { EffectiveSql } from '../resolve/sql.js';
 import { PreviewSession } from './session.js';
 
 export interface SinkRows {

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import type { EffectiveSql } from '../sql/effective.js';
+import type { EffectiveSql } from '../resolve/sql.js';
 import { helperConfig, toHelperCatalogs } from './deep.js';
 import { FlinkHelper, helperOrigin, helperSql, type PreviewResponse } from './helper.js';
 import { launchFor } from './launch.js';

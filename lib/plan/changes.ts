@@ -1,6 +1,6 @@
 import type { Change } from '../git/git.js';
 import type { Job, PolicySpec, Repo } from '../repo/model.js';
-import { usesCatalog } from '../sql/effective.js';
+import { usesCatalog } from '../resolve/sql.js';
 import { analyzeSql } from '../sql/script.js';
 
 /** Why a job is in the plan: each reason names the changed file. */

@@ -1,4 +1,4 @@
-import type { EffectiveJob } from '../config/effective.js';
+import type { EffectiveJob } from '../resolve/config.js';
 import { emit, type RenderContext } from './context.js';
 import { addDns } from './dns.js';
 import { addHadoop } from './hadoop.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { resolveJob, type EffectiveJob } from '../config/effective.js';
+import { resolveJob, type EffectiveJob } from '../resolve/config.js';
 import type { Job } from '../repo/model.js';
-import { catalogDdl, effectiveSql } from '../sql/effective.js';
+import { catalogDdl, effectiveSql } from '../resolve/sql.js';
 import { sessionRunnerJarURI } from './artifacts.js';
 import type { RenderContext } from './context.js';
 import { ANNOTATION, baseLabels, sortKeys } from './labels.js';

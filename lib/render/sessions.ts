@@ -1,4 +1,4 @@
-import { DEFAULTS } from '../config/effective.js';
+import { DEFAULTS } from '../resolve/config.js';
 import type { SessionSpec } from '../repo/model.js';
 import { substitute } from '../vars/substitute.js';
 import { allowedSchemes, jarUriProblem } from './artifacts.js';

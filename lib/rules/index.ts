@@ -1,4 +1,4 @@
-import { resolveJob, type EffectiveJob } from '../config/effective.js';
+import { resolveJob, type EffectiveJob } from '../resolve/config.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Job, Repo } from '../repo/model.js';
 import { JobSql } from '../sql/script.js';

@@ -1,4 +1,4 @@
-import type { EffectiveJob } from '../config/effective.js';
+import type { EffectiveJob } from '../resolve/config.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Job, Repo } from '../repo/model.js';
 import type { JobSql, SqlFile } from '../sql/script.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, type ApplyActionOptions } from '../../actions/apply.js';
 import { diff } from '../../actions/diff.js';
-import { applyObjects } from '../../lib/apply/apply.js';
+import { applyObjects } from '../../lib/apply/applyObjects.js';
 import { EnvLease } from '../../lib/apply/lease.js';
 import type { KubeClient } from '../../lib/k8s/client.js';
 import { renderEnv } from '../../lib/render/render.js';

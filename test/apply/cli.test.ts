@@ -2,10 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { authorize } from '../../lib/actions/authorize.js';
-import { signature } from '../../lib/actions/callback.js';
-import { callerFromEnv } from '../../lib/actions/identity.js';
-import { actionPatch } from '../../lib/actions/patch.js';
+import { authorize } from '../../lib/jobctl/authorize.js';
+import { signature } from '../../lib/jobctl/callback.js';
+import { callerFromEnv } from '../../lib/jobctl/identity.js';
+import { actionPatch } from '../../lib/jobctl/patch.js';
 import { healthOf } from '../../lib/apply/health.js';
 import { inWaves } from '../../lib/apply/order.js';
 import { Fixture } from '../support/fixture.js';

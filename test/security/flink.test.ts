@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FlinkUnavailable, javaAvailable } from '../../lib/flink/launch.js';
 import { PreviewSession } from '../../lib/flink/session.js';
 import type { SinkRows } from '../../lib/flink/preview.js';
-import type { EffectiveSql } from '../../lib/sql/effective.js';
+import type { EffectiveSql } from '../../lib/resolve/sql.js';
 import { withStatements } from '../../lib/security/index.js';
 import { SAMPLES, SECRETS, SecurityFixture } from './support.js';
 

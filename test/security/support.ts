@@ -1,5 +1,5 @@
 import { loadRepo } from '../../lib/repo/load.js';
-import { effectiveSql, type EffectiveSql } from '../../lib/sql/effective.js';
+import { effectiveSql, type EffectiveSql } from '../../lib/resolve/sql.js';
 import { Fixture } from '../support/fixture.js';
 
 /** Tables every security case can read (JSON sources on Kafka, a JDBC dimension). */

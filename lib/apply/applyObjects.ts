@@ -1,5 +1,5 @@
 import { ApiError, type KubeClient } from '../k8s/client.js';
-import { explainRefusal, getObject, listObjects, serverSideApply } from '../k8s/apply.js';
+import { explainRefusal, getObject, listObjects, serverSideApply } from '../k8s/requests.js';
 import {
   changedPaths,
   comparable,

@@ -1,9 +1,9 @@
-import { resolveJob, type EffectiveJob } from '../config/effective.js';
+import { resolveJob, type EffectiveJob } from './config.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CatalogSpec, Job, Repo } from '../repo/model.js';
 import { secureSql, withStatements, type AppliedPolicy, type InsertLineage } from '../security/index.js';
 import { substitute } from '../vars/substitute.js';
-import { JobSql, type Statement } from './script.js';
+import { JobSql, type Statement } from '../sql/script.js';
 
 /**
  * The SQL a job really runs in one environment: variables substituted and (with the security
