@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { resolveJob, type EffectiveJob } from '../resolve/config.js';
 import type { Job } from '../repo/model.js';
 import { catalogDdl, effectiveSql } from '../resolve/sql.js';
-import { sessionRunnerJarURI } from './artifacts.js';
+import { sessionRunnerJarURI } from '../resolve/artifacts.js';
 import type { RenderContext } from './context.js';
 import { ANNOTATION, baseLabels, sortKeys } from './labels.js';
 import { runnerArgs, runnerJarURI, sessionRunnerArgs, SQL_RUNNER } from './runner.js';

@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../resolve/config.js';
 import type { SessionSpec } from '../repo/model.js';
 import { substitute } from '../vars/substitute.js';
-import { allowedSchemes, jarUriProblem } from './artifacts.js';
+import { allowedSchemes, jarUriProblem } from '../resolve/artifacts.js';
 import { emit, type RenderContext } from './context.js';
 import { addDns } from './dns.js';
 import { deploymentContext } from './flinkDeployment.js';

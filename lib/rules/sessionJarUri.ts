@@ -1,4 +1,4 @@
-import { allowedSchemes, jarUriProblem, sessionRunnerJarURI } from '../render/artifacts.js';
+import { allowedSchemes, jarUriProblem, sessionRunnerJarURI } from '../resolve/artifacts.js';
 import type { Rule } from './rule.js';
 
 export const sessionJarUri: Rule = {

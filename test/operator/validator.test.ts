@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jarUriProblem, OPERATOR_DEFAULT_ALLOWED_SCHEMES } from '../../lib/render/artifacts.js';
+import { jarUriProblem, OPERATOR_DEFAULT_ALLOWED_SCHEMES } from '../../lib/resolve/artifacts.js';
 import type { RenderedObject } from '../../lib/render/context.js';
 import { Fixture, locate, PROJECT } from '../support/fixture.js';
 import { renderAt } from '../render/support.js';

@@ -1,5 +1,9 @@
 import type { EnvSpec } from '../repo/model.js';
-import { runnerJarFile } from './runner.js';
+
+/** The runner is built per exact Flink release (flink/build.sh 1.20.4 → flinkops-sql-runner-1.20.4.jar). */
+export function runnerJarFile(flink: string): string {
+  return `flinkops-sql-runner-${flink}.jar`;
+}
 
 /**
  * The operator's default of `kubernetes.operator.user.artifacts.allowed-schemes`
