@@ -74,7 +74,7 @@ export function renderImage(repo: Repo, version: string, options: ImageOptions =
     version,
     image: v.image,
     base: `flink:${v.flink}-java${java}`,
-    connectors: (v.connectors ?? []).map(mavenPath),
+    connectors: (v.connectors ?? []).map((c) => mavenPath(typeof c === 'string' ? c : c.maven)),
     paimonAction,
     runner: { file: runnerJarFile(v.flink), dest: `${SQL_RUNNER.dir}/${runnerJarFile(v.flink)}` },
     hadoop,

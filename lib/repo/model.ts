@@ -70,12 +70,22 @@ export interface OwnersSpec {
   triggers?: Trigger[];
 }
 
+/** Table factory identifiers: `'connector' = …`, `'format' = …`, CREATE CATALOG `'type' = …`. */
+export interface Factories {
+  connectors?: string[];
+  formats?: string[];
+  catalogs?: string[];
+}
+
 export interface VersionSpec {
   flink: string;
   operator: string;
   image: string;
   flinkConf?: FlinkConf;
-  connectors?: string[];
+  /** Factory identifiers of Flink's own distribution in the image. */
+  builtin?: Factories;
+  /** Jars of the image's lib/: a Maven coordinate, or one with the factory identifiers it provides. */
+  connectors?: (string | ({ maven: string } & Factories))[];
   paimonActionJar?: string;
   deprecated?: boolean;
 }

@@ -5,6 +5,7 @@ import { JobSql } from '../sql/script.js';
 import { checkpointDirs } from './checkpointDirs.js';
 import { duplicateName } from './duplicateName.js';
 import { flinkVersion } from './flinkVersion.js';
+import { imageFactoriesRule } from './imageFactories.js';
 import { jobName } from './jobName.js';
 import { jobShape } from './jobShape.js';
 import { plaintextSecretRule } from './plaintextSecret.js';
@@ -24,6 +25,7 @@ export const rules: Rule[] = [
   checkpointDirs,
   sessionJarUri,
   sqlSyntax,
+  imageFactoriesRule,
   undefinedVar,
   plaintextSecretRule,
   securityPolicies,
