@@ -87,6 +87,10 @@ export interface VersionSpec {
   /** Jars of the image's lib/: a Maven coordinate, or one with the factory identifiers it provides. */
   connectors?: (string | ({ maven: string } & Factories))[];
   paimonActionJar?: string;
+  /** Filesystem schemes the image carries beyond those the platform's paths use (hdfs, s3, …). */
+  filesystems?: string[];
+  /** Hadoop client version for HDFS (default 3.3.6). */
+  hadoop?: string;
   deprecated?: boolean;
 }
 

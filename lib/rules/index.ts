@@ -4,6 +4,7 @@ import type { Job, Repo } from '../repo/model.js';
 import { JobSql } from '../sql/script.js';
 import { checkpointDirs } from './checkpointDirs.js';
 import { duplicateName } from './duplicateName.js';
+import { filesystem } from './filesystem.js';
 import { flinkVersion } from './flinkVersion.js';
 import { imageFactoriesRule } from './imageFactories.js';
 import { jobName } from './jobName.js';
@@ -24,6 +25,7 @@ export const rules: Rule[] = [
   jobShape,
   checkpointDirs,
   sessionJarUri,
+  filesystem,
   sqlSyntax,
   imageFactoriesRule,
   undefinedVar,
