@@ -14,6 +14,7 @@ import { securityPolicies } from './securityPolicies.js';
 import { sessionJarUri } from './sessionJarUri.js';
 import type { CheckContext, Rule, RuleMeta } from './rule.js';
 import { sqlSyntax } from './sqlSyntax.js';
+import { testFiles } from './testFiles.js';
 import { undefinedVar } from './undefinedVar.js';
 import { unknownEnv } from './unknownEnv.js';
 
@@ -31,6 +32,7 @@ export const rules: Rule[] = [
   undefinedVar,
   plaintextSecretRule,
   securityPolicies,
+  testFiles,
 ];
 
 /** Rules the loader applies while reading files (they need no model). */
@@ -55,6 +57,11 @@ export const loaderRules: RuleMeta[] = [
   { id: 'repo/symlink-escape', description: 'Symbolic links may not point outside the repository.' },
   { id: 'repo/path-traversal', description: 'Paths may not contain ".." or be absolute.' },
   { id: 'repo/layout', description: 'The repository has a jobs/ folder.' },
+  {
+    id: 'test/file',
+    description:
+      'A test file expects `rows` or `changelog` per sink, its `.jsonl` files hold one JSON object per line, its environments exist.',
+  },
 ];
 
 export function allRuleMetas(): RuleMeta[] {
