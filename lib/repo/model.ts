@@ -106,13 +106,27 @@ export interface OwnersSpec {
   triggers?: Trigger[];
 }
 
+/** Table factory identifiers: `'connector' = …`, `'format' = …`, CREATE CATALOG `'type' = …`. */
+export interface Factories {
+  connectors?: string[];
+  formats?: string[];
+  catalogs?: string[];
+}
+
 export interface VersionSpec {
   flink: string;
   operator: string;
   image: string;
   flinkConf?: FlinkConf;
-  connectors?: string[];
+  /** Factory identifiers of Flink's own distribution in the image. */
+  builtin?: Factories;
+  /** Jars of the image's lib/: a Maven coordinate, or one with the factory identifiers it provides. */
+  connectors?: (string | ({ maven: string } & Factories))[];
   paimonActionJar?: string;
+  /** Filesystem schemes the image carries beyond those the platform's paths use (hdfs, s3, …). */
+  filesystems?: string[];
+  /** Hadoop client version for HDFS (default 3.3.6). */
+  hadoop?: string;
   deprecated?: boolean;
 }
 
@@ -128,6 +142,7 @@ export interface EnvSpec {
     domain?: string;
     className?: string;
     annotations?: Record<string, string>;
+    auth?: { url: string; signin?: string; responseHeaders?: string[] };
   };
   dns?: {
     mode?: 'dnsConfig' | 'resolvConf' | 'default';
@@ -138,6 +153,9 @@ export interface EnvSpec {
     hostAliases?: boolean;
   };
   hadoop?: { enabled?: boolean; configMap?: string };
+  /** Where session jobs' jars are served from (the operator downloads them). */
+  artifacts?: { url: string };
+  operator?: { allowedSchemes?: string[] };
   links?: Record<string, string>;
   approval?: { requireOwnerApproval?: boolean; requireReviewedPlan?: boolean };
 }

@@ -4,11 +4,14 @@ import type { Job, Repo } from '../repo/model.js';
 import { JobSql } from '../sql/script.js';
 import { checkpointDirs } from './checkpointDirs.js';
 import { duplicateName } from './duplicateName.js';
+import { filesystem } from './filesystem.js';
 import { flinkVersion } from './flinkVersion.js';
+import { imageFactoriesRule } from './imageFactories.js';
 import { jobName } from './jobName.js';
 import { jobShape } from './jobShape.js';
 import { plaintextSecretRule } from './plaintextSecret.js';
 import { securityPolicies } from './securityPolicies.js';
+import { sessionJarUri } from './sessionJarUri.js';
 import type { CheckContext, Rule, RuleMeta } from './rule.js';
 import { sqlSyntax } from './sqlSyntax.js';
 import { testFiles } from './testFiles.js';
@@ -22,7 +25,10 @@ export const rules: Rule[] = [
   unknownEnv,
   jobShape,
   checkpointDirs,
+  sessionJarUri,
+  filesystem,
   sqlSyntax,
+  imageFactoriesRule,
   undefinedVar,
   plaintextSecretRule,
   securityPolicies,
