@@ -11,7 +11,6 @@ const FLOW: Record<string, number> = {
   cache: 0,
   git: 0,
   k8s: 0,
-  cache: 0,
   // load
   repo: 1,
   // SQL toolkits over the model
