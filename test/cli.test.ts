@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Fixture, locate } from './support/fixture.js';
 
@@ -137,6 +139,17 @@ describe('flinkops new', () => {
   it('refuses an unknown team and an existing job', () => {
     expect(fx.cli('new', 'nobody/x').code).toBe(1);
     expect(fx.cli('new', 'rental/rental-metrics-1m').code).toBe(1);
+  });
+
+  it('refuses a name Kubernetes rejects before writing anything (exit 1, a hint with a valid name)', () => {
+    for (const target of ['rental/Bad_Name', 'nobody/Bad_Name']) {
+      const r = fx.cli('new', target);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('job name "Bad_Name" is not a valid Kubernetes name');
+      expect(r.stderr).toContain('e.g. "bad-name"');
+    }
+    expect(existsSync(path.join(fx.root, 'jobs/rental/Bad_Name'))).toBe(false);
+    expect(existsSync(path.join(fx.root, 'jobs/nobody'))).toBe(false);
   });
 });
 
