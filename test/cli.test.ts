@@ -103,6 +103,15 @@ describe('flinkops config', () => {
     );
     const mode = locate(fx.read('jobs/datasync/team.yaml'), 'savepoint');
     expect(out.origins.upgradeMode).toBe(`jobs/datasync/team.yaml:${mode.line}:${mode.column}`);
+    // Every value has its origin: the image from its version line, the owners from owners.yaml.
+    const image = locate(fx.read('platform/versions.yaml'), 'registry.rent.example/flink/flink:1.20');
+    expect(out.origins.image).toBe(`platform/versions.yaml:${image.line}:${image.column}`);
+    expect(out.origins.owners).toMatch(/^jobs\/datasync\/kafka-orders-to-paimon\/owners\.yaml:\d+:\d+$/);
+    for (const key of ['type', 'namespace', 'flinkVersion', 'parallelism', 'image', 'owners'])
+      expect(out.origins[key], key).toBeDefined();
+    // --json carries the origins without --show-origin too.
+    const plain = JSON.parse(fx.cli('config', 'datasync/kafka-orders-to-paimon', '--env', 'prod', '--json').stdout);
+    expect(plain.origins).toEqual(out.origins);
   });
 
   it('applies the test override and the team environment settings', () => {
