@@ -185,3 +185,25 @@ describe('flinkops codeowners', () => {
     expect(r.stdout.indexOf('/platform/ ')).toBeLessThan(r.stdout.indexOf('/platform/policies/ '));
   });
 });
+
+describe('flinkops preview samples', () => {
+  it('an unknown --sample table is wrong usage naming the job’s tables; a stray samples/ file is a repository error', () => {
+    const r = fx.cli('preview', 'orders-enrich-house', '--env', 'test', '--sample', 'dim_hose=x.jsonl');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('rental/orders-enrich-house reads no table "dim_hose"; its tables: dim_house, orders');
+    fx.write('jobs/rental/orders-enrich-house/samples/houses.jsonl', '{"house_id": 1}\n');
+    const stray = fx.cli('preview', 'orders-enrich-house', '--env', 'test');
+    expect(stray.code).toBe(1);
+    expect(stray.stderr).toContain('jobs/rental/orders-enrich-house/samples/houses.jsonl');
+    expect(stray.stderr).toContain('preview/unknown-sample');
+  });
+
+  it('every sample SQL job carries sample rows for each table it reads', () => {
+    for (const job of ['rental/rental-metrics-1m', 'datasync/mysql-contracts-to-paimon', 'homeservice/workorder-sla']) {
+      const r = fx.cli('preview', job, '--env', 'test', '--sample', 'no_such_table=x.jsonl');
+      const tables = /its tables: (.*)$/m.exec(r.stderr)![1]!.split(', ');
+      for (const t of tables)
+        expect(existsSync(path.join(fx.root, 'jobs', job, 'samples', `${t.split('.').at(-1)}.jsonl`)), t).toBe(true);
+    }
+  });
+});
