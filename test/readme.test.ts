@@ -264,7 +264,7 @@ const scenes: Record<string, (c: Context) => void | Promise<void>> = {
   'npx flinkops diff --env test --exit-code': async ({ kube, scene }) => {
     await quietly(scene, 'npx flinkops apply --env test');
     await editByHand(kube!, flinkPath('flink-rental', 'orders-enrich-house'), {
-      spec: { taskManager: { resource: { memory: '4096m' } } },
+      spec: { taskManager: { resource: { memory: '8192m' } } },
     });
   },
 };
