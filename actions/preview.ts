@@ -4,6 +4,7 @@ import { type Diagnostic, hasErrors } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { runPreview, type SinkRows } from '../lib/flink/preview.js';
 import { RepoFiles } from '../lib/repo/files.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { loadRepo } from '../lib/repo/load.js';
 import type { Job, Repo } from '../lib/repo/model.js';
 import { requireEnv, selectJob, UsageError } from '../lib/repo/select.js';
@@ -21,9 +22,11 @@ export interface PreviewOptions {
 }
 
 export async function preview(options: PreviewOptions): Promise<ActionResult> {
-  const { repo } = loadRepo(options.repo);
+  const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo);
   const env = requireEnv(repo, options.env);
   const job = selectJob(repo, options.job);
+  const blocked = blockingDiagnostics('preview', loadDiagnostics, [job.id]);
+  if (blocked.length) return { stdout: '', stderr: formatDiagnostics(blocked, 'text'), exitCode: 1 };
   const eff = effectiveSql(repo, job, env);
   if (!eff) throw new UsageError(`${job.id} is not a SQL job: preview runs SQL jobs`);
   // Nothing runs that the security stage could not protect: its errors end the preview here.

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
 import { builtInCrdDir, loadCrds, type CrdValidators } from '../lib/render/crds.js';
@@ -38,10 +39,10 @@ export function render(options: RenderActionOptions): ActionResult {
     throw new UsageError(`${options.crds ? '--crds' : crdDir ? 'FLINKOPS_CRDS' : 'crds'}: ${(e as Error).message}`);
   }
   // Problems in the files render reads stop it: nothing half-checked is rendered.
-  const ids = new Set((jobs ?? repo.jobs).map((j) => j.id));
-  const blocking = loadDiagnostics.filter(
-    (d) =>
-      d.severity === 'error' && (d.job ? ids.has(d.job) : d.file.startsWith('platform/') || d.file.startsWith('jobs/')),
+  const blocking = blockingDiagnostics(
+    'render',
+    loadDiagnostics,
+    (jobs ?? repo.jobs).map((j) => j.id),
   );
   const result = blocking.length
     ? { objects: [], diagnostics: [] as Diagnostic[] }
