@@ -238,10 +238,7 @@ const scenes: Record<string, (c: Context) => void | Promise<void>> = {
   'npx flinkops apply --env test rental/rental-metrics-1m --dry-run': ({ fx }) => {
     fx.edit('jobs/rental/rental-metrics-1m/job.yaml', 'parallelism: 2\n', 'parallelism: 3\n');
   },
-  'FLINKOPS_TRIGGERED_BY=scheduler:dolphinscheduler npx flinkops action stop daily-settlement --env test': async ({
-    fx,
-    scene,
-  }) => {
+  'GITLAB_USER_LOGIN=dolphin-bot npx flinkops action stop daily-settlement --env test': async ({ fx, scene }) => {
     fx.edit('jobs/rental/rental-metrics-1m/job.yaml', 'parallelism: 3\n', 'parallelism: 2\n');
     await quietly(scene, 'npx flinkops apply --env test homeservice/daily-settlement');
   },
