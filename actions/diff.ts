@@ -106,11 +106,34 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
   }
 }
 
+const COMMIT_FIELD = 'metadata.annotations.flinkops.io/commit';
+
+function withoutCommit(message: string): string {
+  return message
+    .split('; ')
+    .map((part) => {
+      if (!part.startsWith('changed: ')) return part;
+      const fields = part
+        .slice('changed: '.length)
+        .split(', ')
+        .filter((f) => f !== COMMIT_FIELD);
+      return fields.length ? `changed: ${fields.join(', ')}` : '';
+    })
+    .filter(Boolean)
+    .join('; ');
+}
+
 function toDrift(r: ObjectResult): Drift | undefined {
   const base = { kind: r.kind, namespace: r.namespace, name: r.name };
   const message = r.message.replace(/(^|; )dry run( \([^)]*\))?/g, '').replace(/^; /, '');
   if (r.result === 'created') return { ...base, drift: 'missing', message: message || 'not in the cluster' };
-  if (r.result === 'configured') return { ...base, drift: 'changed', message: message || 'differs from Git' };
+  if (r.result === 'configured') {
+    // The forced dry run drops the commit annotation the render left out; that, and fields a run-time
+    // action owns, are not drift.
+    const kept = withoutCommit(message);
+    if (/(^|; )changed: /.test(message) && !/(^|; )changed: /.test(kept)) return undefined;
+    return { ...base, drift: 'changed', message: kept || 'differs from Git' };
+  }
   if (r.result === 'failed') return { ...base, drift: 'error', message: r.message };
   return undefined;
 }

@@ -81,7 +81,8 @@ export function explain(options: ExplainOptions): ActionResult {
       catalogDdl(eff.catalogs) + effective,
       '## Diff against the source',
       '',
-      diff.trim() ? diff : '(no change)',
+      // The patch ends with a newline of its own: one blank line before the next heading.
+      diff.trim() ? diff.replace(/\n$/, '') : '(no change)',
       '',
     );
   }

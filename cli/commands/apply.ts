@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 export const applyCommand: Command = {
   name: 'apply',
   usage:
-    'apply --env ENV [JOB... | --changed --base REF] [--dry-run] [--wait] [--timeout S] [--prune [--allow-mass-prune]] [--context NAME] [--json]',
+    'apply --env ENV [JOB... | --changed --base REF] [--dry-run] [--wait] [--timeout S] [--prune [--allow-mass-prune]] [--force-conflicts] [--require-review] [--plan-hash HASH] [--artifacts DIR] [--context NAME] [--kubeconfig FILE] [--json]',
   summary: 'server-side apply to the cluster (field manager flinkops), prune removed jobs, wait until healthy',
   options: {
     env: { type: 'string' },

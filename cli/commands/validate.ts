@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 
 export const validateCommand: Command = {
   name: 'validate',
-  usage: 'validate [JOB...] [--deep] [--no-cache] [--format text|json|codequality|junit]',
+  usage: 'validate [JOB...] [--deep] [--no-cache] [--format text|json|codequality|junit] [--json]',
   summary: 'schemas, cross-file rules, SQL syntax, security lint; --deep: every statement checked by its Flink release',
   options: {
     format: { type: 'string', default: 'text' },

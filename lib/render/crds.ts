@@ -9,9 +9,24 @@ import { parseAllDocuments } from 'yaml';
 import { isPrivateFile, privateCacheDir } from '../cache/dir.js';
 
 /**
- * The operator's CRDs, read from a folder the user names (FLINKOPS_CRDS or --crds): flinkops does not
- * ship them, so objects are checked against the operator version the cluster really runs.
+ * The operator release whose CRDs flinkops carries (crds/flink-kubernetes-operator/<version>/, an unmodified
+ * copy of the release's helm/flink-kubernetes-operator/crds/). A cluster running another release names its
+ * folder with FLINKOPS_CRDS or --crds.
  */
+export const OPERATOR_VERSION = '1.15.0';
+
+/** The CRD folder of OPERATOR_VERSION in the flinkops installation (beside dist/ or lib/). */
+export function builtInCrdDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'crds', 'flink-kubernetes-operator', OPERATOR_VERSION);
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`flinkops installation has no crds/flink-kubernetes-operator/${OPERATOR_VERSION}/ folder`);
+}
+
+/** The operator's CRDs, compiled to validators of the objects flinkops renders. */
 export interface CrdValidators {
   /** `apiVersion` + `/` + `kind` → validator of the served version's openAPIV3Schema. */
   byType: Map<string, ValidateFunction>;

@@ -112,6 +112,9 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
   const version = repo.platform.versions?.spec.versions?.[flinkVersion];
   const namespace = team?.spec.namespace ?? job.team;
   if (team) origins.namespace = at(team.yaml, ['namespace']);
+  if (version && repo.platform.versions)
+    origins.image = at(repo.platform.versions.yaml, ['versions', flinkVersion, 'image']);
+  if (job.owners?.spec.owners) origins.owners = at(job.owners.yaml, ['owners']);
 
   const resources = {
     jobManager: {

@@ -2,20 +2,17 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validate } from '../actions/validate.js';
-import type { Diagnostic } from '../lib/diagnostics/diagnostic.js';
-import { PROJECT } from './support/fixture.js';
-import { flinkAvailable } from './support/flink.js';
+import { validate } from '../../actions/validate.js';
+import type { Diagnostic } from '../../lib/diagnostics/diagnostic.js';
+import { PROJECT } from '../support/fixture.js';
+import { flinkAvailable } from '../support/flink.js';
 
 /**
- * Conformance on real-world SQL nobody here wrote: the 35 recipes of the Flink SQL Cookbook
- * (../shared/corpus), each turned into a job folder at test time.
+ * Conformance on real-world SQL nobody here wrote: the 35 recipes of the Flink SQL Cookbook, each turned
+ * into a job folder at test time. Not part of `npm test` (the recipes are not in the repository):
+ * `npm run conformance -- DIR` runs it on the folder of recipes (tools/conformance.mjs sets FLINKOPS_CORPUS).
  */
-const CORPUS = path.join(
-  process.env.FLINKOPS_SHARED ?? path.join(PROJECT, '..', 'shared'),
-  'corpus',
-  'flink-sql-cookbook',
-);
+const CORPUS = process.env.FLINKOPS_CORPUS ?? '';
 let root: string;
 let recipes: string[];
 
@@ -26,6 +23,7 @@ function jobName(file: string): string {
 }
 
 beforeAll(() => {
+  if (!CORPUS) throw new Error('FLINKOPS_CORPUS is not set: run `npm run conformance -- DIR`');
   root = mkdtempSync(path.join(tmpdir(), 'flinkops-corpus-'));
   cpSync(path.join(PROJECT, 'platform'), path.join(root, 'platform'), { recursive: true });
   mkdirSync(path.join(root, 'jobs/cookbook'), { recursive: true });
