@@ -73,12 +73,14 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult | PlanRefu
     const baseLoad = loadRepo(dir, onlyJobs ? { onlyJobs } : {});
     const headLoad = loadRepo(o.root, onlyJobs ? { onlyJobs } : {});
     // A job that does not load would look deleted, unchanged or changed: a broken revision has no plan.
+    // A partial export (only the changed job folders, maybe none) has no complete jobs/ layout to check.
+    const partial = (ds: Diagnostic[]) => (onlyJobs ? ds.filter((d) => d.rule !== 'repo/layout') : ds);
     const refused = [
-      ...blockingDiagnostics('plan', baseLoad.diagnostics).map((d) => ({
+      ...blockingDiagnostics('plan', partial(baseLoad.diagnostics)).map((d) => ({
         ...d,
         message: `in the base revision ${mergeBase.slice(0, 12)}: ${d.message}`,
       })),
-      ...blockingDiagnostics('plan', headLoad.diagnostics),
+      ...blockingDiagnostics('plan', partial(headLoad.diagnostics)),
     ];
     if (refused.length) return { refused };
     const base = baseLoad.repo;
