@@ -219,6 +219,22 @@ const scenes: Record<string, (c: Context) => void | Promise<void>> = {
       `'password' = 'flink123'`,
     );
   },
+  'npx flinkops validate --format json': async ({ scene }) => {
+    // "nothing changed since the last run": the last run is this one.
+    await quietly(scene, 'npx flinkops validate');
+  },
+  'npx flinkops test --changed --base main --results results.json': ({ fx }) => {
+    fx.edit(
+      'jobs/rental/rental-metrics-1m/02-metrics.sql',
+      '\n  city,\n',
+      "\n  CASE WHEN city = 'shanghai' THEN 'hangzhou' ELSE city END AS city,\n",
+    );
+    fx.edit(
+      'jobs/rental/rental-metrics-1m/tests/orders-per-city-minute.yaml',
+      'orders: 2, gmv: 250.50,',
+      'orders: 2, gmv: 350.5,',
+    );
+  },
   'npx flinkops validate --deep': ({ fx }) => {
     fx.edit('jobs/datasync/kafka-orders-to-paimon/02-sink.sql', 'TRIM(city)', 'TRIM(cty)');
   },
@@ -299,7 +315,7 @@ describe('README.md examples', () => {
 
   const java = flinkAvailable();
   for (const block of local) {
-    const needsFlink = /--deep|preview|plan /.test(first(block));
+    const needsFlink = /--deep|preview|plan |flinkops test /.test(first(block));
     it.runIf(java || !needsFlink)(
       `README.md:${block.examples[0]!.line} $ ${first(block)}`,
       async () => {

@@ -138,7 +138,8 @@ export class RepoLoader {
     const entries = this.files.list(dir);
     const texts = new Map<string, string | undefined>();
     for (const e of entries) {
-      if (e.dir || !(JOB_FILES.includes(e.name) || e.name.endsWith('.sql'))) continue;
+      // A folder named like a job file is read too, so it is reported (repo/unreadable), not skipped.
+      if (!(JOB_FILES.includes(e.name) || e.name.endsWith('.sql'))) continue;
       texts.set(e.name, this.files.read(`${dir}/${e.name}`));
     }
     const diagnostics = this.files.diagnostics.splice(before);
