@@ -56,7 +56,7 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
   const { repo } = loadRepo(o.repo);
   const env = requireEnv(repo, o.env);
   const job = selectJob(repo, o.job);
-  const caller = callerFromEnv(penv);
+  const caller = callerFromEnv(penv, repo.platform.owners?.spec.schedulers);
 
   const status: ActionStatus = {
     job: job.id,

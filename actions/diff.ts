@@ -1,5 +1,7 @@
 import { applyObjects, type ObjectResult } from '../lib/apply/applyObjects.js';
-import { pruneRemovedJobs } from '../lib/apply/prune.js';
+import { projectOf } from '../lib/apply/applyset.js';
+import { findPrunable, renderedByJob } from '../lib/apply/prune.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import type { KubeClient } from '../lib/k8s/client.js';
@@ -32,8 +34,13 @@ export interface Drift {
  * compared with the live object. Fields a run-time action owns are not drift.
  */
 export async function diff(o: DiffOptions): Promise<ActionResult> {
-  const { repo } = loadRepo(o.repo);
+  const { repo, diagnostics } = loadRepo(o.repo);
   const env = requireEnv(repo, o.env);
+  // A job that does not load would look deleted: diff answers for the whole repository or not at all.
+  const blocking = blockingDiagnostics('diff', diagnostics);
+  const project = projectOf(repo);
+  if (blocking.length || 'rule' in project)
+    return { stdout: '', stderr: formatDiagnostics('rule' in project ? [project] : blocking, 'text'), exitCode: 1 };
   let client: KubeClient | undefined;
   try {
     client = await connect(repo, env, o);
@@ -50,19 +57,22 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
       delete (r.object.metadata as { annotations?: Record<string, string> }).annotations?.['flinkops.io/commit'];
     const outcome = await applyObjects(
       client,
-      { env, objects: rendered.objects, dryRun: true, force: true },
+      { env, project: project.project, objects: rendered.objects, dryRun: true, force: true },
       resources,
     );
     for (const [key, live] of outcome.live) {
       const prior = outcome.before.get(key)?.metadata.annotations?.['flinkops.io/commit'];
       if (prior) live.metadata.annotations = { ...live.metadata.annotations, 'flinkops.io/commit': prior };
     }
-    const extra = await pruneRemovedJobs(client, resources, {
-      env,
-      jobsInGit: new Set(repo.jobs.map((j) => j.id)),
-      dryRun: true,
+    const prunable = await findPrunable(client, resources, {
+      ref: { env, project: project.project },
+      jobsInGit: new Set(repo.jobIds),
+      rendered: renderedByJob(rendered.objects),
       timeoutMs: 0,
     });
+    const extra = prunable.targets.flatMap((t) =>
+      t.objects.map((m) => ({ kind: m.kind, namespace: m.metadata.namespace ?? '', name: m.metadata.name, t })),
+    );
     const drift = [
       ...outcome.results.map(toDrift),
       ...extra.map((r) => ({
@@ -70,7 +80,10 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
         namespace: r.namespace,
         name: r.name,
         drift: 'extra' as const,
-        message: `its job folder jobs/${r.job} is gone from Git (apply --prune deletes it)`,
+        message:
+          r.t.reason === 'removed'
+            ? `its job folder jobs/${r.t.job} is gone from Git (apply --prune deletes it)`
+            : `jobs/${r.t.job} no longer deploys it here — its team moved namespace or the job its kind (apply --prune deletes it, with a savepoint first)`,
       })),
     ].filter((d): d is Drift => !!d);
     const code = o.exitCode && drift.length ? 1 : 0;
@@ -93,11 +106,34 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
   }
 }
 
+const COMMIT_FIELD = 'metadata.annotations.flinkops.io/commit';
+
+function withoutCommit(message: string): string {
+  return message
+    .split('; ')
+    .map((part) => {
+      if (!part.startsWith('changed: ')) return part;
+      const fields = part
+        .slice('changed: '.length)
+        .split(', ')
+        .filter((f) => f !== COMMIT_FIELD);
+      return fields.length ? `changed: ${fields.join(', ')}` : '';
+    })
+    .filter(Boolean)
+    .join('; ');
+}
+
 function toDrift(r: ObjectResult): Drift | undefined {
   const base = { kind: r.kind, namespace: r.namespace, name: r.name };
   const message = r.message.replace(/(^|; )dry run( \([^)]*\))?/g, '').replace(/^; /, '');
   if (r.result === 'created') return { ...base, drift: 'missing', message: message || 'not in the cluster' };
-  if (r.result === 'configured') return { ...base, drift: 'changed', message: message || 'differs from Git' };
+  if (r.result === 'configured') {
+    // The forced dry run drops the commit annotation the render left out; that, and fields a run-time
+    // action owns, are not drift.
+    const kept = withoutCommit(message);
+    if (/(^|; )changed: /.test(message) && !/(^|; )changed: /.test(kept)) return undefined;
+    return { ...base, drift: 'changed', message: kept || 'differs from Git' };
+  }
   if (r.result === 'failed') return { ...base, drift: 'error', message: r.message };
   return undefined;
 }

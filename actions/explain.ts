@@ -3,6 +3,7 @@ import { hasErrors } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { explainInFlink } from '../lib/flink/explain.js';
 import { toRunEvent } from '../lib/lineage/openlineage.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv, selectJob, UsageError } from '../lib/repo/select.js';
 import { catalogDdl, effectiveSql } from '../lib/resolve/sql.js';
@@ -21,9 +22,11 @@ export interface ExplainOptions {
  * policies on its plan — where each policy was applied, the enforced plans and the column lineage.
  */
 export async function explain(options: ExplainOptions): Promise<ActionResult> {
-  const { repo } = loadRepo(options.repo);
+  const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo);
   const env = requireEnv(repo, options.env);
   const job = selectJob(repo, options.job);
+  const blocked = blockingDiagnostics('explain', loadDiagnostics, [job.id]);
+  if (blocked.length) return { stdout: '', stderr: formatDiagnostics(blocked, 'text'), exitCode: 1 };
   const eff = effectiveSql(repo, job, env);
   if (!eff) throw new UsageError(`${job.id} is not a SQL job: sql explain explains SQL jobs`);
   const flink = eff.secured ? await explainInFlink(eff, options.log) : undefined;

@@ -8,6 +8,7 @@ const FLOW: Record<string, number> = {
   // toolkits with no knowledge of the repository model
   diagnostics: 0,
   vars: 0,
+  cache: 0,
   git: 0,
   k8s: 0,
   // load
@@ -18,6 +19,8 @@ const FLOW: Record<string, number> = {
   lineage: 4,
   // resolve: effective configuration and effective SQL
   resolve: 5,
+  // test files of jobs: read and checked against the job's tables
+  jobtest: 5,
   // check and render
   rules: 6,
   render: 6,
@@ -26,10 +29,15 @@ const FLOW: Record<string, number> = {
   scaffold: 6,
   // compare
   plan: 7,
+  validation: 7,
   // act
   apply: 8,
   jobctl: 8,
+  // running job tests in Flink, comparing rows, reporting
+  testrun: 8,
   scm: 8,
+  // present: the static job catalog reads everything before it
+  site: 8,
 };
 
 const root = join(import.meta.dirname, '..');

@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { PROJECT } from './support/fixture.js';
 
 /**
@@ -30,16 +31,26 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+interface ListedJob {
+  name: string;
+  when: string;
+  stage: string;
+  needs?: { job: string; optional: boolean }[];
+}
+
 function jobs(vars: Record<string, string>): string[] {
+  return pipeline(vars)
+    .map((j) => j.name)
+    .sort();
+}
+
+function pipeline(vars: Record<string, string>): ListedJob[] {
   const args = [path.join(PROJECT, 'node_modules/gitlab-ci-local/src/index.js'), '--list-json'];
   for (const [k, v] of Object.entries(vars)) args.push('--variable', `${k}=${v}`);
   const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   expect(r.status, r.stderr + r.stdout).toBe(0);
-  const list = JSON.parse(r.stdout.slice(r.stdout.search(/^\[/m))) as { name: string; when: string }[];
-  return list
-    .filter((j) => j.when !== 'never')
-    .map((j) => j.name)
-    .sort();
+  const list = JSON.parse(r.stdout.slice(r.stdout.search(/^\[/m))) as ListedJob[];
+  return list.filter((j) => j.when !== 'never');
 }
 
 describe('the GitLab pipeline', () => {
@@ -51,10 +62,11 @@ describe('the GitLab pipeline', () => {
     ]);
   });
 
-  it('a push to the default branch validates and applies test, then prod', () => {
+  it('a push to the default branch validates, applies test, then prod, and publishes the job catalog', () => {
     expect(jobs({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' })).toEqual([
       'apply:prod',
       'apply:test',
+      'pages',
       'validate',
     ]);
   });
@@ -77,7 +89,14 @@ describe('the GitLab pipeline', () => {
     expect(jobs({ CI_PIPELINE_SOURCE: 'trigger' })).toEqual([]);
   });
 
-  it('a change to the Flink versions also builds the base images (kaniko)', () => {
+  it('a trigger on another branch runs nothing: its owners.yaml was never reviewed', () => {
+    const action = { FLINKOPS_ACTION: 'stop', FLINKOPS_JOB: 'homeservice/daily-settlement', FLINKOPS_ENV: 'prod' };
+    for (const source of ['trigger', 'api', 'pipeline'])
+      expect(jobs({ CI_PIPELINE_SOURCE: source, CI_COMMIT_BRANCH: 'feature', ...action }), source).toEqual([]);
+    expect(jobs({ CI_PIPELINE_SOURCE: 'api', CI_COMMIT_BRANCH: 'main', ...action })).toEqual(['action']);
+  });
+
+  it('a change to the Flink versions builds the base images and publishes the runner before any apply', () => {
     const text = execFileSync('cat', [path.join(dir, 'platform/versions.yaml')], { encoding: 'utf8' });
     execFileSync(
       'sh',
@@ -86,17 +105,45 @@ describe('the GitLab pipeline', () => {
     );
     git('-c', 'user.email=ci@example', '-c', 'user.name=ci', 'commit', '-qam', 'new image');
     try {
-      expect(jobs({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' })).toEqual([
+      const vars = { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' };
+      // One base-image job builds every version base-image:render wrote from platform/versions.yaml (no matrix here).
+      expect(jobs(vars)).toEqual([
         'apply:prod',
         'apply:test',
-        'base-image: [1.20]',
-        'base-image: [2.2]',
+        'base-image',
         'base-image:render',
+        'pages',
+        'runner:publish',
         'validate',
       ]);
+      const list = pipeline(vars);
+      const stages = ['validate', 'plan', 'image', 'apply'];
+      const stageOf = (name: string) => stages.indexOf(list.find((j) => j.name === name)!.stage);
+      for (const apply of ['apply:test', 'apply:prod']) {
+        const needs = list.find((j) => j.name === apply)!.needs!.map((n) => n.job);
+        expect(needs).toEqual(expect.arrayContaining(['base-image', 'runner:publish']));
+        expect(stageOf(apply)).toBeGreaterThan(stageOf('base-image'));
+        expect(stageOf(apply)).toBeGreaterThan(stageOf('runner:publish'));
+      }
     } finally {
       git('reset', '-q', '--hard', 'HEAD~1');
     }
+  });
+
+  it('a merge request runs the tests of the jobs it reaches, shows their JUnit report and puts them in the plan note', () => {
+    const ci = parse(readFileSync(path.join(PROJECT, '.gitlab-ci.yml'), 'utf8'), { logLevel: 'error' }) as {
+      plan: { script: string[]; artifacts: { reports: { junit: string } } };
+    };
+    const script = ci.plan.script.join('\n');
+    expect(script).toMatch(
+      /flinkops test --changed --base "origin\/\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" --env "\$ENV"/,
+    );
+    expect(script).toContain('--junit "test-$ENV.xml" --results "test-$ENV.json"');
+    // the plan note is written even when a test failed; the job fails afterwards
+    expect(script.indexOf('flinkops plan')).toBeGreaterThan(script.indexOf('flinkops test'));
+    expect(script).toContain('--tests "test-$ENV.json"');
+    expect(ci.plan.script[ci.plan.script.length - 1]).toBe('if [ -f tests-failed ]; then cat tests-failed; exit 1; fi');
+    expect(ci.plan.artifacts.reports.junit).toBe('test-$ENV.xml');
   });
 
   it('the drift schedule checks every environment', () => {

@@ -11,7 +11,9 @@ import { newCommand } from './new.js';
 import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 import { previewCommand } from './preview.js';
+import { siteCommand } from './site.js';
 import { sqlCommand } from './sql.js';
+import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
 /** Every sub-command, in the order `--help` lists them. Add a command: one file here, one line below. */
@@ -19,6 +21,7 @@ export const commands: Command[] = [
   validateCommand,
   configCommand,
   previewCommand,
+  testCommand,
   sqlCommand,
   planCommand,
   newCommand,
@@ -30,4 +33,5 @@ export const commands: Command[] = [
   logsCommand,
   diffCommand,
   imageCommand,
+  siteCommand,
 ];

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { StatementLineage } from '../lineage/openlineage.js';
 import type { Origin } from '../repo/model.js';
+import type { JobPolicies } from '../security/index.js';
 import type { EffectiveSql } from '../resolve/sql.js';
 import { helperConfig, toHelperCatalogs } from './deep.js';
 import { FlinkHelper, helperOrigin, helperSql, type HelperDiagnostic } from './helper.js';
@@ -27,6 +28,7 @@ export interface FlinkExplain {
 
 interface ExplainResponse {
   jobs?: {
+    job?: string;
     diagnostics: HelperDiagnostic[];
     statements?: {
       policies?: Omit<AppliedPolicy, 'at'>[];
@@ -42,59 +44,93 @@ interface ExplainResponse {
  * was applied (the enforcer's report), the enforced plans and the column lineage of its INSERTs.
  */
 export async function explainInFlink(eff: EffectiveSql, log?: (line: string) => void): Promise<FlinkExplain> {
-  const release = eff.job.version?.flink;
-  if (!release) throw new Error(`job ${eff.job.id} has no known Flink version`);
-  const helper = new FlinkHelper(launchFor(release, log));
-  try {
-    const r = await helper.request<ExplainResponse>({
-      op: 'validate',
-      jobs: [
-        {
-          job: eff.job.id,
+  const out = await explainJobsInFlink([{ key: eff.job.id, eff }], log);
+  return out.get(eff.job.id)!;
+}
+
+/** One job to explain: `policies` replaces the job's own (the site's probe of what every policy binds). */
+export interface ExplainUnit {
+  key: string;
+  eff: EffectiveSql;
+  policies?: JobPolicies;
+}
+
+/**
+ * The same for many jobs (the site's catalog): one JVM per Flink release, one request for all of
+ * its jobs. Throws FlinkUnavailable when Java or the helper is missing.
+ */
+export async function explainJobsInFlink(
+  units: readonly ExplainUnit[],
+  log?: (line: string) => void,
+): Promise<Map<string, FlinkExplain>> {
+  const byRelease = new Map<string, ExplainUnit[]>();
+  for (const u of units) {
+    const release = u.eff.job.version?.flink;
+    if (!release) throw new Error(`job ${u.eff.job.id} has no known Flink version`);
+    byRelease.set(release, [...(byRelease.get(release) ?? []), u]);
+  }
+  const out = new Map<string, FlinkExplain>();
+  for (const [release, group] of [...byRelease].sort(([a], [b]) => a.localeCompare(b))) {
+    const helper = new FlinkHelper(launchFor(release, log));
+    try {
+      const r = await helper.request<ExplainResponse>({
+        op: 'validate',
+        jobs: group.map(({ key, eff, policies = eff.policies }) => ({
+          job: key,
           statements: eff.statements.map((s) => ({ sql: helperSql(s.text) })),
           catalogs: toHelperCatalogs(eff.catalogs),
           config: helperConfig(eff),
           lineage: true,
-          ...(eff.policies ? { security: eff.policies } : {}),
-        },
-      ],
-    });
-    const out: FlinkExplain = { applied: [], plans: [], lineage: [], diagnostics: [] };
-    const job = r.jobs?.[0];
-    const fallback = { file: eff.sql.files[0]?.source.file ?? '', line: 1, column: 1 };
-    if (r.error || !job) {
-      out.diagnostics.push({
-        severity: 'error',
-        rule: 'sql/flink-internal',
-        message: r.error ?? 'no answer',
-        ...fallback,
+          ...(policies ? { security: policies } : {}),
+        })),
       });
-      return out;
+      const answers = new Map((r.jobs ?? []).map((j) => [j.job, j]));
+      for (const u of group) out.set(u.key, readAnswer(u.eff, release, r.error, answers.get(u.key)));
+    } finally {
+      await helper.close();
     }
-    job.statements?.forEach((s, i) => {
-      const st = eff.statements[i]!;
-      const at = eff.sql.fileOf(st).origin(st.start);
-      for (const p of s.policies ?? []) out.applied.push({ at, ...p });
-      for (const plan of s.enforcedPlans ?? []) out.plans.push({ at, plan });
-      for (const l of s.lineage ?? []) out.lineage.push({ at, ...l });
-    });
-    for (const d of job.diagnostics) {
-      const st = d.statement !== undefined ? eff.statements[d.statement] : undefined;
-      const where = st
-        ? d.line !== undefined
-          ? helperOrigin(eff.sql, st, d.line, d.column)
-          : eff.sql.fileOf(st).origin(st.start)
-        : fallback;
-      out.diagnostics.push({
-        severity: d.severity === 'warning' ? 'warning' : 'error',
-        rule: d.kind === 'security' ? 'security/unenforceable' : `sql/flink-${d.kind ?? 'validation'}`,
-        message: `Flink ${release}: ${d.message}`,
-        ...where,
-        job: eff.job.id,
-      });
-    }
-    return out;
-  } finally {
-    await helper.close();
   }
+  return out;
+}
+
+function readAnswer(
+  eff: EffectiveSql,
+  release: string,
+  error: string | undefined,
+  job: NonNullable<ExplainResponse['jobs']>[number] | undefined,
+): FlinkExplain {
+  const out: FlinkExplain = { applied: [], plans: [], lineage: [], diagnostics: [] };
+  const fallback = { file: eff.sql.files[0]?.source.file ?? '', line: 1, column: 1 };
+  if (error || !job) {
+    out.diagnostics.push({
+      severity: 'error',
+      rule: 'sql/flink-internal',
+      message: error ?? 'no answer',
+      ...fallback,
+    });
+    return out;
+  }
+  job.statements?.forEach((s, i) => {
+    const st = eff.statements[i]!;
+    const at = eff.sql.fileOf(st).origin(st.start);
+    for (const p of s.policies ?? []) out.applied.push({ at, ...p });
+    for (const plan of s.enforcedPlans ?? []) out.plans.push({ at, plan });
+    for (const l of s.lineage ?? []) out.lineage.push({ at, ...l });
+  });
+  for (const d of job.diagnostics) {
+    const st = d.statement !== undefined ? eff.statements[d.statement] : undefined;
+    const where = st
+      ? d.line !== undefined
+        ? helperOrigin(eff.sql, st, d.line, d.column)
+        : eff.sql.fileOf(st).origin(st.start)
+      : fallback;
+    out.diagnostics.push({
+      severity: d.severity === 'warning' ? 'warning' : 'error',
+      rule: d.kind === 'security' ? 'security/unenforceable' : `sql/flink-${d.kind ?? 'validation'}`,
+      message: `Flink ${release}: ${d.message}`,
+      ...where,
+      job: eff.job.id,
+    });
+  }
+  return out;
 }

@@ -29,6 +29,7 @@ export class PreviewSession {
       ...(eff.policies ? { security: eff.policies } : {}),
       samples: input.samples,
       rows: input.rows,
+      ...(input.changelog ? { changelog: true } : {}),
       timeoutSeconds: input.timeoutSeconds ?? 120,
     });
     const diagnostics: Diagnostic[] = (response.diagnostics ?? []).map((d) => {

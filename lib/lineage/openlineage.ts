@@ -34,7 +34,7 @@ interface Dataset {
 const PRODUCER = 'https://github.com/flinkops/flinkops';
 const COLUMN_LINEAGE =
   'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet'; /** A dataset's OpenLineage namespace and name from its physical identity (`kafka://crm.customers`). */
-function dataset(source: string): { namespace: string; name: string } {
+export function datasetOf(source: string): { namespace: string; name: string } {
   const m = /^([a-z0-9+.-]+:\/\/[^/]*)\/?(.*)$/i.exec(source);
   return m ? { namespace: m[1]!, name: m[2] ?? '' } : { namespace: 'flink', name: source };
 }
@@ -50,17 +50,17 @@ export function toRunEvent(
   const outputs = new Map<string, { ds: Dataset; fields: Record<string, { inputFields: unknown[] }> }>();
   for (const l of lineage) {
     for (const i of l.inputs) {
-      const d = dataset(i.source);
+      const d = datasetOf(i.source);
       inputs.set(`${d.namespace}\0${d.name}`, { ...d, facets: { flinkops_table: facet({ table: i.table }) } });
     }
-    const sink = dataset(l.sinkSource);
+    const sink = datasetOf(l.sinkSource);
     const k = `${sink.namespace}\0${sink.name}`;
     const out = outputs.get(k) ?? { ds: sink, fields: {} as Record<string, { inputFields: unknown[] }> };
     for (const c of l.columns) {
       const f = (out.fields[c.name] ??= { inputFields: [] });
       for (const s of c.sources) {
         f.inputFields.push({
-          ...dataset(s.source),
+          ...datasetOf(s.source),
           field: s.column,
           transformations: [{ type: 'DIRECT', subtype: 'TRANSFORMATION', masking: masked(s.table, s.column) }],
         });

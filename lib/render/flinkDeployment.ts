@@ -1,8 +1,9 @@
 import type { EffectiveJob } from '../resolve/config.js';
 import { emit, type RenderContext } from './context.js';
+import { addJobAlerts, addMetricsPort } from './alerts.js';
 import { addDns } from './dns.js';
 import { addHadoop } from './hadoop.js';
-import { addIngress, operatorIngress } from './ingress.js';
+import { addIngress, addUiConf, operatorIngress } from './ingress.js';
 import { jobAnnotations, jobLabels, jobSecretEnv, program, sha256, type ResolvedJob } from './job.js';
 import { ANNOTATION, LABEL, sortKeys } from './labels.js';
 import { emptyParts, podTemplate, type PodParts } from './podTemplate.js';
@@ -40,11 +41,13 @@ export function renderApplicationJob(ctx: RenderContext, r: ResolvedJob): void {
   const conf = { ...e.flinkConf };
   refuseSecretsInConf(e, conf, 'flinkConf', ctx.diagnostics);
   addHadoop(ctx, namespace, conf);
+  addUiConf(ctx, conf);
 
   const parts: PodParts = emptyParts(sortKeys({ [LABEL.team]: e.team, [LABEL.job]: e.name, [LABEL.env]: ctx.env }));
   parts.env = jobSecretEnv(ctx, r);
   if (r.script !== undefined) addScript(ctx, e, r.script, r.policies, labels, annotations, parts);
   addDns(ctx, namespace, parts);
+  addMetricsPort(ctx, e, parts);
 
   emit(
     ctx,
@@ -62,6 +65,7 @@ export function renderApplicationJob(ctx: RenderContext, r: ResolvedJob): void {
     e.id,
   );
   addIngress(ctx, e.name, namespace, labels, annotations, e.id);
+  addJobAlerts(ctx, r);
 }
 
 /** The template's context for a FlinkDeployment (a job's, or a session cluster's with `job: null`). */

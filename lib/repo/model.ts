@@ -19,6 +19,41 @@ export interface Resources {
   taskManager?: { cpu?: number; memory?: string; slots?: number; replicas?: number };
 }
 
+/** One check of platform/alerts.yaml; each level overrides the one before it key by key. */
+export interface AlertRuleSpec {
+  enabled?: boolean;
+  severity?: 'critical' | 'warning' | 'info';
+  for?: string;
+  window?: string;
+  max?: number | string;
+  maxAge?: string;
+  maxMsPerSecond?: number;
+  maxRecords?: number;
+}
+
+export type AlertRuleName =
+  | 'notRunning'
+  | 'restarts'
+  | 'checkpointFailures'
+  | 'checkpointAge'
+  | 'checkpointDuration'
+  | 'backpressure'
+  | 'busy'
+  | 'kafkaLag'
+  | 'savepointFailures';
+
+/** Alerting of a job (job.yaml `alerts`) or a level of platform/alerts.yaml. */
+export interface AlertsSpec {
+  enabled?: boolean;
+  labels?: Record<string, string>;
+  rules?: Partial<Record<AlertRuleName, AlertRuleSpec>>;
+}
+
+export interface PlatformAlertsSpec extends AlertsSpec {
+  selectorLabels?: Record<string, string>;
+  envs?: Record<string, AlertsSpec>;
+}
+
 /** The keys a job may override per environment. */
 export interface Overridable {
   parallelism?: number;
@@ -27,6 +62,7 @@ export interface Overridable {
   resources?: Resources;
   flinkConf?: FlinkConf;
   vars?: FlinkConf;
+  alerts?: AlertsSpec;
 }
 
 export interface JobSpec extends Overridable {
@@ -70,18 +106,34 @@ export interface OwnersSpec {
   triggers?: Trigger[];
 }
 
+/** Table factory identifiers: `'connector' = …`, `'format' = …`, CREATE CATALOG `'type' = …`. */
+export interface Factories {
+  connectors?: string[];
+  formats?: string[];
+  catalogs?: string[];
+}
+
 export interface VersionSpec {
   flink: string;
   operator: string;
   image: string;
   flinkConf?: FlinkConf;
-  connectors?: string[];
+  /** Factory identifiers of Flink's own distribution in the image. */
+  builtin?: Factories;
+  /** Jars of the image's lib/: a Maven coordinate, or one with the factory identifiers it provides. */
+  connectors?: (string | ({ maven: string } & Factories))[];
   paimonActionJar?: string;
+  /** Filesystem schemes the image carries beyond those the platform's paths use (hdfs, s3, …). */
+  filesystems?: string[];
+  /** Hadoop client version for HDFS (default 3.3.6). */
+  hadoop?: string;
   deprecated?: boolean;
 }
 
 export interface EnvSpec {
   description?: string;
+  /** What `apply --prune` may do without being told twice. */
+  prune?: { maxShare?: number; allowStateLoss?: string[] };
   kubernetes: { context?: string; version: string };
   flinkConf?: FlinkConf;
   vars?: FlinkConf;
@@ -90,6 +142,7 @@ export interface EnvSpec {
     domain?: string;
     className?: string;
     annotations?: Record<string, string>;
+    auth?: { url: string; signin?: string; responseHeaders?: string[] };
   };
   dns?: {
     mode?: 'dnsConfig' | 'resolvConf' | 'default';
@@ -100,6 +153,9 @@ export interface EnvSpec {
     hostAliases?: boolean;
   };
   hadoop?: { enabled?: boolean; configMap?: string };
+  /** Where session jobs' jars are served from (the operator downloads them). */
+  artifacts?: { url: string };
+  operator?: { allowedSchemes?: string[] };
   links?: Record<string, string>;
   approval?: { requireOwnerApproval?: boolean; requireReviewedPlan?: boolean };
 }
@@ -119,6 +175,10 @@ export interface PlatformOwnersSpec {
   approvals?: number;
   security: { owners: string[]; approvals?: number };
   roles?: Record<string, string[]>;
+  /** The repository these files belong to (`group/project`): part of the identity of what flinkops deploys. */
+  repository?: string;
+  /** Scheduler name → the CI users whose trigger tokens act as that scheduler. */
+  schedulers?: Record<string, string[]>;
 }
 
 export interface PolicySpec {
@@ -187,6 +247,8 @@ export interface Platform {
   versions?: Loaded<{ versions: Record<string, VersionSpec> }>;
   envs: Map<string, Loaded<EnvSpec>>;
   sessions?: Loaded<{ sessions: Record<string, SessionSpec> }>;
+  /** platform/alerts.yaml: without it, no alerting objects are rendered. */
+  alerts?: Loaded<PlatformAlertsSpec>;
   owners?: Loaded<PlatformOwnersSpec>;
   policies: Loaded<{ policies: PolicySpec[] }>[];
   catalogs: Loaded<{ catalogs: CatalogSpec[] }>[];

@@ -17,7 +17,7 @@ export const securityPolicies: Rule = {
     description:
       'Every policy of platform/policies/ that applies to a job must be enforceable on its SQL (also reports security/unknown-column, security/unknown-columns, security/bad-filter, security/bad-mask, security/duplicate-policy, security/unknown-principal).',
   },
-  check(ctx) {
+  checkRepository(ctx) {
     const policies = loadPolicies(ctx.repo);
     // The policies themselves, once, whether or not a job reads their tables.
     const seen = new Map<string, string>();
@@ -84,6 +84,8 @@ export const securityPolicies: Rule = {
         });
       }
     }
+  },
+  check(ctx) {
     // Jobs under a policy that run code SQL cannot police (jar jobs, UDFs from JARs, Python).
     for (const job of ctx.jobs) {
       const env = ctx.envs[0];

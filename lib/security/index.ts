@@ -39,9 +39,16 @@ export interface JobSecurity {
 }
 
 /** The data-security policies of platform/policies/ that apply to a job in one environment. */
-export function jobSecurity(repo: Repo, job: Job, env: string, vars: Record<string, string> = {}): JobSecurity {
+export function jobSecurity(
+  repo: Repo,
+  job: Job,
+  env: string,
+  vars: Record<string, string> = {},
+  /** Every policy, whoever it names: what each would bind in this job (the site's protection map), never to enforce. */
+  everyPolicy = false,
+): JobSecurity {
   const principals = principalsOf(repo, job.team);
-  const applicable = loadPolicies(repo).filter((p) => appliesTo(p.spec, principals));
+  const applicable = loadPolicies(repo).filter((p) => everyPolicy || appliesTo(p.spec, principals));
   const invalid = repo.platform.policies.filter((p) => !p.valid);
   const names = applicable.map((p) => p.spec.name);
   if (invalid.length) {
@@ -84,7 +91,7 @@ export function jobSecurity(repo: Repo, job: Job, env: string, vars: Record<stri
       };
     }),
     catalogs,
-    unpoliced: applicable.every((p) => (p.spec.unpolicedCode ?? []).includes(job.id)),
+    unpoliced: everyPolicy || applicable.every((p) => (p.spec.unpolicedCode ?? []).includes(job.id)),
   };
   return { principals, names, policies, diagnostics: [], ok: true };
 }

@@ -16,9 +16,13 @@ describe('render: the sample repository', () => {
       const r = renderAt(PROJECT, env);
       expect(r.diagnostics).toEqual([]);
       const types = new Set(r.objects.map((o) => `${o.apiVersion}/${o.kind}`));
+      // Alerting (platform/alerts.yaml) is on in prod only.
+      const alerting =
+        env === 'prod' ? ['monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule'] : [];
       expect([...types].sort()).toEqual([
         'flink.apache.org/v1beta1/FlinkDeployment',
         'flink.apache.org/v1beta1/FlinkSessionJob',
+        ...alerting,
         'networking.k8s.io/v1/Ingress',
         'v1/ConfigMap',
       ]);
@@ -101,6 +105,34 @@ describe('render: Ingress and DNS modes', () => {
         .map(toYaml)
         .join('---\n'),
     );
+  });
+
+  it('no snippet annotations; a public UI cannot cancel jobs; ingress.auth puts the UI behind an external auth URL', () => {
+    const conf = (r: ReturnType<typeof renderAt>) =>
+      (
+        r.objects.find((o) => o.kind === 'FlinkDeployment')!.object.spec as {
+          flinkConfiguration: Record<string, string>;
+        }
+      ).flinkConfiguration;
+    const open = renderAt(fx.root, 'prod', [JOB]);
+    expect(open.stream).not.toContain('snippet');
+    expect(conf(open)['web.cancel.enable']).toBe('false');
+    fx.edit(
+      'platform/envs/prod.yaml',
+      '  className: nginx\n',
+      '  className: nginx\n  auth:\n    url: https://sso.rent.example/oauth2/auth\n    signin: https://sso.rent.example/oauth2/start\n    responseHeaders: [X-User, X-Email]\n',
+    );
+    const authed = renderAt(fx.root, 'prod', [JOB]);
+    expect(authed.diagnostics).toEqual([]);
+    const ingress = authed.objects.find((o) => o.kind === 'Ingress')!.object.metadata as {
+      annotations: Record<string, string>;
+    };
+    expect(ingress.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/auth-url': 'https://sso.rent.example/oauth2/auth',
+      'nginx.ingress.kubernetes.io/auth-signin': 'https://sso.rent.example/oauth2/start',
+      'nginx.ingress.kubernetes.io/auth-response-headers': 'X-User,X-Email',
+    });
+    expect(conf(authed)['web.cancel.enable']).toBeUndefined();
   });
 
   it('dns.mode: resolvConf mounts a resolv.conf ConfigMap through the pod template; hostAliases on request', () => {

@@ -27,7 +27,9 @@ import org.apache.flink.table.api.TableResult;
  *
  * <p>Splits the script ({@link SqlScriptSplitter}), applies {@code SET}/{@code RESET}, runs DDL and
  * other statements with {@code executeSql}, and gathers the INSERTs of {@code BEGIN STATEMENT SET;
- * ... END;} and {@code EXECUTE STATEMENT SET BEGIN ... END;} into one {@link StatementSet}. The
+ * ... END;} and {@code EXECUTE STATEMENT SET BEGIN ... END;} into one {@link StatementSet}. INSERTs
+ * outside a statement set run together as one statement set after the last statement: a script is
+ * one Flink job ({@link ScriptJob}). The
  * TableEnvironment is created at the first statement that is not SET/RESET, so leading SETs
  * (including {@code execution.runtime-mode}) shape it.
  */
@@ -42,6 +44,10 @@ public final class SqlRunner {
     /** The job's data-security policies (--policies): every statement runs through the enforcer. */
     private io.flinkops.flink.security.PolicyEnforcement policies;
     private List<org.apache.flink.table.operations.ModifyOperation> policedSet;
+    private StatementSet implicitSet;
+    private int implicitSetSize;
+    /** Plain INSERTs of a policed script, enforced, run together after the last statement. */
+    private List<org.apache.flink.table.operations.ModifyOperation> policedImplicit;
 
     SqlRunner(Map<String, String> initialConfig, boolean dryRun) {
         this.pending.putAll(initialConfig);
@@ -127,6 +133,14 @@ public final class SqlRunner {
     }
 
     void run(List<SqlScriptSplitter.Statement> statements) throws IOException {
+        List<String> texts = new ArrayList<>();
+        statements.forEach(st -> texts.add(st.sql));
+        int second = ScriptJob.secondJob(ScriptJob.submits(texts));
+        if (second >= 0) {
+            SqlScriptSplitter.Statement st = statements.get(second);
+            throw new IllegalStateException("Statement " + (second + 1) + " (line " + st.line + "): "
+                    + ScriptJob.secondJobMessage() + "\n" + st.sql);
+        }
         for (int i = 0; i < statements.size(); i++) {
             SqlScriptSplitter.Statement st = statements.get(i);
             try {
@@ -141,6 +155,13 @@ public final class SqlRunner {
         if (openSet != null) {
             throw new IllegalStateException(
                     "BEGIN STATEMENT SET at line " + openSetLine + " is never closed by END");
+        }
+        if (policedImplicit != null) {
+            policies.executeSet(env(), policedImplicit, dryRun, logLines());
+            flushLog();
+        }
+        if (implicitSet != null) {
+            executeSet(implicitSet, implicitSetSize);
         }
     }
 
@@ -222,6 +243,25 @@ public final class SqlRunner {
                         openSet.addInsertSql(sql);
                     }
                     openSetSize++;
+                    return;
+                }
+                if (kind == SqlStatements.Kind.INSERT) {
+                    // ScriptJob: plain INSERTs run together, as one statement set after the last statement.
+                    if (policed()) {
+                        if (policedImplicit == null) {
+                            policedImplicit = new ArrayList<>();
+                        }
+                        log("Adding to the script's statement set (enforced): " + oneLine(sql));
+                        policedImplicit.addAll(policies.insert(env(), sql));
+                        flushLog();
+                        return;
+                    }
+                    if (implicitSet == null) {
+                        implicitSet = env().createStatementSet();
+                    }
+                    log("Adding to the script's statement set: " + oneLine(sql));
+                    implicitSet.addInsertSql(sql);
+                    implicitSetSize++;
                     return;
                 }
                 execute(sql, kind);
