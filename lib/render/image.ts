@@ -76,6 +76,8 @@ export function renderImage(repo: Repo, version: string, options: ImageOptions =
   const fsJars = [...new Set(schemes.flatMap((x) => FILESYSTEMS[x]?.maven?.(v) ?? []))];
   const context = {
     version,
+    flink: v.flink,
+    scala: '2.12',
     filesystems: {
       schemes: schemes.join(','),
       jars: fsJars.map(mavenPath),

@@ -114,6 +114,11 @@ describe('flinkops image render', () => {
     );
     expect(r.stdout).toContain('paimon-flink-action-1.2.0.jar /opt/flink/opt/paimon-flink-action-1.2.0.jar');
     expect(r.stdout).not.toContain('arthas');
+    // The enforcer needs the planner's classes: the loader leaves lib/, the planner jar of opt/ takes its place
+    // (Flink docs, "Anatomy of table dependencies"; the runner refuses policed jobs without it: PolicyEnforcement.java).
+    expect(r.stdout).toMatch(
+      /^RUN mv \/opt\/flink\/lib\/flink-table-planner-loader-1\.20\.\d+\.jar \/opt\/flink\/opt\/ && mv \/opt\/flink\/opt\/flink-table-planner_2\.12-1\.20\.\d+\.jar \/opt\/flink\/lib\/$/m,
+    );
   });
 
   it('--out DIR with --env and --arthas writes the build context', () => {

@@ -192,11 +192,17 @@ if (!javaOk) {
   console.log('\nvalidate --deep (Flink 1.20.4 and 2.2.1 JVM helpers, one per release, all jobs in one request)');
   // Warm the helper builds first, so the figures exclude Maven.
   measureOnce('warm-up', [cli, 'validate', '--deep', '--repo', project, '--format', 'json']);
+  // The cost of data security: the same 500 jobs without the policy (no scan is enforced, no policy is sent).
+  const unpoliced = path.join(work, 'repo-500-no-policies');
+  generateRepo(unpoliced, 500, project, { policies: false });
+  const deepRows = {};
   for (const [label, root] of [
     ['validate --deep, the sample repository (10 jobs)', project],
     ['validate --deep, 500 jobs × 2 environments', repo],
+    ['validate --deep, the same 500 jobs with no policy', unpoliced],
   ]) {
-    const r = measureOnce(label, [cli, 'validate', '--deep', '--repo', root, '--format', 'json']);
+    const r = measureOnce(label, [cli, 'validate', '--deep', '--no-cache', '--repo', root, '--format', 'json']);
+    deepRows[root] = r;
     const deep = JSON.parse(r.stdout).deep ?? {};
     const jvm = Object.entries(deep.jvmStartMs ?? {})
       .map(([v, ms]) => `${v} ${(ms / 1000).toFixed(2)} s`)
@@ -206,6 +212,11 @@ if (!javaOk) {
       .join(', ');
     row(r, `JVM start-up: ${jvm}; validation: ${work}`);
   }
+  const policed = deepRows[repo].ms;
+  const plain = deepRows[unpoliced].ms;
+  console.log(
+    `  enforcement in the planner (the jobs of 2 of the 7 teams, ~143 of 500, under a row filter and a mask): ${((policed - plain) / 1000).toFixed(2)} s, ×${(policed / plain).toFixed(2)} the unpoliced run`,
+  );
   benchTests({ project, work, cli });
 }
 

@@ -2,6 +2,7 @@ package io.flinkops.flink;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -12,6 +13,12 @@ import io.flinkops.flink.data.Values;
 import io.flinkops.flink.security.CatalogInfo;
 import io.flinkops.flink.security.identity.Sources;
 import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.core.TableFunctionScan;
+import org.apache.calcite.rel.logical.LogicalProject;
+import org.apache.calcite.rex.RexBuilder;
+import org.apache.calcite.rex.RexCall;
+import org.apache.calcite.rex.RexLiteral;
+import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rel.metadata.RelColumnOrigin;
 import org.apache.calcite.rel.metadata.RelMetadataQuery;
 import org.apache.flink.table.catalog.ContextResolvedTable;
@@ -79,10 +86,22 @@ final class ColumnLineage {
         }
     }
 
-    /** Calcite's column origins do not pass Flink's watermark assigner (it changes no value): drop it for lineage. */
+    /**
+     * Calcite's column origins do not pass Flink's watermark assigner (it changes no value): drop it
+     * for lineage. Nor a window table function (TUMBLE, HOP, CUMULATE, SESSION): it has no column
+     * mappings, so Calcite answers "unknown" for every column. Flink's window TVFs keep the input's
+     * columns and append window_start, window_end and window_time, all computed from the DESCRIPTOR's
+     * time column: for lineage they become a projection that says exactly that.
+     */
     private static RelNode withoutWatermarks(RelNode node) {
         if (node.getClass().getSimpleName().equals("LogicalWatermarkAssigner")) {
             return withoutWatermarks(node.getInput(0));
+        }
+        if (node instanceof TableFunctionScan && node.getInputs().size() == 1) {
+            RelNode window = windowAsProjection((TableFunctionScan) node, withoutWatermarks(node.getInput(0)));
+            if (window != null) {
+                return window;
+            }
         }
         List<RelNode> inputs = new ArrayList<>();
         boolean changed = false;
@@ -92,6 +111,40 @@ final class ColumnLineage {
             inputs.add(r);
         }
         return changed ? node.copy(node.getTraitSet(), inputs) : node;
+    }
+
+    private static RelNode windowAsProjection(TableFunctionScan scan, RelNode input) {
+        if (!(scan.getCall() instanceof RexCall)) {
+            return null;
+        }
+        RexCall call = (RexCall) scan.getCall();
+        String fn = call.getOperator().getName().toUpperCase(Locale.ROOT);
+        if (!List.of("TUMBLE", "HOP", "CUMULATE", "SESSION").contains(fn)) {
+            return null;
+        }
+        int time = -1;
+        for (RexNode operand : call.getOperands()) {
+            if (operand instanceof RexCall && ((RexCall) operand).getOperator().getName().equalsIgnoreCase("DESCRIPTOR")) {
+                for (RexNode d : ((RexCall) operand).getOperands()) {
+                    String name = d instanceof RexLiteral ? ((RexLiteral) d).getValueAs(String.class) : null;
+                    int at = name == null ? -1 : input.getRowType().getFieldNames().indexOf(name);
+                    if (at >= 0) {
+                        time = at;
+                    }
+                }
+            }
+        }
+        int n = input.getRowType().getFieldCount();
+        int out = scan.getRowType().getFieldCount();
+        if (time < 0 || out < n) {
+            return null;
+        }
+        RexBuilder rex = scan.getCluster().getRexBuilder();
+        List<RexNode> exprs = new ArrayList<>();
+        for (int i = 0; i < out; i++) {
+            exprs.add(rex.makeInputRef(input, i < n ? i : time));
+        }
+        return LogicalProject.create(input, List.of(), exprs, scan.getRowType().getFieldNames());
     }
 
     private static String describe(ContextResolvedTable t, Map<String, CatalogInfo> catalogs) {

@@ -193,13 +193,13 @@ final class JobSession {
             res.put("ok", !hasError(i));
             recordApplied(res);
         }
-        lineages.forEach((at, l) -> ((ObjectNode) statementResults.get(at)).set("lineage", l));
         if (setStart >= 0) {
             add(Diagnostics.of(setStart, VALIDATION, ERROR,
                     "BEGIN STATEMENT SET is never closed by END: its INSERTs would never run"));
             ((ObjectNode) statementResults.get(setStart)).put("ok", false);
         }
         runImplicitSet();
+        lineages.forEach((at, l) -> ((ObjectNode) statementResults.get(at)).set("lineage", l));
     }
 
     /** The script's plain INSERTs, as the runner runs them: one statement set after the last statement. */
@@ -209,7 +209,7 @@ final class JobSession {
         }
         int first = implicitIndexes.get(0);
         try {
-            modify(first, implicitOps, implicitIndexes.size() > 1);
+            modify(first, implicitOps, implicitIndexes.size() > 1, false);
         } catch (Throwable t) {
             add(diagnosticFor(first, "", t));
             ((ObjectNode) statementResults.get(first)).put("ok", false);
@@ -281,8 +281,15 @@ final class JobSession {
                 }
                 setOps.addAll(normalized);
             } else if (submits[i] == ScriptJob.Submits.IMPLICIT_SET && op instanceof ModifyOperation) {
-                List<ModifyOperation> normalized = normalize(List.of((ModifyOperation) op));
+                // Enforced like every other INSERT: the policies go on the scans before the set is formed.
+                List<ModifyOperation> normalized = enforcer.enforce(normalize(List.of((ModifyOperation) op)));
                 if (mode == StandinContext.Mode.VALIDATE) {
+                    if (lineage) {
+                        ArrayNode l = lineages.computeIfAbsent(i, k -> Values.MAPPER.createArrayNode());
+                        for (ModifyOperation m : normalized) {
+                            ColumnLineage.add(l, m, policies.catalogs);
+                        }
+                    }
                     tEnv.explainInternal(new ArrayList<Operation>(normalized));
                 }
                 implicitOps.addAll(normalized);
@@ -368,9 +375,14 @@ final class JobSession {
 
     /** INSERT(s): validate to the optimized plan, run, or compile, depending on the mode. */
     private void modify(int i, List<ModifyOperation> ops, boolean validated) throws Exception {
+        modify(i, ops, validated, lineage);
+    }
+
+    /** withLineage false: the lineage was taken per statement already (the script's implicit set). */
+    private void modify(int i, List<ModifyOperation> ops, boolean validated, boolean withLineage) throws Exception {
         switch (mode) {
             case VALIDATE:
-                if (lineage) {
+                if (withLineage) {
                     ArrayNode l = lineages.computeIfAbsent(i, k -> Values.MAPPER.createArrayNode());
                     for (ModifyOperation op : ops) {
                         ColumnLineage.add(l, op, policies.catalogs);

@@ -218,7 +218,7 @@ public final class SqlRunner {
                 if (policed()) {
                     List<org.apache.flink.table.operations.ModifyOperation> ops = new ArrayList<>();
                     for (SqlScriptSplitter.Statement insert : inserts) {
-                        ops.addAll(policies.insert(env(), insert.sql));
+                        ops.addAll(policies.insert(env(), insert.sql, logLines()));
                     }
                     policies.executeSet(env(), ops, dryRun, logLines());
                     flushLog();
@@ -238,7 +238,7 @@ public final class SqlRunner {
                                 "Only INSERT statements are allowed between BEGIN STATEMENT SET and END");
                     }
                     if (policed()) {
-                        policedSet.addAll(policies.insert(env(), sql));
+                        policedSet.addAll(policies.insert(env(), sql, logLines()));
                     } else {
                         openSet.addInsertSql(sql);
                     }
@@ -252,7 +252,7 @@ public final class SqlRunner {
                             policedImplicit = new ArrayList<>();
                         }
                         log("Adding to the script's statement set (enforced): " + oneLine(sql));
-                        policedImplicit.addAll(policies.insert(env(), sql));
+                        policedImplicit.addAll(policies.insert(env(), sql, logLines()));
                         flushLog();
                         return;
                     }

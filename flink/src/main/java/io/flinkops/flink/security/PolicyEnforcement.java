@@ -100,11 +100,15 @@ public final class PolicyEnforcement {
     }
 
     /** INSERTs of a statement set, enforced, collected for one submission. */
-    public List<ModifyOperation> insert(TableEnvironment env, String sql) {
+    public List<ModifyOperation> insert(TableEnvironment env, String sql, List<String> log) {
         TableEnvironmentInternal t = (TableEnvironmentInternal) env;
         List<ModifyOperation> out = new ArrayList<>();
+        Enforcer e = enforcer(env);
         for (Operation op : t.getParser().parse(sql)) {
-            out.addAll(enforcer(env).enforce(modifications(t, op)));
+            out.addAll(e.enforce(modifications(t, op)));
+        }
+        for (Enforcer.Applied a : e.drainApplied()) {
+            log.add("policies " + String.join(", ", a.policies) + " enforced on " + a.table + " (" + a.source + ")");
         }
         return out;
     }
