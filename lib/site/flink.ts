@@ -33,8 +33,10 @@ export async function siteFlink(repo: Repo, env: string, log?: (line: string) =>
     const eff = effectiveSql(repo, job, env);
     if (!eff || eff.secured === false) continue;
     units.push({ key: job.id, eff });
+    // A job every policy applies to shows the bindings in its own run; others are probed once more.
     const every = jobSecurity(repo, job, env, effective.vars, true).policies;
-    if (every) units.push({ key: `${job.id}\0bindings`, eff, policies: every });
+    if (every && every.policies.length > (eff.policies?.policies.length ?? 0))
+      units.push({ key: `${job.id}\0bindings`, eff, policies: every });
   }
   try {
     const answers = await explainJobsInFlink(units, log);

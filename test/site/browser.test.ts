@@ -61,7 +61,7 @@ beforeAll(async () => {
     return route.abort();
   });
   page = context.pages()[0] ?? (await context.newPage());
-}, 120_000);
+}, 600_000);
 
 afterAll(async () => {
   await context?.close();

@@ -12,7 +12,7 @@ let flink: SiteFlink;
 beforeAll(async () => {
   flink = await siteFlink(loadRepo(PROJECT).repo, 'prod');
   expect(flink.diagnostics).toEqual([]);
-}, 240_000);
+}, 600_000);
 const sample = () => buildSite(loadRepo(PROJECT).repo, 'prod', { ...noInputs, flink });
 
 describe('site: the job catalog of the sample repository', () => {
@@ -118,5 +118,5 @@ describe('flinkops site (the command)', () => {
     expect(refused.stderr).toContain('was not written by flinkops site');
     expect(fx.cli('site').code).toBe(2);
     expect(fx.cli('site', '--out', out, '--env', 'staging').stderr).toContain('no environment "staging"');
-  }, 240_000);
+  }, 600_000);
 });
