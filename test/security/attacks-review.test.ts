@@ -49,6 +49,11 @@ const POLICIES = `policies:
     principals: ["team:analysts"]
     rowFilter: "region = 'beijing'"
     masks: { phone: MASK_NULL }
+  - name: events-cluster
+    resource: { connector: kafka, topic: crm.events, properties.bootstrap.servers: "kafka-a:9092" }
+    principals: ["team:analysts"]
+    rowFilter: "region = 'beijing'"
+    masks: { phone: MASK_NULL }
   - name: audit-folder
     resource: { connector: filesystem, path: "hdfs://test-nn/paimon/warehouse/ods.db" }
     principals: ["team:auditors"]
@@ -248,6 +253,17 @@ CREATE TEMPORARY TABLE probe (k BIGINT, p AS PROCTIME()) WITH ('connector' = 'ka
       expect(rows.map((r) => r.b).sort()).toEqual(['13800001111', RAW]);
     },
   },
+
+  // --- Kafka: which bootstrap servers reach the policy's cluster is undecidable, so they never narrow it
+  ...['KAFKA-A.:9092', 'kafka-b:9092,kafka-c:9092'].map(
+    (servers, i): Attack => ({
+      name: `Kafka topic crm.events through bootstrap servers ${servers}`,
+      ddl: `CREATE TEMPORARY TABLE ev_${i} (id BIGINT, phone STRING, region STRING) WITH ('connector' = 'kafka', 'topic' = 'crm.events', 'properties.bootstrap.servers' = '${servers}', 'format' = 'json');`,
+      select: `SELECT id, phone, region FROM ev_${i}`,
+      samples: { [`ev_${i}`]: ACCOUNTS },
+      check: accounts,
+    }),
+  ),
 
   // --- lookup joins over views: the row filter is traced to the snapshot by position, not by name
   {
