@@ -21,7 +21,9 @@ import { SAMPLES, SecurityFixture } from './support.js';
  * - PostgreSQL pgjdbc, pgjdbc/src/main/java/org/postgresql/Driver.java#parseURL (//h1:p1,h2:p2/db, jdbc:postgresql:db,
  *   host/PGHOST, port/PGPORT and dbname/PGDBNAME parameters override the URL; service= reads pg_service.conf);
  * - Flink, flink-core/src/main/java/org/apache/flink/core/fs/FileSystem.java#getUnguardedFileSystem (a path without
- *   a scheme is on fs.default-scheme) and Hadoop's hdfs:///x on fs.defaultFS, NameNode port 8020 by default;
+ *   a scheme is on fs.default-scheme) and Hadoop's hdfs:///x on fs.defaultFS; an HDFS authority (NameNode host,
+ *   alias, port, HA nameservice) cannot be told apart from another, webhdfs:// is the same HDFS, viewfs:// is mapped
+ *   by a mount table and /.reserved/.inodes/<id> names files by inode (both undecidable: refused);
  * - Paimon, paimon-core/src/main/java/org/apache/paimon/catalog/CatalogUtils.java (a table's folder is
  *   <warehouse>/<database>.db/<table>); a Hive table's folder is its metastore's LOCATION, undecidable here;
  * - Flink's lookup-join rule (LogicalCorrelateToJoinFromTemporalTableRule#getTableScan) accepts only projections
@@ -329,6 +331,14 @@ CREATE TEMPORARY VIEW acc_l4v AS SELECT id, phone, region AS x, UPPER(region) AS
     ],
     ['a folder above the warehouse', "'connector' = 'filesystem', 'path' = 'hdfs://test-nn/paimon'"],
     [
+      'webhdfs:// (the same HDFS over HTTP)',
+      "'connector' = 'filesystem', 'path' = 'webhdfs://test-nn:9870/paimon/warehouse/ods.db/rent_contracts'",
+    ],
+    [
+      'an HA nameservice instead of the NameNode host',
+      "'connector' = 'filesystem', 'path' = 'hdfs://lake-ha/paimon/warehouse/ods.db/rent_contracts'",
+    ],
+    [
       "the paimon connector's path",
       "'connector' = 'paimon', 'path' = 'hdfs://test-nn/paimon/warehouse/ods.db/rent_contracts'",
     ],
@@ -417,6 +427,20 @@ ${PROBE}${insert('SELECT d.phone FROM probe AS o JOIN acc_r7v FOR SYSTEM_TIME AS
       "CREATE TEMPORARY TABLE ice_r8 (contract_id BIGINT, tenant_phone STRING, city STRING) WITH ('connector' = 'iceberg', 'catalog-name' = 'c', 'catalog-type' = 'hive', 'uri' = 'thrift://hms:9083', 'catalog-database' = 'ods', 'catalog-table' = 'rent_contracts');" +
       insert('SELECT tenant_phone FROM ice_r8'),
     message: /policy "lake-contracts".*may bind .*ice_r8.*iceberg/,
+  },
+  {
+    name: "viewfs:// over the lake: the cluster's mount table decides the folder",
+    sql:
+      "CREATE TEMPORARY TABLE rc_r11 (contract_id BIGINT, tenant_phone STRING, city STRING) WITH ('connector' = 'filesystem', 'path' = 'viewfs://cluster/lake/rent_contracts', 'format' = 'parquet');" +
+      insert('SELECT tenant_phone FROM rc_r11'),
+    message: /policy "lake-contracts".*may bind .*rc_r11.*mount table/,
+  },
+  {
+    name: 'an HDFS inode path (/.reserved/.inodes/<id>) names no folder',
+    sql:
+      "CREATE TEMPORARY TABLE rc_r12 (contract_id BIGINT, tenant_phone STRING, city STRING) WITH ('connector' = 'filesystem', 'path' = 'hdfs://test-nn/.reserved/.inodes/16386', 'format' = 'parquet');" +
+      insert('SELECT tenant_phone FROM rc_r12'),
+    message: /policy "lake-contracts".*may bind .*rc_r12.*inode/,
   },
   {
     name: 'a Hive table under a policy on a folder: its LOCATION is a metastore fact',

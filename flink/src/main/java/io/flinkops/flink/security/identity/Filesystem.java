@@ -12,9 +12,11 @@ import java.util.Map;
  * 'warehouse'). Locations are normalised as Flink's file systems resolve them
  * ({@code org.apache.flink.core.fs.FileSystem#getUnguardedFileSystem}: a path without a scheme is on
  * the cluster's default file system, 'fs.default-scheme'; Hadoop's {@code hdfs:///x} is on
- * 'fs.defaultFS'; {@code file:/x = file:///x}): scheme and host case, s3a/s3n/s3p = s3, HDFS's default
- * NameNode port 8020, percent-encoding, '//', '.', '..' and a trailing '/'. A scheme or authority left
- * to the cluster's configuration matches any. A policy on a folder binds a table whose folder is that
+ * 'fs.defaultFS'; {@code file:/x = file:///x}): scheme and host case, s3a/s3n/s3p = s3, webhdfs = hdfs,
+ * wasb = abfs, percent-encoding, '//', '.', '..' and a trailing '/'. A scheme or authority left to the
+ * cluster's configuration matches any, and so does any HDFS authority (NameNode hosts, aliases, ports
+ * and HA nameservices cannot be told apart here). viewfs:// (a mount table) and HDFS's /.reserved
+ * inode paths are {@link Undecidable}. A policy on a folder binds a table whose folder is that
  * folder, under it, or above it (a table on a parent folder reads the protected files too).
  */
 public final class Filesystem implements ConnectorFamily {
@@ -79,31 +81,59 @@ public final class Filesystem implements ConnectorFamily {
                 path = rest;
             }
         }
-        if (scheme != null && (scheme.equals("s3a") || scheme.equals("s3n") || scheme.equals("s3p"))) {
-            scheme = "s3";
+        if (scheme != null) {
+            switch (scheme) {
+                case "s3a":
+                case "s3n":
+                case "s3p":
+                    scheme = "s3";
+                    break;
+                case "webhdfs":
+                case "swebhdfs":
+                    scheme = "hdfs"; // the same HDFS over HTTP
+                    break;
+                case "wasb":
+                case "wasbs":
+                case "abfs":
+                case "abfss":
+                    scheme = "azure"; // container@account, through the blob or the data-lake endpoint
+                    break;
+                case "viewfs":
+                    throw new Undecidable("the viewfs:// path '" + raw + "' is mapped to real folders by the cluster's"
+                            + " mount table");
+                default:
+                    break;
+            }
         }
         if (authority != null) {
             int at = authority.lastIndexOf('@');
-            if (at >= 0) {
+            if (at >= 0 && !"azure".equals(scheme)) {
                 authority = authority.substring(at + 1); // user info is not part of the file system
             }
             if (authority.endsWith(".")) {
                 authority = authority.substring(0, authority.length() - 1);
             }
+            if ("azure".equals(scheme)) {
+                authority = authority.replaceFirst("\\.(blob|dfs)\\.core\\.windows\\.net$", "");
+            }
             if (authority.isEmpty()) {
-                authority = scheme != null && scheme.equals("file") ? "" : null;
-            } else if ("hdfs".equals(scheme) && !authority.contains(":")) {
-                authority = authority + ":8020"; // HdfsClientConfigKeys.DFS_NAMENODE_RPC_PORT_DEFAULT
+                authority = "file".equals(scheme) ? "" : null;
             }
         } else if ("file".equals(scheme)) {
             authority = "";
-        } else if (scheme != null) {
-            authority = null; // hdfs:/x: fs.defaultFS decides
+        }
+        if ("hdfs".equals(scheme)) {
+            // a NameNode's host, its aliases, its port and an HA nameservice all name one file system, and
+            // which names reach the same one is undecidable here: any HDFS authority may be the policy's
+            authority = null;
         }
         try {
             path = URI.create("x:" + path.replace(" ", "%20")).getSchemeSpecificPart();
         } catch (IllegalArgumentException ignored) {
             // keep the text: compared as written
+        }
+        if (path.contains("/.reserved/") || path.endsWith("/.reserved")) {
+            throw new Undecidable("the path '" + raw + "' names files by inode (HDFS /.reserved), not by folder");
         }
         Deque<String> parts = new ArrayDeque<>();
         for (String p : path.split("/+")) {
@@ -119,9 +149,13 @@ public final class Filesystem implements ConnectorFamily {
         return new Location(scheme, authority, "/" + String.join("/", parts));
     }
 
-    /** scheme://authority/path without trailing slash, for identities and messages. */
+    /** scheme://authority/path without trailing slash, for identities and messages (as written when undecidable). */
     public static String normalize(String raw) {
-        return parse(raw).toString();
+        try {
+            return parse(raw).toString();
+        } catch (Undecidable e) {
+            return raw.trim();
+        }
     }
 
     /** The folder a table of these options reads; null when it names none. */

@@ -70,6 +70,10 @@ public final class Relational implements ConnectorFamily {
             } catch (Undecidable e) {
                 t.undecidable = e;
             }
+            if (o.get("url") != null) {
+                url(o.get("url"), t); // oracle-cdc: a JDBC URL overrides hostname and port
+                t.engine = JdbcUrls.engine(connector.replaceAll("-cdc$", ""));
+            }
             if (o.get("database-name") != null) {
                 t.databases.add(o.get("database-name"));
             }
