@@ -463,7 +463,8 @@ public final class JdbcUrls {
         return e;
     }
 
-    private static final Pattern GENERIC = Pattern.compile("^//([A-Za-z0-9.\\-_:\\[\\],%]+)(?:/([^?;/]*))?(?:[?;].*)?$",
+    /** //host[:port][,…][/database][?|;|:properties] (DB2 writes /database:prop=value;). */
+    private static final Pattern GENERIC = Pattern.compile("^//([A-Za-z0-9.\\-_:\\[\\],%]+)(?:/([^?;/:]*))?(?:[?;:].*)?$",
             Pattern.DOTALL);
 
     private static Endpoint generic(String raw, String driver, String rest) {
@@ -486,7 +487,7 @@ public final class JdbcUrls {
             e.databases.add(decode(raw, m.group(2)).toLowerCase(Locale.ROOT));
         }
         String tail = rest.substring(m.group(2) != null ? m.end(2) : m.end(1));
-        for (String kv : tail.split("[?;&]")) {
+        for (String kv : tail.split("[?;&:]")) {
             int eq = kv.indexOf('=');
             if (eq < 0) {
                 continue;

@@ -55,6 +55,7 @@ class IdentitySpellingsTest {
                 url("jdbc:sqlserver://db1;serverName=db2;databaseName=crm").servers);
         assertEquals(Set.of("db1:*"), url("jdbc:sqlserver://db1\\inst;databaseName=crm").servers);
         assertEquals(Set.of("ora:1521"), url("jdbc:oracle:thin:@//ora:1521/svc").servers);
+        assertEquals(Set.of("sample"), url("jdbc:db2://db2:50000/SAMPLE:currentSchema=crm;").databases);
         assertEquals(Set.of("ora:1522"), url("jdbc:oracle:thin:u/p@ora:1522:sid").servers);
         assertEquals(Set.of("a:1521", "b:1521"),
                 url("jdbc:oracle:thin:@(DESCRIPTION=(ADDRESS=(HOST=a)(PORT=1521))(ADDRESS=(HOST=b)(PORT=1521)))").servers);
