@@ -163,9 +163,10 @@ public final class Filesystem implements ConnectorFamily {
         String connector = options.getOrDefault("connector", "").toLowerCase(Locale.ROOT);
         if (connector.equals("iceberg")) {
             String warehouse = options.get("warehouse");
-            if (warehouse == null) {
-                throw new Undecidable("an iceberg table whose files only its catalog (" + options.getOrDefault(
-                        "catalog-type", "hive") + ") knows");
+            String type = options.getOrDefault("catalog-type", "hive");
+            if (warehouse == null || !type.equalsIgnoreCase("hadoop")) {
+                // only the Hadoop catalog lays tables out by name (<warehouse>/<db>/<table>)
+                throw new Undecidable("an iceberg table whose files only its catalog (" + type + ") knows");
             }
             Location w = parse(warehouse);
             String db = options.get("catalog-database");
