@@ -225,7 +225,12 @@ public final class Enforcer {
      * projection on the scan, and the row filter becomes part of the join condition on the
      * dimension (a filtered-out row finds no match: an inner join drops the row, a left join gets
      * NULLs — as if the row did not exist). The filter then reads the columns after masking, so a
-     * filter on a masked column of a lookup table cannot be enforced.
+     * filter on a masked column of a lookup table cannot be enforced. Flink's rule
+     * (LogicalCorrelateToJoinFromTemporalTableRule#getTableScan) accepts only projections there, so
+     * a Filter on the scan would turn the lookup into a versioned-table join. The filter's columns
+     * are traced to the snapshot's fields by position through the projections (a view may rename a
+     * column or put another value under its name); a column no projection passes through unchanged
+     * fails the statement.
      */
     private Lookup onSnapshot(Snapshot snapshot, Map<RelNode, RelNode> done) {
         List<RelNode> chain = new ArrayList<>();
