@@ -117,6 +117,21 @@ public final class CatalogTables {
         }
     }
 
+    /**
+     * {@code {table: c.d.t}} of a platform JDBC catalog as the resource of a relational source:
+     * Flink's JdbcCatalog reads database d of 'base-url' (table t may be schema.table for
+     * PostgreSQL). Null when the catalog is not a JDBC one.
+     */
+    static Map<String, String> relationalResource(String resourceTable, Map<String, CatalogInfo> platform) {
+        String[] want = resourceTable.replace("`", "").split("\\.", 3);
+        CatalogInfo named = want.length == 3 ? platform.get(want[0]) : null;
+        if (named == null || !named.type.equals("jdbc") || named.options.get("base-url") == null) {
+            return null;
+        }
+        String base = named.options.get("base-url").trim().replaceAll("/+$", "");
+        return Map.of("connector", "jdbc", "url", base + "/" + want[1], "table-name", want[2]);
+    }
+
     /** The protected folder of {@code {table: c.d.t}}: its catalog must be one the platform describes. */
     static Filesystem.Location storageOf(String resourceTable, Map<String, CatalogInfo> platform) {
         String[] want = resourceTable.replace("`", "").split("\\.");

@@ -49,6 +49,11 @@ public final class Sources {
                             || r.get("connector").equalsIgnoreCase(scanCatalog.type))) {
                 return true;
             }
+            // a JDBC catalog's table, read through the jdbc connector (or CDC) on the same database
+            if (fh instanceof Relational) {
+                Map<String, String> table2 = CatalogTables.relationalResource(r.get("table"), platform);
+                return table2 != null && fh.matches(table2, options);
+            }
             // the catalog table's files, read by a source pointed at their folder (or a folder above it)
             if (fh instanceof Filesystem) {
                 Filesystem.Location have = Filesystem.location(options);

@@ -93,6 +93,19 @@ class IdentitySpellingsTest {
     }
 
     @Test
+    void aJdbcCatalogTableIsItsDatabaseTable() {
+        io.flinkops.flink.security.CatalogInfo crm = new io.flinkops.flink.security.CatalogInfo("crm_cat", "jdbc",
+                Map.of("base-url", "jdbc:mysql://crm-db:3306/", "default-database", "crm"));
+        io.flinkops.flink.security.Policy p = new io.flinkops.flink.security.Policy("accounts", "",
+                Map.of("table", "crm_cat.crm.accounts"), null, Map.of("phone", "MASK"));
+        Map<String, io.flinkops.flink.security.CatalogInfo> platform = Map.of("crm_cat", crm);
+        assertTrue(Sources.binds(p, platform, null, "default_catalog", "default_database", "acc",
+                Map.of("connector", "jdbc", "url", "jdbc:mysql://u@CRM-DB./crm", "table-name", "accounts")));
+        assertFalse(Sources.binds(p, platform, null, "default_catalog", "default_database", "acc",
+                Map.of("connector", "jdbc", "url", "jdbc:mysql://crm-db/crm", "table-name", "orders")));
+    }
+
+    @Test
     void aPaimonTableIsItsFolder() {
         io.flinkops.flink.security.CatalogInfo paimon = new io.flinkops.flink.security.CatalogInfo("dw", "paimon",
                 Map.of("warehouse", "hdfs://nn/wh/"));
