@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.flinkops.flink.security.identity.Sources;
+import io.flinkops.flink.security.identity.Undecidable;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.rel.RelNode;
 import org.apache.calcite.rel.core.Filter;
@@ -224,7 +225,12 @@ public final class Enforcer {
      * projection on the scan, and the row filter becomes part of the join condition on the
      * dimension (a filtered-out row finds no match: an inner join drops the row, a left join gets
      * NULLs — as if the row did not exist). The filter then reads the columns after masking, so a
-     * filter on a masked column of a lookup table cannot be enforced.
+     * filter on a masked column of a lookup table cannot be enforced. Flink's rule
+     * (LogicalCorrelateToJoinFromTemporalTableRule#getTableScan) accepts only projections there, so
+     * a Filter on the scan would turn the lookup into a versioned-table join. The filter's columns
+     * are traced to the snapshot's fields by position through the projections (a view may rename a
+     * column or put another value under its name); a column no projection passes through unchanged
+     * fails the statement.
      */
     private Lookup onSnapshot(Snapshot snapshot, Map<RelNode, RelNode> done) {
         List<RelNode> chain = new ArrayList<>();
@@ -249,20 +255,40 @@ public final class Enforcer {
         if (condition[0] == null) {
             return new Lookup(newSnapshot, null);
         }
-        // scan field index → the snapshot's field of the same name (computed columns may reorder)
+        // scan column → the snapshot's field that passes it through unchanged, traced by position through
+        // every projection (a view may rename a column, or put another value under its name)
+        int[] at = new int[scan.getRowType().getFieldCount()];
+        for (int c = 0; c < at.length; c++) {
+            at[c] = c;
+        }
+        for (int k = chain.size() - 1; k >= 0; k--) {
+            List<RexNode> projects = ((Project) chain.get(k)).getProjects();
+            int[] next = new int[at.length];
+            java.util.Arrays.fill(next, -1);
+            for (int c = 0; c < at.length; c++) {
+                for (int j = 0; at[c] >= 0 && j < projects.size(); j++) {
+                    if (projects.get(j) instanceof RexInputRef && ((RexInputRef) projects.get(j)).getIndex() == at[c]) {
+                        next[c] = j;
+                        break;
+                    }
+                }
+            }
+            at = next;
+        }
         RexBuilder rb = snapshot.getCluster().getRexBuilder();
         List<String> scanNames = scan.getRowType().getFieldNames();
         RelNode target = newSnapshot;
+        int[] position = at;
         RexNode mapped = condition[0].accept(new RexShuttle() {
             @Override
             public RexNode visitInputRef(RexInputRef ref) {
-                int at = target.getRowType().getFieldNames().indexOf(scanNames.get(ref.getIndex()));
-                if (at < 0) {
+                int to = position[ref.getIndex()];
+                if (to < 0) {
                     throw new SecurityException("the row filter on " + String.join(".", scan.getTable().getQualifiedName())
-                            + " cannot be enforced in this lookup join (column " + scanNames.get(ref.getIndex())
-                            + " is not visible above the snapshot)");
+                            + " cannot be enforced in this lookup join: column " + scanNames.get(ref.getIndex())
+                            + " is not passed through unchanged to the joined table (a view computes or drops it)");
                 }
-                return rb.makeInputRef(target, at);
+                return rb.makeInputRef(target, to);
             }
         });
         return new Lookup(newSnapshot, mapped);
@@ -286,8 +312,16 @@ public final class Enforcer {
         CatalogInfo catalog = declaredCatalogs.get(id.getCatalogName());
         List<Policy> bound = new ArrayList<>();
         for (Policy p : set.policies) {
-            if (Sources.binds(p, set.catalogs, catalog, id.getCatalogName(), id.getDatabaseName(), id.getObjectName(),
-                    options)) {
+            boolean binds;
+            try {
+                binds = Sources.binds(p, set.catalogs, catalog, id.getCatalogName(), id.getDatabaseName(),
+                        id.getObjectName(), options);
+            } catch (Undecidable u) {
+                throw new SecurityException(p + " may bind " + id.asSummaryString() + ", and what that source reads"
+                        + " cannot be decided: " + u.getMessage() + ". The statement is refused (spell the source the"
+                        + " way its connector documents it)");
+            }
+            if (binds) {
                 bound.add(p);
             }
         }

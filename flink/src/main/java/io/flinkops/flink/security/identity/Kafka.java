@@ -1,11 +1,8 @@
 package io.flinkops.flink.security.identity;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -17,6 +14,7 @@ import org.apache.flink.configuration.Configuration;
  * Kafka and upsert-kafka: the topics a table reads. 'topic' is read with Flink's own list-option
  * parsing (the connector declares it {@code stringType().asList()}, so quoting and ';' follow
  * Flink's rules), 'topic-pattern' with java.util.regex.Pattern as the Kafka source compiles it.
+ * 'properties.bootstrap.servers' in a policy never narrows what it binds (see {@link #matches}).
  */
 public final class Kafka implements ConnectorFamily {
 
@@ -66,27 +64,15 @@ public final class Kafka implements ConnectorFamily {
                     return false;
                 }
             } else if (k.equals("properties.bootstrap.servers")) {
-                Set<String> want = servers(e.getValue());
-                want.retainAll(servers(options.getOrDefault(k, "")));
-                if (want.isEmpty()) {
-                    return false;
-                }
+                // Never narrows the match: any broker of a cluster bootstraps a client to all of it, and
+                // which names reach the same cluster (other brokers, aliases, addresses) is undecidable
+                // here, so a policy binds its topic whatever servers a table names.
+                continue;
             } else if (!e.getValue().equals(options.get(k))) {
                 return false;
             }
         }
         return true;
-    }
-
-    private static Set<String> servers(String list) {
-        Set<String> out = new LinkedHashSet<>();
-        for (String s : list.split(",")) {
-            String h = s.trim().toLowerCase(Locale.ROOT);
-            if (!h.isEmpty()) {
-                out.add(h.contains(":") ? h : h + ":9092");
-            }
-        }
-        return out;
     }
 
     @Override
