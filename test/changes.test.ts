@@ -71,10 +71,24 @@ describe('which jobs a change reaches', () => {
     expect([...affected().keys()]).toEqual(['homeservice/daily-settlement']);
   });
 
-  it('a policy change reaches the jobs reading its resource, by physical identity', () => {
+  it('a policy change reaches the jobs it applies to (their policies.json changes; what it binds is Flink’s call)', () => {
+    // principals ["*"] except role:pii-reader, which platform/owners.yaml grants to datasync
     fx.edit('platform/policies/pii.yaml', 'tenant_name: MASK_HASH', 'tenant_name: MASK_NULL');
     fx.commit('null names');
-    expect([...affected().keys()]).toEqual(['datasync/mysql-contracts-to-paimon']);
+    expect([...affected().keys()].sort()).toEqual([
+      'acquisition/listing-score',
+      'acquisition/viewings-funnel',
+      'homeservice/daily-settlement',
+      'homeservice/workorder-sla',
+      'rental/orders-enrich-house',
+      'rental/rental-metrics-1m',
+    ]);
+  });
+
+  it('a policy for one team reaches that team’s jobs only', () => {
+    fx.edit('platform/policies/pii.yaml', 'rowFilter: "user_id >= 1000"', 'rowFilter: "user_id >= 2000"');
+    fx.commit('more staff');
+    expect([...affected().keys()].sort()).toEqual(['rental/orders-enrich-house', 'rental/rental-metrics-1m']);
   });
 
   it('a session cluster change reaches its session jobs', () => {

@@ -127,7 +127,20 @@ describe('flinkops plan', () => {
     fx.edit('platform/policies/pii.yaml', 'tenant_name: MASK_HASH', 'tenant_name: MASK_NULL');
     fx.commit('null names');
     const { plan: p } = await plan();
-    expect(p.policies).toEqual([{ policy: 'tenant-phone-last4', jobs: ['datasync/mysql-contracts-to-paimon'] }]);
+    // Every job the policy applies to gets it in policies.json (datasync holds role:pii-reader, the exception).
+    expect(p.policies).toEqual([
+      {
+        policy: 'tenant-phone-last4',
+        jobs: [
+          'acquisition/listing-score',
+          'acquisition/viewings-funnel',
+          'homeservice/daily-settlement',
+          'homeservice/workorder-sla',
+          'rental/orders-enrich-house',
+          'rental/rental-metrics-1m',
+        ],
+      },
+    ]);
   });
 
   it('markdown: a <details> section per job, the Terraform summary line, truncated at the host limit', async () => {

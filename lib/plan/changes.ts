@@ -1,7 +1,7 @@
 import type { Change } from '../git/git.js';
 import type { Job, PolicySpec, Repo } from '../repo/model.js';
 import { usesCatalog } from '../resolve/sql.js';
-import { analyzeSql } from '../sql/script.js';
+import { appliesTo, principalsOf } from '../security/policy.js';
 
 /** Why a job is in the plan: each reason names the changed file. */
 export type AffectedJobs = Map<string, string[]>;
@@ -69,9 +69,15 @@ export function affectedJobs(base: Repo, head: Repo, changes: Change[]): Affecte
       const b = base.platform.policies.flatMap((f) => f.spec.policies ?? []);
       const h = head.platform.policies.flatMap((f) => f.spec.policies ?? []);
       const changed = new Set(changedByName(b, h));
+      // A job gets the policies its principals fall under, in policies.json beside its SQL (what the
+      // enforcer in Flink binds is Flink's decision): a changed policy reaches the jobs it applies to
+      // in either revision. No second reading of the SQL here.
+      const reaches = (p: PolicySpec, j: Job) =>
+        (b.includes(p) && appliesTo(p, principalsOf(base, j.team))) ||
+        (h.includes(p) && appliesTo(p, principalsOf(head, j.team)));
       const policies = [...b, ...h].filter((p) => changed.has(p.name));
       for (const j of allJobs.values())
-        for (const p of policies) if (reads(j, p)) add(j.id, `${path}: policy ${p.name} changed`);
+        for (const p of policies) if (reaches(p, j)) add(j.id, `${path}: policy ${p.name} changed`);
     }
   }
   return out;
@@ -86,23 +92,4 @@ function changedByName<T extends { name: string }>(base: T[], head: T[]): string
   const b = new Map(base.map((x) => [x.name, JSON.stringify(x)]));
   const h = new Map(head.map((x) => [x.name, JSON.stringify(x)]));
   return [...new Set([...b.keys(), ...h.keys()])].filter((n) => b.get(n) !== h.get(n)).sort();
-}
-
-/** Does a job's SQL declare the policy's resource? (by table name, or by every identifying WITH option) */
-function reads(job: Job, policy: PolicySpec): boolean {
-  const { table, ...physical } = policy.resource;
-  for (const source of job.sql) {
-    if (table) {
-      const last = table.split('.').pop()!;
-      if (new RegExp(`\\b${last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(source.text)) return true;
-    }
-    const wanted = Object.entries(physical);
-    if (wanted.length) {
-      const options = analyzeSql(source.text).options;
-      // Placeholders are not substituted here: a `${var}` value matches any wanted value (conservative).
-      if (wanted.every(([k, v]) => options.some((o) => o.key === k && (o.value === v || o.value.includes('${')))))
-        return true;
-    }
-  }
-  return false;
 }
