@@ -37,7 +37,8 @@ describe('site: the job catalog of the sample repository', () => {
   it('flags the raw phone numbers mysql-contracts-to-paimon writes into a lake table no policy protects', () => {
     const { files, catalog } = sample();
     // Datasets are named by the physical identity Flink's enforcer resolves (security/identity/).
-    const find = (part: string) => [...catalog.datasets.values()].find((d) => `${d.namespace}/${d.name}`.includes(part))!;
+    const find = (part: string) =>
+      [...catalog.datasets.values()].find((d) => `${d.namespace}/${d.name}`.includes(part))!;
     const lake = find('rent_contracts');
     const source = find(':3306/');
     expect(lake.key).toMatch(/^paimon:/);
