@@ -75,7 +75,7 @@ export async function explainJobsInFlink(
     try {
       const r = await helper.request<ExplainResponse>({
         op: 'validate',
-        jobs: group.map(({ key, eff, policies = eff.policies }) => ({
+        jobs: group.map(({ key, eff, policies = eff.policies ?? catalogsOnly(eff) }) => ({
           job: key,
           statements: eff.statements.map((s) => ({ sql: helperSql(s.text) })),
           catalogs: toHelperCatalogs(eff.catalogs),
@@ -91,6 +91,23 @@ export async function explainJobsInFlink(
     }
   }
   return out;
+}
+
+/**
+ * No policy applies: the enforcer has nothing to do, but lineage still names catalog tables by their
+ * storage (`paimon://<warehouse>/db.table`), so the catalogs' options go along.
+ */
+function catalogsOnly(eff: EffectiveSql): JobPolicies {
+  return {
+    job: eff.job.id,
+    policies: [],
+    catalogs: eff.catalogs.map((c) => ({
+      name: c.name,
+      type: c.type,
+      options: Object.fromEntries(Object.entries(c.options ?? {}).map(([k, v]) => [k, String(v)])),
+    })),
+    unpoliced: true,
+  };
 }
 
 function readAnswer(

@@ -35,8 +35,10 @@ const PRODUCER = 'https://github.com/flinkops/flinkops';
 const COLUMN_LINEAGE =
   'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet'; /** A dataset's OpenLineage namespace and name from its physical identity (`kafka://crm.customers`). */
 export function datasetOf(source: string): { namespace: string; name: string } {
-  const m = /^([a-z0-9+.-]+:\/\/[^/]*)\/?(.*)$/i.exec(source);
-  return m ? { namespace: m[1]!, name: m[2] ?? '' } : { namespace: 'flink', name: source };
+  // The last path segment is the dataset (a topic, `db.table`, a file); everything before it, the
+  // namespace: `kafka://broker:9092` + `orders`, `paimon:///warehouse` + `ods.contracts`.
+  const m = /^([a-z0-9+.-]+:\/\/.*)\/([^/]+)$/i.exec(source);
+  return m ? { namespace: m[1]!, name: m[2]! } : { namespace: 'flink', name: source };
 }
 
 export function toRunEvent(

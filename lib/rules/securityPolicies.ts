@@ -91,6 +91,8 @@ export const securityPolicies: Rule = {
       const env = ctx.envs[0];
       if (!env) break;
       const security = jobSecurity(ctx.repo, job, env);
+      // A policy file that fails its schema: nothing of the job may run (fail closed), said per job.
+      for (const d of security.diagnostics) ctx.report(d);
       if (!security.policies) continue;
       if (security.policies.unpoliced) continue;
       const exception = `or list "${job.id}" in unpolicedCode of ${security.names.map((n) => `"${n}"`).join(', ')} (owned by the security team)`;
