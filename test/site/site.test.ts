@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadRepo } from '../../lib/repo/load.js';
 import { type SiteFlink, siteFlink } from '../../lib/site/flink.js';
+import { datasetPath } from '../../lib/site/pages.js';
 import { buildSite } from '../../lib/site/site.js';
 import { Fixture, PROJECT } from '../support/fixture.js';
 
@@ -52,7 +53,7 @@ describe('site: the job catalog of the sample repository', () => {
     ]);
     expect([...source.protectedColumns.keys()].sort()).toEqual(['tenant_name', 'tenant_phone']);
     expect(source.leaks).toEqual([]);
-    const page = [...files.entries()].find(([k]) => k.startsWith('tables/paimon_dw-ods.rent_contracts'))![1];
+    const page = files.get(datasetPath(lake))!;
     expect(page).toContain('Unprotected:');
     expect(page).toContain('href="../jobs/datasync/mysql-contracts-to-paimon.html"');
   });
