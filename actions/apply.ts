@@ -16,7 +16,7 @@ import { computePlan } from '../lib/plan/plan.js';
 import type { Plan } from '../lib/plan/types.js';
 import { renderEnv } from '../lib/render/render.js';
 import { loadRepo } from '../lib/repo/load.js';
-import type { Job } from '../lib/repo/model.js';
+import type { Job, Repo } from '../lib/repo/model.js';
 import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
 import { onDefaultBranch, platformForCommit } from '../lib/scm/merged.js';
 import { ScmError } from '../lib/scm/types.js';
@@ -125,7 +125,13 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
     }
     const outcome = await applyObjects(
       client,
-      { env, objects: rendered.objects, dryRun: o.dryRun === true, force: o.force === true },
+      {
+        env,
+        objects: rendered.objects,
+        dryRun: o.dryRun === true,
+        force: o.force === true,
+        schedulerDriven: schedulerDrivenJobs(repo),
+      },
       resources,
     );
     results.push(...outcome.results);
@@ -170,6 +176,11 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
   const failed =
     results.some((r) => r.result === 'failed') || health.some((h) => h.health === 'failed' || h.health === 'timeout');
   return { stdout: format(env, results, health, o), exitCode: failed ? 1 : 0 };
+}
+
+/** Jobs whose lifecycle a scheduler drives (job.yaml `lifecycle: scheduler`). */
+export function schedulerDrivenJobs(repo: Repo): Set<string> {
+  return new Set(repo.jobs.filter((j) => j.job?.spec.lifecycle === 'scheduler').map((j) => j.id));
 }
 
 async function checkReview(
@@ -265,7 +276,8 @@ function format(env: string, results: ObjectResult[], health: WaitResult[], o: A
     )}\n`;
   const lines = [`flinkops apply --env ${env}${o.dryRun ? ' (server dry run: nothing stored)' : ''}`];
   for (const r of results) {
-    if (r.result === 'unchanged') continue;
+    // An unchanged object is shown when it has something to say: a field Git does not decide.
+    if (r.result === 'unchanged' && !r.message) continue;
     lines.push(
       `  ${SIGN[r.result]} ${r.result.padEnd(10)} ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.message ? `  ${r.message}` : ''}`,
     );
@@ -274,7 +286,7 @@ function format(env: string, results: ObjectResult[], health: WaitResult[], o: A
     lines.push('', 'health');
     for (const h of health)
       lines.push(
-        `  ${h.health === 'healthy' ? '✔' : h.health === 'suspended' ? '⏸' : '✖'} ${h.health.padEnd(10)} ${h.kind} ${h.namespace}/${h.name}  ${h.message}`,
+        `  ${h.health === 'healthy' || h.health === 'finished' ? '✔' : h.health === 'suspended' ? '⏸' : '✖'} ${h.health.padEnd(10)} ${h.kind} ${h.namespace}/${h.name}  ${h.message}`,
       );
   }
   const n = (k: string) => results.filter((r) => r.result === k).length;

@@ -4,11 +4,13 @@ import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import type { KubeClient } from '../lib/k8s/client.js';
 import { Resources } from '../lib/k8s/resources.js';
+import { ANNOTATION } from '../lib/render/labels.js';
 import { renderEnv } from '../lib/render/render.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv } from '../lib/repo/select.js';
 import { connect, kubeFailure, type KubeTarget } from './kube.js';
 import type { ActionResult } from './result.js';
+import { schedulerDrivenJobs } from './apply.js';
 
 export interface DiffOptions extends KubeTarget {
   repo: string;
@@ -45,18 +47,20 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
     });
     if (hasErrors(rendered.diagnostics))
       return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text'), exitCode: 1 };
-    // The commit annotation changes with every commit: it is not drift.
-    for (const r of rendered.objects)
-      delete (r.object.metadata as { annotations?: Record<string, string> }).annotations?.['flinkops.io/commit'];
+    // The commit annotation records which commit was applied last, not what Git says: the dry run
+    // sends its live value back, so it is never drift (and a Git change elsewhere still is).
     const outcome = await applyObjects(
       client,
-      { env, objects: rendered.objects, dryRun: true, force: true },
+      {
+        env,
+        objects: rendered.objects,
+        dryRun: true,
+        force: true,
+        keepLiveAnnotations: [ANNOTATION.commit],
+        schedulerDriven: schedulerDrivenJobs(repo),
+      },
       resources,
     );
-    for (const [key, live] of outcome.live) {
-      const prior = outcome.before.get(key)?.metadata.annotations?.['flinkops.io/commit'];
-      if (prior) live.metadata.annotations = { ...live.metadata.annotations, 'flinkops.io/commit': prior };
-    }
     const extra = await pruneRemovedJobs(client, resources, {
       env,
       jobsInGit: new Set(repo.jobs.map((j) => j.id)),

@@ -12,7 +12,9 @@ export type FlinkConf = Record<string, Scalar>;
 export type UpgradeMode = 'stateless' | 'savepoint' | 'last-state';
 export type JobState = 'running' | 'suspended';
 export type JobType = 'sql' | 'jar' | 'paimon-action';
-export type Action = 'start' | 'stop' | 'suspend' | 'savepoint' | 'restart';
+export type Action = 'start' | 'stop' | 'suspend' | 'savepoint' | 'restart' | 'run' | 'restore';
+/** Who drives a job's `state` at run time: Git (default; a Git change of `state:` wins) or a scheduler. */
+export type Lifecycle = 'git' | 'scheduler';
 
 export interface Resources {
   jobManager?: { cpu?: number; memory?: string; replicas?: number };
@@ -37,6 +39,9 @@ export interface JobSpec extends Overridable {
   session?: string;
   labels?: Record<string, string>;
   allowNonRestoredState?: boolean;
+  lifecycle?: Lifecycle;
+  /** Variables a scheduler passes to `action run --var NAME=VALUE`: name → the pattern a value must match. */
+  runVars?: Record<string, string>;
   jar?: { uri: string; entryClass?: string; args?: string[] };
   paimonAction?: {
     action: string;

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CatalogSpec, Job, Repo } from '../repo/model.js';
 import { secureSql, withStatements, type AppliedPolicy, type InsertLineage } from '../security/index.js';
 import { substitute } from '../vars/substitute.js';
+import { runVarPlaceholder } from '../vars/runVars.js';
 import { JobSql, type Statement } from '../sql/script.js';
 
 /**
@@ -31,11 +32,17 @@ export function effectiveSql(
   repo: Repo,
   job: Job,
   env: string,
-  options: { lineage?: boolean } = {},
+  options: { lineage?: boolean; runVars?: 'defaults' | 'placeholders' } = {},
 ): EffectiveSql | undefined {
   const { effective, diagnostics } = resolveJob(repo, job, env);
   if (effective?.type !== 'sql') return undefined;
-  const source = new JobSql(job.sql, effective.vars);
+  // The script a cluster runs keeps `${run:NAME}` for the runner; validation and preview use the defaults.
+  const runVars = Object.keys(job.job?.spec.runVars ?? {});
+  const vars =
+    options.runVars === 'placeholders' && runVars.length
+      ? { ...effective.vars, ...Object.fromEntries(runVars.map((n) => [n, runVarPlaceholder(n)])) }
+      : effective.vars;
+  const source = new JobSql(job.sql, vars);
   const catalogs = catalogsUsed(repo, source, env, effective.vars);
   // Fail closed: when a policy cannot be enforced, no statement leaves this function.
   const secured = secureSql(repo, job, env, source, options);

@@ -8,6 +8,7 @@ import { flinkVersion } from './flinkVersion.js';
 import { jobName } from './jobName.js';
 import { jobShape } from './jobShape.js';
 import { plaintextSecretRule } from './plaintextSecret.js';
+import { runVars } from './runVars.js';
 import { securityPolicies } from './securityPolicies.js';
 import type { CheckContext, Rule, RuleMeta } from './rule.js';
 import { sqlSyntax } from './sqlSyntax.js';
@@ -23,6 +24,7 @@ export const rules: Rule[] = [
   checkpointDirs,
   sqlSyntax,
   undefinedVar,
+  runVars,
   plaintextSecretRule,
   securityPolicies,
 ];

@@ -86,7 +86,7 @@ public final class SqlRunner {
             usage();
             throw new IllegalArgumentException("No SQL script given (--script <path> or --script-base64 <text>)");
         }
-        text = Secrets.substitute(text, System.getenv());
+        text = RunVars.substitute(Secrets.substitute(text, System.getenv()), System.getenv());
         new SqlRunner(config, dryRun).run(SqlScriptSplitter.split(text));
     }
 
