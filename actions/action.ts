@@ -27,7 +27,7 @@ export interface RunActionOptions extends KubeTarget {
   env: string | undefined;
   savepoint?: string;
   allowNonRestoredState?: boolean;
-  /** run: `NAME=VALUE` run variables (job.yaml runVars). */
+  /** run: `NAME=VALUE` run variables (job.yaml runVars); default: $FLINKOPS_VARS, space-separated. */
   vars?: string[];
   /** restore: a savepoint path, `latest` (the newest the operator recorded) or `none` (empty state). */
   from?: string;
@@ -51,7 +51,8 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
     throw new UsageError('--savepoint is for start (the savepoint to start from)');
   if (o.allowNonRestoredState && action !== 'start' && action !== 'restore')
     throw new UsageError('--allow-non-restored-state is for start and restore');
-  if (o.vars?.length && action !== 'run') throw new UsageError('--var is for run (the run variables of a batch job)');
+  if ((o.vars?.length || penv.FLINKOPS_VARS?.trim()) && action !== 'run')
+    throw new UsageError('--var (FLINKOPS_VARS) is for run (the run variables of a batch job)');
   if (o.from !== undefined && action !== 'restore') throw new UsageError('--from is for restore');
   if (action === 'restore' && !o.from)
     throw new UsageError('restore needs --from PATH|latest|none (a savepoint, the newest one, or empty state)');
@@ -68,7 +69,9 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
   const env = requireEnv(repo, o.env);
   const job = selectJob(repo, o.job);
   const caller = callerFromEnv(penv);
-  const runVars = action === 'run' ? checkRun(repo, job, env, o.vars ?? []) : undefined;
+  // A trigger pipeline passes run variables as FLINKOPS_VARS ("biz_date=2024-06-30 city=bj").
+  const given = o.vars?.length ? o.vars : (penv.FLINKOPS_VARS ?? '').split(/\s+/).filter(Boolean);
+  const runVars = action === 'run' ? checkRun(repo, job, env, given) : undefined;
 
   const status: ActionStatus = {
     job: job.id,
