@@ -30,7 +30,10 @@ export function newJob(options: NewOptions): ActionResult {
   if (existsSync(dir)) return { stdout: '', stderr: `jobs/${team}/${name} already exists\n`, exitCode: 1 };
   const files = scaffoldJob(repo, team, name, options.type);
   mkdirSync(dir, { recursive: true });
-  for (const f of files) writeFileSync(path.join(repo.root, f.path), f.text);
+  for (const f of files) {
+    mkdirSync(path.dirname(path.join(repo.root, f.path)), { recursive: true });
+    writeFileSync(path.join(repo.root, f.path), f.text);
+  }
   const reloaded = loadRepo(options.repo);
   const job = reloaded.repo.jobs.filter((j) => j.id === `${team}/${name}`);
   const diagnostics = check(reloaded.repo, reloaded.diagnostics, { jobs: job });
@@ -38,7 +41,7 @@ export function newJob(options: NewOptions): ActionResult {
   if (hasErrors(diagnostics))
     return { stdout: `${created}\n`, stderr: formatDiagnostics(diagnostics, 'text'), exitCode: 1 };
   return {
-    stdout: `${created}\nnext: edit the files, then \`flinkops validate ${team}/${name}\` and \`flinkops codeowners\`\n`,
+    stdout: `${created}\nnext: edit the files, then \`flinkops validate ${team}/${name}\`, \`flinkops test ${team}/${name}\` and \`flinkops codeowners\`\n`,
     exitCode: 0,
   };
 }

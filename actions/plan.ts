@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hasErrors } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
@@ -10,6 +10,7 @@ import {
   type PlanFormat,
 } from '../lib/plan/format.js';
 import { computePlan } from '../lib/plan/plan.js';
+import { attachTests, parseTestResults } from '../lib/plan/tests.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { UsageError } from '../lib/repo/select.js';
 import { platformFromEnv } from '../lib/scm/detect.js';
@@ -33,6 +34,8 @@ export interface PlanActionOptions {
   context?: string;
   kubeconfig?: string;
   classify?: boolean;
+  /** A `flinkops test --results` file: the note says per job "tests: 3 passed" or names the failing tests. */
+  tests?: string;
   log?: (line: string) => void;
 }
 
@@ -77,6 +80,17 @@ export async function plan(o: PlanActionOptions): Promise<ActionResult> {
     classify: o.classify ?? true,
     ...(o.log ? { log: o.log } : {}),
   });
+  if (o.tests) {
+    let text: string;
+    try {
+      text = readFileSync(o.tests, 'utf8');
+    } catch {
+      throw new UsageError(`--tests: cannot read ${o.tests} (the --results file of \`flinkops test\`)`);
+    }
+    const results = parseTestResults(text);
+    if (!results) throw new UsageError(`--tests: ${o.tests} is not a \`flinkops test --results\` file`);
+    attachTests(p, results);
+  }
   if (o.live && headObjects.length) {
     try {
       await addLive(o, env, p, headObjects);

@@ -18,6 +18,8 @@ const FLOW: Record<string, number> = {
   lineage: 4,
   // resolve: effective configuration and effective SQL
   resolve: 5,
+  // test files of jobs: read and checked against the job's tables
+  jobtest: 5,
   // check and render
   rules: 6,
   render: 6,
@@ -29,7 +31,11 @@ const FLOW: Record<string, number> = {
   // act
   apply: 8,
   jobctl: 8,
+  // running job tests in Flink, comparing rows, reporting
+  testrun: 8,
   scm: 8,
+  // present: the static job catalog reads everything before it
+  site: 8,
 };
 
 const root = join(import.meta.dirname, '..');

@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { PROJECT } from './support/fixture.js';
 
 /**
@@ -51,10 +52,11 @@ describe('the GitLab pipeline', () => {
     ]);
   });
 
-  it('a push to the default branch validates and applies test, then prod', () => {
+  it('a push to the default branch validates, applies test, then prod, and publishes the job catalog', () => {
     expect(jobs({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' })).toEqual([
       'apply:prod',
       'apply:test',
+      'pages',
       'validate',
     ]);
   });
@@ -92,11 +94,28 @@ describe('the GitLab pipeline', () => {
         'base-image: [1.20]',
         'base-image: [2.2]',
         'base-image:render',
+        'pages',
         'validate',
       ]);
     } finally {
       git('reset', '-q', '--hard', 'HEAD~1');
     }
+  });
+
+  it('a merge request runs the tests of the jobs it reaches, shows their JUnit report and puts them in the plan note', () => {
+    const ci = parse(readFileSync(path.join(PROJECT, '.gitlab-ci.yml'), 'utf8'), { logLevel: 'error' }) as {
+      plan: { script: string[]; artifacts: { reports: { junit: string } } };
+    };
+    const script = ci.plan.script.join('\n');
+    expect(script).toMatch(
+      /flinkops test --changed --base "origin\/\$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" --env "\$ENV"/,
+    );
+    expect(script).toContain('--junit "test-$ENV.xml" --results "test-$ENV.json"');
+    // the plan note is written even when a test failed; the job fails afterwards
+    expect(script.indexOf('flinkops plan')).toBeGreaterThan(script.indexOf('flinkops test'));
+    expect(script).toContain('--tests "test-$ENV.json"');
+    expect(ci.plan.script[ci.plan.script.length - 1]).toBe('if [ -f tests-failed ]; then cat tests-failed; exit 1; fi');
+    expect(ci.plan.artifacts.reports.junit).toBe('test-$ENV.xml');
   });
 
   it('the drift schedule checks every environment', () => {

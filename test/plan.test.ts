@@ -46,6 +46,30 @@ describe('flinkops plan', () => {
     expect(p.planHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('an alert threshold change updates the PrometheusRules it reaches, and nothing restarts', async () => {
+    fx.edit('platform/alerts.yaml', 'kafkaLag: { maxRecords: 100000', 'kafkaLag: { maxRecords: 200000');
+    fx.commit('tolerate more Kafka lag');
+    const { plan: p, diagnostics } = await plan();
+    expect(diagnostics).toEqual([]);
+    // rental-metrics-1m sets its own threshold; jobs without a Kafka source have no lag rule.
+    const changed = p.jobs.filter((j) => j.action !== 'noop');
+    expect(changed.map((j) => j.job).sort()).toEqual([
+      'datasync/kafka-orders-to-paimon',
+      'homeservice/workorder-sla',
+      'rental/orders-enrich-house',
+    ]);
+    expect(p.summary).toEqual({ add: 0, change: 3, destroy: 0 });
+    for (const j of changed) {
+      expect(j.action).toBe('update');
+      expect(j.objects.filter((o) => o.action !== 'noop').map((o) => `${o.kind} ${o.name}`)).toEqual([
+        `PrometheusRule ${j.job.split('/')[1]}-alerts`,
+      ]);
+      expect(j.warnings.join('\n')).not.toContain('restart needed');
+      expect(j.reasons).toContain('platform/alerts.yaml changed');
+    }
+    expect(changed[0]!.manifestDiff).toContain('> 200000');
+  });
+
   it('a new job is created, a removed job destroyed, a renamed job both', async () => {
     fx.write(
       'jobs/rental/occupancy/job.yaml',

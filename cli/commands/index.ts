@@ -12,7 +12,9 @@ import { newCommand } from './new.js';
 import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 import { previewCommand } from './preview.js';
+import { siteCommand } from './site.js';
 import { sqlCommand } from './sql.js';
+import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
 /** Every sub-command, in the order `--help` lists them. Add a command: one file here, one line below. */
@@ -20,6 +22,7 @@ export const commands: Command[] = [
   validateCommand,
   configCommand,
   previewCommand,
+  testCommand,
   sqlCommand,
   planCommand,
   newCommand,
@@ -32,4 +35,5 @@ export const commands: Command[] = [
   logsCommand,
   diffCommand,
   imageCommand,
+  siteCommand,
 ];

@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 export const planCommand: Command = {
   name: 'plan',
   usage:
-    'plan --env ENV [--base REF] [--format text|markdown|json] [--comment] [--out FILE] [--no-classify] [--live [--context NAME]]',
+    'plan --env ENV [--base REF] [--format text|markdown|json] [--comment] [--out FILE] [--tests FILE] [--no-classify] [--live [--context NAME]]',
   summary: 'what a merge would change: per job create/update/delete, SQL and manifest diffs, state classification',
   options: {
     env: { type: 'string' },
@@ -13,6 +13,7 @@ export const planCommand: Command = {
     json: { type: 'boolean' },
     comment: { type: 'boolean' },
     out: { type: 'string' },
+    tests: { type: 'string' },
     'no-classify': { type: 'boolean' },
     live: { type: 'boolean' },
     context: { type: 'string' },
@@ -32,6 +33,7 @@ export const planCommand: Command = {
       format,
       comment: Boolean(v.comment),
       ...(v.out ? { out: v.out as string } : {}),
+      ...(v.tests ? { tests: v.tests as string } : {}),
       classify: !v['no-classify'],
       live: Boolean(v.live),
       ...(v.context ? { context: v.context as string } : {}),

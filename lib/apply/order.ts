@@ -1,7 +1,7 @@
 /**
  * The order objects are applied in, as waves: everything in a wave goes out in parallel, a wave
  * starts when the one before it has finished. Namespaces first, then what pods mount (ConfigMaps,
- * Secrets), then the Flink clusters, then what refers to a cluster (session jobs, Ingresses).
+ * Secrets), then the Flink clusters, then what refers to a cluster (session jobs, Ingresses, alerting).
  */
 const WAVE: Record<string, number> = {
   Namespace: 0,
@@ -15,6 +15,8 @@ const WAVE: Record<string, number> = {
   Service: 2,
   FlinkSessionJob: 3,
   Ingress: 3,
+  PodMonitor: 3,
+  PrometheusRule: 3,
 };
 
 export function waveOf(kind: string): number {

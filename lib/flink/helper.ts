@@ -102,7 +102,12 @@ export interface PreviewResponse {
   diagnostics?: HelperDiagnostic[];
   sinks?: Record<
     string,
-    { columns: { name: string; type: string }[]; updating: boolean; rows: Record<string, unknown>[] }
+    {
+      columns: { name: string; type: string }[];
+      updating: boolean;
+      rows: Record<string, unknown>[];
+      changelog?: Record<string, unknown>[];
+    }
   >;
   error?: string;
 }

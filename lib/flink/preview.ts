@@ -7,6 +7,8 @@ export interface SinkRows {
   /** The sink received updates; rows are the final state with the changelog applied. */
   updating: boolean;
   rows: Record<string, unknown>[];
+  /** Every change in arrival order, each with `$op` (+I, -U, +U, -D); only when asked for (`changelog: true`). */
+  changelog?: Record<string, unknown>[];
 }
 
 export interface PreviewResult {
@@ -18,6 +20,8 @@ export interface PreviewInput {
   samples: Record<string, Record<string, unknown>[]>;
   rows: number;
   timeoutSeconds?: number;
+  /** Also return each sink's changelog (for tests that expect exact changes). */
+  changelog?: boolean;
 }
 
 /** Runs a job's effective SQL on a local mini cluster of its Flink release; sources read samples, sinks are collected. */

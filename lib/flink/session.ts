@@ -28,6 +28,7 @@ export class PreviewSession {
       config: helperConfig(eff),
       samples: input.samples,
       rows: input.rows,
+      ...(input.changelog ? { changelog: true } : {}),
       timeoutSeconds: input.timeoutSeconds ?? 120,
     });
     const diagnostics: Diagnostic[] = (response.diagnostics ?? []).map((d) => {

@@ -31,7 +31,12 @@ export function affectedJobs(base: Repo, head: Repo, changes: Change[]): Affecte
       add(id, `${path} changed`);
     } else if (parts[0] === 'jobs' && parts.length === 3 && parts[2] === 'team.yaml') {
       for (const j of jobsOf((j) => j.team === parts[1])) add(j.id, `${path} changed`);
-    } else if (path === 'platform/flink-conf.yaml' || path === 'platform/owners.yaml' || parts[1] === 'envs') {
+    } else if (
+      path === 'platform/flink-conf.yaml' ||
+      path === 'platform/owners.yaml' ||
+      path === 'platform/alerts.yaml' ||
+      parts[1] === 'envs'
+    ) {
       for (const j of allJobs.values()) add(j.id, `${path} changed`);
     } else if (path === 'platform/versions.yaml') {
       const b = base.platform.versions?.spec.versions ?? {};

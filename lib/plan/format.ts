@@ -1,3 +1,4 @@
+import { testsLine } from './tests.js';
 import type { JobPlan, Plan } from './types.js';
 
 export type PlanFormat = 'text' | 'markdown' | 'json';
@@ -30,6 +31,8 @@ export function formatPlanText(plan: Plan): string {
     out.push(`${SYMBOL[j.action]} ${j.job}  (${VERB[j.action]}${j.classification ? `, ${j.classification}` : ''})`);
     for (const r of j.reasons) out.push(`    because ${r}`);
     if (j.classificationDetail) out.push(`    ${j.classificationDetail}`);
+    const tests = testsLine(j);
+    if (tests) out.push(`    ${tests}`);
     for (const w of j.warnings) out.push(`    ! ${w}`);
     for (const o of j.objects.filter((x) => x.action !== 'noop' || x.live))
       out.push(
@@ -53,10 +56,14 @@ export function formatPlanMarkdown(plan: Plan, options: { limit?: number; artifa
   const head = [`### flinkops plan for \`${plan.env}\``, '', `**${summaryLine(plan)}**`, ''];
   const changed = plan.jobs.filter((j) => j.action !== 'noop');
   if (changed.length) {
-    head.push('| | job | change | warnings |', '|---|---|---|---|');
+    const withTests = changed.some((j) => j.tests);
+    head.push(
+      `| | job | change | warnings |${withTests ? ' tests |' : ''}`,
+      `|---|---|---|---|${withTests ? '---|' : ''}`,
+    );
     for (const j of changed)
       head.push(
-        `| \`${SYMBOL[j.action]}\` | \`${j.job}\` | ${VERB[j.action]}${j.classification ? ` (${j.classification})` : ''} | ${j.warnings.length ? `⚠️ ${j.warnings.length}` : ''} |`,
+        `| \`${SYMBOL[j.action]}\` | \`${j.job}\` | ${VERB[j.action]}${j.classification ? ` (${j.classification})` : ''} | ${j.warnings.length ? `⚠️ ${j.warnings.length}` : ''} |${withTests ? ` ${testsCell(j)} |` : ''}`,
       );
     head.push('');
   }
@@ -112,6 +119,8 @@ function section(j: JobPlan): string {
   ];
   for (const w of j.warnings) parts.push(`> ⚠️ ${w}`, '');
   if (j.reasons.length) parts.push(`Because: ${j.reasons.map((r) => `\`${r}\``).join(', ')}`, '');
+  const tests = testsLine(j);
+  if (tests) parts.push(`${j.tests!.failed.length ? '❌' : '✅'} ${tests}`, '');
   if (j.classificationDetail) parts.push(j.classificationDetail, '');
   if (j.ownersBefore.join() !== j.ownersAfter.join())
     parts.push(`Owners: ${j.ownersBefore.join(' ') || '—'} → ${j.ownersAfter.join(' ') || '—'}`, '');
@@ -134,6 +143,11 @@ function section(j: JobPlan): string {
     );
   parts.push('</details>', '');
   return parts.join('\n');
+}
+
+function testsCell(j: JobPlan): string {
+  if (!j.tests) return '';
+  return j.tests.failed.length ? `❌ ${testsLine(j)!.slice('tests: '.length)}` : `✅ ${j.tests.passed} passed`;
 }
 
 function fence(text: string): string {

@@ -313,7 +313,8 @@ function namespacesWithJobs(repo: Repo): Set<string> {
   return s;
 }
 
-function footprint(e: EffectiveJob | undefined): { cpu: number; memoryMi: number } {
+/** CPU cores and MiB a job needs at full size (nothing when suspended or disabled); plan and the site use it. */
+export function footprint(e: EffectiveJob | undefined): { cpu: number; memoryMi: number } {
   if (!e?.enabled || e.state === 'suspended') return { cpu: 0, memoryMi: 0 };
   const tm = e.resources.taskManager;
   const tms = tm.replicas ?? Math.ceil(e.parallelism / Math.max(1, tm.slots));

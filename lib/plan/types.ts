@@ -25,6 +25,8 @@ export interface JobPlan {
   effectiveSqlDiff?: string;
   manifestDiff?: string;
   warnings: string[];
+  /** With `plan --tests FILE`: the job's `flinkops test` results in this environment. */
+  tests?: { passed: number; failed: string[] };
   ownersBefore: string[];
   ownersAfter: string[];
   /** CPU cores and memory (MiB) the job needs at full size, before and after. */

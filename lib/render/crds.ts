@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileS
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { parseAllDocuments } from 'yaml';
@@ -20,7 +21,7 @@ export interface CrdValidators {
 const cache = new Map<string, CrdValidators>();
 
 /** Bump when the way schemas are prepared changes, so old compiled caches are not used. */
-const PREPARATION = 'closed+typemeta+shared/1';
+const PREPARATION = 'closed+typemeta+shared+jspatterns/2';
 
 /**
  * Compiling the FlinkDeployment schema (a pod spec three times over) takes about half a second, so
@@ -40,6 +41,20 @@ export function loadCrds(dir: string): CrdValidators {
   const result = fromCache(cacheFile) ?? compileCrds(files, texts, cacheFile);
   cache.set(abs, result);
   return result;
+}
+
+/**
+ * CRDs flinkops carries itself (pinned third-party data under schemas/, see the README there): the
+ * Prometheus Operator's PrometheusRule and PodMonitor, for the alerting objects.
+ */
+export function bundledCrds(): CrdValidators {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'schemas', 'prometheus-operator');
+    if (existsSync(candidate)) return loadCrds(candidate);
+    dir = path.dirname(dir);
+  }
+  throw new Error('flinkops installation has no schemas/prometheus-operator/ folder');
 }
 
 function fromCache(file: string): CrdValidators | undefined {
@@ -127,9 +142,20 @@ function closed(schema: unknown): unknown {
       k === 'properties' ? mapValues(v as Record<string, unknown>, closed) : closed(v),
     ]),
   );
+  // Go's RE2 patterns the API server checks (`(?i)…`) that JavaScript cannot compile are left to the server.
+  if (typeof s.pattern === 'string' && !compiles(s.pattern)) delete s.pattern;
   if (s.properties && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields'])
     s.additionalProperties = false;
   return s;
+}
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { EffectiveJob } from '../resolve/config.js';
 import { emit, type RenderContext } from './context.js';
+import { addJobAlerts, addMetricsPort } from './alerts.js';
 import { addDns } from './dns.js';
 import { addHadoop } from './hadoop.js';
 import { addIngress, operatorIngress } from './ingress.js';
@@ -49,6 +50,7 @@ export function renderApplicationJob(ctx: RenderContext, r: ResolvedJob): void {
   parts.env = jobSecretEnv(ctx, r);
   if (r.script !== undefined) addScript(ctx, e, r.script, labels, annotations, parts);
   addDns(ctx, namespace, parts);
+  addMetricsPort(ctx, e, parts);
 
   emit(
     ctx,
@@ -66,6 +68,7 @@ export function renderApplicationJob(ctx: RenderContext, r: ResolvedJob): void {
     e.id,
   );
   addIngress(ctx, e.name, namespace, labels, annotations, e.id);
+  addJobAlerts(ctx, r);
 }
 
 /** The template's context for a FlinkDeployment (a job's, or a session cluster's with `job: null`). */

@@ -10,18 +10,21 @@ export interface PodParts {
   env: EnvVar[];
   volumes: Record<string, unknown>[];
   mounts: Record<string, unknown>[];
+  /** Container ports beyond Flink's own (Flink adds its ports to the template's). */
+  ports: Record<string, unknown>[];
   /** Pod-level fields: dnsPolicy, dnsConfig, hostAliases. */
   spec: Record<string, unknown>;
 }
 
 export function emptyParts(labels: Record<string, string>): PodParts {
-  return { labels, annotations: {}, env: [], volumes: [], mounts: [], spec: {} };
+  return { labels, annotations: {}, env: [], volumes: [], mounts: [], ports: [], spec: {} };
 }
 
 export function podTemplate(p: PodParts): Record<string, unknown> {
   const container: Record<string, unknown> = { name: MAIN_CONTAINER };
   if (p.env.length) container.env = p.env;
   if (p.mounts.length) container.volumeMounts = p.mounts;
+  if (p.ports.length) container.ports = p.ports;
   return {
     metadata: { labels: p.labels, ...(Object.keys(p.annotations).length ? { annotations: p.annotations } : {}) },
     spec: { containers: [container], ...(p.volumes.length ? { volumes: p.volumes } : {}), ...p.spec },

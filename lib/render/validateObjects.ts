@@ -4,7 +4,7 @@ import { Ingress as IngressV1 } from 'kubernetes-models/networking.k8s.io/v1/Ing
 import { Ingress as IngressV1beta1 } from 'kubernetes-models/networking.k8s.io/v1beta1/Ingress';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderedObject } from './context.js';
-import type { CrdValidators } from './crds.js';
+import { bundledCrds, type CrdValidators } from './crds.js';
 import { isLabelValue } from './labels.js';
 
 /** Core objects: the Kubernetes OpenAPI schemas (kubernetes-models' compiled validators). */
@@ -13,6 +13,9 @@ const CORE: Record<string, new (data: Record<string, unknown>) => { validate(): 
   'networking.k8s.io/v1/Ingress': IngressV1 as never,
   'networking.k8s.io/v1beta1/Ingress': IngressV1beta1 as never,
 };
+
+/** Kinds checked against the CRDs flinkops carries (schemas/prometheus-operator/), whatever --crds says. */
+const BUNDLED_GROUP = 'monitoring.coreos.com/';
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_KEY =
@@ -56,7 +59,7 @@ export function validateObjects(
       }
       continue;
     }
-    const v = crds?.byType.get(type);
+    const v = o.apiVersion.startsWith(BUNDLED_GROUP) ? bundledCrds().byType.get(type) : crds?.byType.get(type);
     if (!v) {
       if (!crds) missingCrds = true;
       else report(`the CRDs given have no ${type}`);

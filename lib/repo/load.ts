@@ -147,6 +147,7 @@ function loadPlatform(files: RepoFiles, yaml: YamlLoader, diagnostics: Diagnosti
   if (files.exists('platform/flink-conf.yaml')) platform.flinkConf = yaml('platform/flink-conf.yaml', 'flink-conf');
   if (required('platform/versions.yaml')) platform.versions = yaml('platform/versions.yaml', 'versions');
   if (files.exists('platform/sessions.yaml')) platform.sessions = yaml('platform/sessions.yaml', 'sessions');
+  if (files.exists('platform/alerts.yaml')) platform.alerts = yaml('platform/alerts.yaml', 'alerts');
   if (required('platform/owners.yaml')) platform.owners = yaml('platform/owners.yaml', 'platform-owners');
   for (const e of files.list('platform/envs')) {
     if (e.dir) {

@@ -21,6 +21,41 @@ export interface Resources {
   taskManager?: { cpu?: number; memory?: string; slots?: number; replicas?: number };
 }
 
+/** One check of platform/alerts.yaml; each level overrides the one before it key by key. */
+export interface AlertRuleSpec {
+  enabled?: boolean;
+  severity?: 'critical' | 'warning' | 'info';
+  for?: string;
+  window?: string;
+  max?: number | string;
+  maxAge?: string;
+  maxMsPerSecond?: number;
+  maxRecords?: number;
+}
+
+export type AlertRuleName =
+  | 'notRunning'
+  | 'restarts'
+  | 'checkpointFailures'
+  | 'checkpointAge'
+  | 'checkpointDuration'
+  | 'backpressure'
+  | 'busy'
+  | 'kafkaLag'
+  | 'savepointFailures';
+
+/** Alerting of a job (job.yaml `alerts`) or a level of platform/alerts.yaml. */
+export interface AlertsSpec {
+  enabled?: boolean;
+  labels?: Record<string, string>;
+  rules?: Partial<Record<AlertRuleName, AlertRuleSpec>>;
+}
+
+export interface PlatformAlertsSpec extends AlertsSpec {
+  selectorLabels?: Record<string, string>;
+  envs?: Record<string, AlertsSpec>;
+}
+
 /** The keys a job may override per environment. */
 export interface Overridable {
   parallelism?: number;
@@ -29,6 +64,7 @@ export interface Overridable {
   resources?: Resources;
   flinkConf?: FlinkConf;
   vars?: FlinkConf;
+  alerts?: AlertsSpec;
 }
 
 export interface JobSpec extends Overridable {
@@ -190,6 +226,8 @@ export interface Platform {
   versions?: Loaded<{ versions: Record<string, VersionSpec> }>;
   envs: Map<string, Loaded<EnvSpec>>;
   sessions?: Loaded<{ sessions: Record<string, SessionSpec> }>;
+  /** platform/alerts.yaml: without it, no alerting objects are rendered. */
+  alerts?: Loaded<PlatformAlertsSpec>;
   owners?: Loaded<PlatformOwnersSpec>;
   policies: Loaded<{ policies: PolicySpec[] }>[];
   catalogs: Loaded<{ catalogs: CatalogSpec[] }>[];

@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import alerts from '../../schemas/alerts.schema.json' with { type: 'json' };
 import catalogs from '../../schemas/catalogs.schema.json' with { type: 'json' };
 import defs from '../../schemas/defs.schema.json' with { type: 'json' };
 import env from '../../schemas/env.schema.json' with { type: 'json' };
@@ -10,12 +11,14 @@ import platformOwners from '../../schemas/platform-owners.schema.json' with { ty
 import policies from '../../schemas/policies.schema.json' with { type: 'json' };
 import sessions from '../../schemas/sessions.schema.json' with { type: 'json' };
 import team from '../../schemas/team.schema.json' with { type: 'json' };
+import test from '../../schemas/test.schema.json' with { type: 'json' };
 import versions from '../../schemas/versions.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { closest } from './suggest.js';
 import type { PropertyPath, YamlFile } from './yamlFile.js';
 
 const all = {
+  alerts,
   catalogs,
   env,
   'flink-conf': flinkConf,
@@ -25,6 +28,7 @@ const all = {
   policies,
   sessions,
   team,
+  test,
   versions,
 };
 export type SchemaName = keyof typeof all;

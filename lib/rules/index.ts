@@ -12,6 +12,7 @@ import { runVars } from './runVars.js';
 import { securityPolicies } from './securityPolicies.js';
 import type { CheckContext, Rule, RuleMeta } from './rule.js';
 import { sqlSyntax } from './sqlSyntax.js';
+import { testFiles } from './testFiles.js';
 import { undefinedVar } from './undefinedVar.js';
 import { unknownEnv } from './unknownEnv.js';
 
@@ -27,6 +28,7 @@ export const rules: Rule[] = [
   runVars,
   plaintextSecretRule,
   securityPolicies,
+  testFiles,
 ];
 
 /** Rules the loader applies while reading files (they need no model). */
@@ -51,6 +53,11 @@ export const loaderRules: RuleMeta[] = [
   { id: 'repo/symlink-escape', description: 'Symbolic links may not point outside the repository.' },
   { id: 'repo/path-traversal', description: 'Paths may not contain ".." or be absolute.' },
   { id: 'repo/layout', description: 'The repository has a jobs/ folder.' },
+  {
+    id: 'test/file',
+    description:
+      'A test file expects `rows` or `changelog` per sink, its `.jsonl` files hold one JSON object per line, its environments exist.',
+  },
 ];
 
 export function allRuleMetas(): RuleMeta[] {

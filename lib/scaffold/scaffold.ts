@@ -31,6 +31,19 @@ export function scaffoldJob(repo: Repo, team: string, name: string, type: 'sql' 
         `CREATE TEMPORARY TABLE sink_events (\n  id BIGINT,\n  payload STRING,\n  event_time TIMESTAMP(3)\n) WITH (\n  'connector' = 'blackhole'\n);\n\n` +
         `INSERT INTO sink_events\nSELECT id, payload, event_time\nFROM source_events;\n`,
     });
+    // One passing test, so `flinkops test` covers the job from its first commit.
+    files.push({
+      path: `${dir}/tests/events-pass-through.yaml`,
+      text:
+        `# yaml-language-server: $schema=../../../../schemas/test.schema.json\n` +
+        `description: Every source event reaches the sink unchanged (change it to what the job computes).\n` +
+        `given:\n  source_events:\n` +
+        `    - { id: 1, payload: hello, event_time: "2024-01-01 10:00:00" }\n` +
+        `    - { id: 2, payload: world, event_time: "2024-01-01 10:00:01" }\n` +
+        `expect:\n  sink_events:\n    rows:\n` +
+        `      - { id: 1, payload: hello, event_time: "2024-01-01 10:00:00" }\n` +
+        `      - { id: 2, payload: world, event_time: "2024-01-01 10:00:01" }\n`,
+    });
   } else {
     files.push({
       path: `${dir}/job.yaml`,

@@ -60,7 +60,14 @@ describe('flinkops render', () => {
     const names = parseAllDocuments(r.stdout).map(
       (d) => `${d.get('kind')} ${(d.toJS() as { metadata: { name: string } }).metadata.name}`,
     );
-    expect(names).toEqual(['ConfigMap hadoop-config-prod', 'FlinkDeployment listing-score', 'Ingress listing-score']);
+    expect(names).toEqual([
+      'ConfigMap hadoop-config-prod',
+      'FlinkDeployment listing-score',
+      'Ingress listing-score',
+      'PodMonitor flinkops-flink-metrics',
+      'PrometheusRule flinkops-savepoints',
+      'PrometheusRule listing-score-alerts',
+    ]);
   });
 
   it('exits 1 with file:line:column and renders nothing when the repository has a problem', () => {

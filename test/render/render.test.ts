@@ -16,9 +16,13 @@ describe('render: the sample repository', () => {
       const r = renderAt(PROJECT, env);
       expect(r.diagnostics).toEqual([]);
       const types = new Set(r.objects.map((o) => `${o.apiVersion}/${o.kind}`));
+      // Alerting (platform/alerts.yaml) is on in prod only.
+      const alerting =
+        env === 'prod' ? ['monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule'] : [];
       expect([...types].sort()).toEqual([
         'flink.apache.org/v1beta1/FlinkDeployment',
         'flink.apache.org/v1beta1/FlinkSessionJob',
+        ...alerting,
         'networking.k8s.io/v1/Ingress',
         'v1/ConfigMap',
       ]);

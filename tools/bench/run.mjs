@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'nod
 import path from 'node:path';
 import { build } from 'esbuild';
 import { generateRepo } from './generate.mjs';
+import { benchTests } from './tests.mjs';
 
 const project = process.cwd();
 const work = path.join(project, '.cache/bench');
@@ -136,6 +137,30 @@ console.log(
   console.log(`\ntarget: render 500 jobs < 2 s (${rendered.ms < 2000 ? 'met' : 'MISSED'})`);
 }
 
+// site: the static job catalog of the 500 jobs (lineage of every SQL job, a page per job and table).
+{
+  console.log('\nsite (static job catalog)');
+  const out = path.join(work, 'site-500');
+  const built = measure('site, 500 jobs (a page per job and per table)', [cli, 'site', '--out', out, '--repo', repo]);
+  row(built);
+  let largest = 0;
+  let files = 0;
+  const walk = (dir) => {
+    for (const f of readdirSync(dir)) {
+      const p = path.join(dir, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else {
+        files++;
+        largest = Math.max(largest, statSync(p).size);
+      }
+    }
+  };
+  walk(out);
+  console.log(
+    `\ntargets: site of 500 jobs < 10 s (${built.ms < 10000 ? 'met' : 'MISSED'}), no page over 300 KB (largest of ${files}: ${(largest / 1024).toFixed(0)} KB, ${largest < 300 * 1024 ? 'met' : 'MISSED'})`,
+  );
+}
+
 // ---- deep validation: every statement through the job's own Flink release (warm helper cache) ----
 function measureOnce(label, args) {
   const started = process.hrtime.bigint();
@@ -173,6 +198,7 @@ if (!javaOk) {
       .join(', ');
     row(r, `JVM start-up: ${jvm}; validation: ${work}`);
   }
+  benchTests({ project, work, cli });
 }
 
 // ---- plan: a one-job merge request and a platform-wide change in the 500-job repository ----

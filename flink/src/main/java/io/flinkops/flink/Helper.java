@@ -152,7 +152,19 @@ public final class Helper {
         }
         resp.set("diagnostics", session.diagnosticsJson());
         resp.set("sinks", session.sinksJson(sinks, maxRows));
+        if (req.path("changelog").asBoolean(false)) {
+            addChangelogs((ObjectNode) resp.get("sinks"), sinks);
+        }
         resp.set("statements", session.statementResults());
+    }
+
+    /** "changelog": every change each sink received, in arrival order (flinkops test compares it). */
+    private static void addChangelogs(ObjectNode out, Map<String, PreviewRegistry.SinkOutput> sinks) {
+        for (PreviewRegistry.SinkOutput s : sinks.values()) {
+            if (out.get(s.name) instanceof ObjectNode) {
+                ((ObjectNode) out.get(s.name)).putArray("changelog").addAll(s.changelog());
+            }
+        }
     }
 
     private static void compile(JsonNode req, ObjectNode resp) {

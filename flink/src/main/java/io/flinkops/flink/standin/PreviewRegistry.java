@@ -93,6 +93,22 @@ public final class PreviewRegistry {
             return out;
         }
 
+        /** Every change in arrival order: {"$op": "+I|-U|+U|-D", ...row}. */
+        public synchronized List<com.fasterxml.jackson.databind.node.ObjectNode> changelog() {
+            List<com.fasterxml.jackson.databind.node.ObjectNode> out = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                com.fasterxml.jackson.databind.node.ObjectNode o = Values.MAPPER.createObjectNode();
+                o.put("$op", kinds.get(i).shortString());
+                try {
+                    o.setAll((com.fasterxml.jackson.databind.node.ObjectNode) Values.MAPPER.readTree(rows.get(i)));
+                } catch (Exception e) {
+                    o.put("$row", rows.get(i));
+                }
+                out.add(o);
+            }
+            return out;
+        }
+
         private String keyOf(String json) {
             try {
                 JsonNode n = Values.MAPPER.readTree(json);
