@@ -68,7 +68,7 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
   const { repo } = loadRepo(o.repo);
   const env = requireEnv(repo, o.env);
   const job = selectJob(repo, o.job);
-  const caller = callerFromEnv(penv);
+  const caller = callerFromEnv(penv, repo.platform.owners?.spec.schedulers);
   // A trigger pipeline passes run variables as FLINKOPS_VARS ("biz_date=2024-06-30 city=bj").
   const given = o.vars?.length ? o.vars : (penv.FLINKOPS_VARS ?? '').split(/\s+/).filter(Boolean);
   const runVars = action === 'run' ? checkRun(repo, job, env, given) : undefined;
@@ -240,7 +240,7 @@ async function awaitOutcome(
         action === 'restart' || action === 'run'
           ? `restartNonce set to ${nonce}`
           : action === 'restore'
-            ? `redeploy requested (nonce ${nonce})`
+            ? 'redeploy requested (a new savepointRedeployNonce)'
             : `job.state set to ${applied.spec?.job?.state}`,
       state: applied.spec?.job?.state,
     };

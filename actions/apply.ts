@@ -4,10 +4,10 @@ import path from 'node:path';
 import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { applyObjects, type ObjectResult } from '../lib/apply/applyObjects.js';
-import { systemNamespace } from '../lib/apply/applyset.js';
+import { projectOf, systemNamespace } from '../lib/apply/applyset.js';
 import { hasHealth } from '../lib/apply/health.js';
 import { EnvLease } from '../lib/apply/lease.js';
-import { pruneRemovedJobs } from '../lib/apply/prune.js';
+import { findPrunable, prune, renderedByJob, type PrunePlan } from '../lib/apply/prune.js';
 import { checkOwnerApproval, checkReviewedPlan, planHashInNote, type Refusal } from '../lib/apply/review.js';
 import { waitForHealth, type WaitResult } from '../lib/apply/wait.js';
 import type { KubeClient } from '../lib/k8s/client.js';
@@ -15,7 +15,10 @@ import { Resources } from '../lib/k8s/resources.js';
 import { computePlan } from '../lib/plan/plan.js';
 import type { Plan } from '../lib/plan/types.js';
 import { renderEnv } from '../lib/render/render.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { loadRepo } from '../lib/repo/load.js';
+import { check } from '../lib/rules/index.js';
+import type { Diagnostic } from '../lib/diagnostics/diagnostic.js';
 import type { Job, Repo } from '../lib/repo/model.js';
 import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
 import { onDefaultBranch, platformForCommit } from '../lib/scm/merged.js';
@@ -35,6 +38,8 @@ export interface ApplyActionOptions extends KubeTarget {
   /** Seconds --wait (and prune's savepoints) may take; default 600. */
   timeoutSeconds?: number;
   prune?: boolean;
+  /** Let prune delete more than the environment's `prune.maxShare` of its jobs. */
+  allowMassPrune?: boolean;
   force?: boolean;
   json?: boolean;
   /** The reviewed plan hash (default $FLINKOPS_REVIEWED_PLAN_HASH, else the merge request's plan note). */
@@ -60,7 +65,9 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
   let plan: Plan | undefined;
   let jobs: Job[] | undefined = selectJobs(repo, o.jobs);
   if (o.changed) {
-    plan = (await computePlan({ root: o.repo, env, base: o.base!, classify: false })).plan;
+    const changed = await computePlan({ root: o.repo, env, base: o.base!, classify: false });
+    if ('refused' in changed) return notApplied(changed.refused, 'the change cannot be planned');
+    plan = changed.plan;
     const platformChanged = plan.jobs.some((j) => j.job.startsWith('(') && j.action !== 'noop');
     const ids = new Set(plan.jobs.filter((j) => j.action === 'create' || j.action === 'update').map((j) => j.job));
     jobs = platformChanged ? undefined : repo.jobs.filter((j) => ids.has(j.id));
@@ -77,18 +84,17 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
     if (refusal) return refused(refusal, o.json);
   }
 
-  const ids = new Set((jobs ?? repo.jobs).map((j) => j.id));
-  const blocking = loadDiagnostics.filter(
-    (d) => d.severity === 'error' && (d.job ? ids.has(d.job) : d.file.startsWith('platform/')),
-  );
-  if (blocking.length)
-    return {
-      stdout: '',
-      stderr:
-        formatDiagnostics(sortDiagnostics(blocking), 'text') +
-        'flinkops apply: nothing applied — fix the repository first\n',
-      exitCode: 1,
-    };
+  // Prune deletes what Git no longer has: a repository that does not validate could look empty.
+  const blocking = o.prune
+    ? check(repo, loadDiagnostics).filter((d) => d.severity === 'error')
+    : blockingDiagnostics(
+        'apply',
+        loadDiagnostics,
+        (jobs ?? repo.jobs).map((j) => j.id),
+      );
+  if (blocking.length) return notApplied(blocking, o.prune ? 'prune needs a repository that validates' : '');
+  const project = projectOf(repo);
+  if ('rule' in project) return notApplied([project], '');
 
   let client: KubeClient | undefined;
   let lease: EnvLease | undefined;
@@ -106,14 +112,23 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
       kubernetesVersion,
       ...(commit ? { commit } : {}),
     });
-    if (hasErrors(rendered.diagnostics))
-      return {
-        stdout: '',
-        stderr:
-          formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text') +
-          'flinkops apply: nothing applied — fix the repository first\n',
-        exitCode: 1,
-      };
+    if (hasErrors(rendered.diagnostics)) return notApplied(rendered.diagnostics, '');
+
+    const pruneOptions = {
+      ref: { env, project: project.project },
+      jobsInGit: new Set(repo.jobIds),
+      rendered: renderedByJob(rendered.objects),
+      allowStateLoss: new Set(envSpec.prune?.allowStateLoss ?? []),
+      dryRun: o.dryRun === true,
+      timeoutMs,
+      ...(o.pollMs ? { pollMs: o.pollMs } : {}),
+    };
+    let prunePlan: PrunePlan | undefined;
+    if (o.prune) {
+      prunePlan = await findPrunable(client, resources, pruneOptions);
+      const tooMany = massPrune(prunePlan, envSpec.prune?.maxShare ?? 0.5, env);
+      if (tooMany && !o.allowMassPrune) return refused(tooMany, o.json);
+    }
 
     if (!o.dryRun) {
       lease = new EnvLease(client, {
@@ -127,6 +142,7 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
       client,
       {
         env,
+        project: project.project,
         objects: rendered.objects,
         dryRun: o.dryRun === true,
         force: o.force === true,
@@ -135,16 +151,7 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
       resources,
     );
     results.push(...outcome.results);
-    if (o.prune)
-      results.push(
-        ...(await pruneRemovedJobs(client, resources, {
-          env,
-          jobsInGit: new Set(repo.jobs.map((j) => j.id)),
-          dryRun: o.dryRun === true,
-          timeoutMs,
-          ...(o.pollMs ? { pollMs: o.pollMs } : {}),
-        })),
-      );
+    if (prunePlan) results.push(...(await prune(client, resources, prunePlan, pruneOptions)));
     if (o.wait && !o.dryRun) {
       const targets = outcome.results
         .filter((r) => (r.result === 'created' || r.result === 'configured') && hasHealth(r.kind))
@@ -203,7 +210,14 @@ async function checkReview(
       hint: 'fetch enough history (GIT_DEPTH of at least 2)',
     };
   }
-  const { plan } = await computePlan({ root: o.repo, env, base, classify: false });
+  const computed = await computePlan({ root: o.repo, env, base, classify: false });
+  if ('refused' in computed)
+    return {
+      rule: 'apply/unreviewed-plan',
+      message: `the merge cannot be planned: ${computed.refused[0]!.file}: ${computed.refused[0]!.message}`,
+      hint: 'fix the repository first; nothing unplanned is applied',
+    };
+  const { plan } = computed;
   const given = o.planHash ?? process.env.FLINKOPS_REVIEWED_PLAN_HASH;
   let host: Awaited<ReturnType<typeof platformForCommit>>;
   try {
@@ -250,6 +264,25 @@ async function checkReview(
   return undefined;
 }
 
+function notApplied(diagnostics: Diagnostic[], why: string): ActionResult {
+  return {
+    stdout: '',
+    stderr: `${formatDiagnostics(sortDiagnostics(diagnostics), 'text')}flinkops apply: nothing applied — ${why || 'fix the repository first'}\n`,
+    exitCode: 1,
+  };
+}
+
+/** Deleting most of an environment is more often a broken checkout than a decision: it needs saying twice. */
+function massPrune(plan: PrunePlan, maxShare: number, env: string): Refusal | undefined {
+  const removed = plan.targets.filter((t) => t.reason === 'removed').map((t) => t.job);
+  if (!removed.length || removed.length <= maxShare * plan.deployedJobs) return undefined;
+  return {
+    rule: 'apply/mass-prune',
+    message: `prune would delete ${removed.length} of the ${plan.deployedJobs} jobs deployed in ${env} (${removed.slice(0, 5).join(', ')}${removed.length > 5 ? ', …' : ''}); the limit is ${Math.round(maxShare * 100)}%`,
+    hint: `if that is intended, run again with --allow-mass-prune (or raise prune.maxShare in platform/envs/${env}.yaml)`,
+  };
+}
+
 function refused(r: Refusal, json?: boolean): ActionResult {
   const text = `flinkops apply: refused (${r.rule}): ${r.message}\n  hint: ${r.hint}\nnothing was applied\n`;
   return { stdout: json ? `${JSON.stringify({ results: [], refused: r }, null, 2)}\n` : '', stderr: text, exitCode: 1 };
@@ -277,7 +310,7 @@ function format(env: string, results: ObjectResult[], health: WaitResult[], o: A
   const lines = [`flinkops apply --env ${env}${o.dryRun ? ' (server dry run: nothing stored)' : ''}`];
   for (const r of results) {
     // An unchanged object is shown when it has something to say: a field Git does not decide.
-    if (r.result === 'unchanged' && !r.message) continue;
+    if (r.result === 'unchanged' && !r.message.replace(/^dry run(; |$)/, '')) continue;
     lines.push(
       `  ${SIGN[r.result]} ${r.result.padEnd(10)} ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.message ? `  ${r.message}` : ''}`,
     );

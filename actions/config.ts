@@ -13,6 +13,8 @@ export interface ConfigOptions {
   json: boolean;
 }
 
+const KEY_COLUMN = 30;
+
 /** The effective configuration of one job in one environment, optionally with the file:line of every value. */
 export function config(options: ConfigOptions): ActionResult {
   const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo);
@@ -33,11 +35,12 @@ export function config(options: ConfigOptions): ActionResult {
       job: effective.id,
       env,
       config: configObject(effective),
-      ...(options.showOrigin ? { origins: originsObject(entries) } : {}),
+      origins: originsObject(entries),
     };
     return { stdout: `${JSON.stringify(out, null, 2)}\n`, exitCode: 0, ...warn(diagnostics) };
   }
-  const width = Math.max(...entries.map(([k]) => k.length));
+  // Values line up after the short keys; a long flinkConf key does not push every value to the right.
+  const width = Math.max(...entries.map(([k]) => k.length).filter((n) => n <= KEY_COLUMN));
   const originText = (o: Origin | undefined) => (o ? (o.line ? `${o.file}:${o.line}` : o.file) : '');
   const originWidth = Math.max(...entries.map(([, , o]) => originText(o).length));
   const lines = entries.map(
@@ -64,7 +67,7 @@ function flatten(e: EffectiveJob): [string, string, Origin | undefined][] {
   if (e.session) scalar('session', e.session);
   scalar('namespace', e.namespace);
   scalar('flinkVersion', e.flinkVersion);
-  if (e.version) out.push(['image', e.version.image, undefined]);
+  if (e.version) out.push(['image', e.version.image, e.origins.image]);
   scalar('parallelism', e.parallelism);
   scalar('upgradeMode', e.upgradeMode);
   scalar('state', e.state);
@@ -75,7 +78,7 @@ function flatten(e: EffectiveJob): [string, string, Origin | undefined][] {
   }
   for (const [k, v] of Object.entries(e.flinkConf)) out.push([`flinkConf.${k}`, v, e.origins[`flinkConf.${k}`]]);
   for (const [k, v] of Object.entries(e.vars)) out.push([`vars.${k}`, v, e.origins[`vars.${k}`]]);
-  if (e.owners.length) out.push(['owners', e.owners.join(' '), undefined]);
+  if (e.owners.length) out.push(['owners', e.owners.join(' '), e.origins.owners]);
   return out;
 }
 

@@ -1,5 +1,7 @@
 import { applyObjects, type ObjectResult } from '../lib/apply/applyObjects.js';
-import { pruneRemovedJobs } from '../lib/apply/prune.js';
+import { projectOf } from '../lib/apply/applyset.js';
+import { findPrunable, renderedByJob } from '../lib/apply/prune.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import type { KubeClient } from '../lib/k8s/client.js';
@@ -34,8 +36,13 @@ export interface Drift {
  * compared with the live object. Fields a run-time action owns are not drift.
  */
 export async function diff(o: DiffOptions): Promise<ActionResult> {
-  const { repo } = loadRepo(o.repo);
+  const { repo, diagnostics } = loadRepo(o.repo);
   const env = requireEnv(repo, o.env);
+  // A job that does not load would look deleted: diff answers for the whole repository or not at all.
+  const blocking = blockingDiagnostics('diff', diagnostics);
+  const project = projectOf(repo);
+  if (blocking.length || 'rule' in project)
+    return { stdout: '', stderr: formatDiagnostics('rule' in project ? [project] : blocking, 'text'), exitCode: 1 };
   let client: KubeClient | undefined;
   try {
     client = await connect(repo, env, o);
@@ -53,6 +60,7 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
       client,
       {
         env,
+        project: project.project,
         objects: rendered.objects,
         dryRun: true,
         force: true,
@@ -61,12 +69,15 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
       },
       resources,
     );
-    const extra = await pruneRemovedJobs(client, resources, {
-      env,
-      jobsInGit: new Set(repo.jobs.map((j) => j.id)),
-      dryRun: true,
+    const prunable = await findPrunable(client, resources, {
+      ref: { env, project: project.project },
+      jobsInGit: new Set(repo.jobIds),
+      rendered: renderedByJob(rendered.objects),
       timeoutMs: 0,
     });
+    const extra = prunable.targets.flatMap((t) =>
+      t.objects.map((m) => ({ kind: m.kind, namespace: m.metadata.namespace ?? '', name: m.metadata.name, t })),
+    );
     const drift = [
       ...outcome.results.map(toDrift),
       ...extra.map((r) => ({
@@ -74,7 +85,10 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
         namespace: r.namespace,
         name: r.name,
         drift: 'extra' as const,
-        message: `its job folder jobs/${r.job} is gone from Git (apply --prune deletes it)`,
+        message:
+          r.t.reason === 'removed'
+            ? `its job folder jobs/${r.t.job} is gone from Git (apply --prune deletes it)`
+            : `jobs/${r.t.job} no longer deploys it here — its team moved namespace or the job its kind (apply --prune deletes it, with a savepoint first)`,
       })),
     ].filter((d): d is Drift => !!d);
     const code = o.exitCode && drift.length ? 1 : 0;

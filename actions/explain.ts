@@ -3,6 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import { hasErrors } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { toRunEvent } from '../lib/lineage/openlineage.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv, selectJob, UsageError } from '../lib/repo/select.js';
 import { catalogDdl, effectiveSql } from '../lib/resolve/sql.js';
@@ -17,9 +18,11 @@ export interface ExplainOptions {
 
 /** `sql explain`: the effective SQL, its diff against the source, the policies applied and the lineage. */
 export function explain(options: ExplainOptions): ActionResult {
-  const { repo } = loadRepo(options.repo);
+  const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo);
   const env = requireEnv(repo, options.env);
   const job = selectJob(repo, options.job);
+  const blocked = blockingDiagnostics('explain', loadDiagnostics, [job.id]);
+  if (blocked.length) return { stdout: '', stderr: formatDiagnostics(blocked, 'text'), exitCode: 1 };
   const eff = effectiveSql(repo, job, env, { lineage: true });
   if (!eff) throw new UsageError(`${job.id} is not a SQL job: sql explain explains SQL jobs`);
   const source = (eff.sourceStatements ?? eff.statements).map((s) => `${s.text};\n`).join('');
@@ -78,7 +81,8 @@ export function explain(options: ExplainOptions): ActionResult {
       catalogDdl(eff.catalogs) + effective,
       '## Diff against the source',
       '',
-      diff.trim() ? diff : '(no change)',
+      // The patch ends with a newline of its own: one blank line before the next heading.
+      diff.trim() ? diff.replace(/\n$/, '') : '(no change)',
       '',
     );
   }

@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
-import { hasErrors } from '../lib/diagnostics/diagnostic.js';
+import { type Diagnostic, hasErrors } from '../lib/diagnostics/diagnostic.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { UsageError } from '../lib/repo/select.js';
 import { check } from '../lib/rules/index.js';
+import { jobNameProblem } from '../lib/rules/jobName.js';
 import { scaffoldJob } from '../lib/scaffold/scaffold.js';
 import type { ActionResult } from './result.js';
 
@@ -18,6 +19,19 @@ export function newJob(options: NewOptions): ActionResult {
   const m = options.target.match(/^([^/]+)\/([^/]+)$/);
   if (!m) throw new UsageError(`expected TEAM/JOB, got "${options.target}"`);
   const [, team, name] = m as unknown as [string, string, string];
+  // The name is checked before anything is written: a refused scaffold leaves no files behind.
+  const problem = jobNameProblem(name);
+  if (problem) {
+    const diagnostic: Diagnostic = {
+      severity: 'error',
+      rule: 'job/name-dns1035',
+      file: `jobs/${team}/${name}`,
+      line: 1,
+      column: 1,
+      ...problem,
+    };
+    return { stdout: '', stderr: formatDiagnostics([diagnostic], 'text'), exitCode: 1 };
+  }
   const { repo } = loadRepo(options.repo);
   if (!repo.teams.get(team)?.team) {
     return {

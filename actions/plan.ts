@@ -20,6 +20,8 @@ import type { Plan } from '../lib/plan/types.js';
 import type { RenderedObject } from '../lib/render/context.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { connect, kubeFailure } from './kube.js';
+import { projectOf } from '../lib/apply/applyset.js';
+import { KubeError } from '../lib/k8s/client.js';
 import type { ActionResult } from './result.js';
 
 export interface PlanActionOptions {
@@ -69,17 +71,21 @@ export function defaultBase(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function plan(o: PlanActionOptions): Promise<ActionResult> {
   const env = requireEnvFile(o.repo, o.env);
-  const {
-    plan: p,
-    diagnostics,
-    headObjects,
-  } = await computePlan({
+  const computed = await computePlan({
     root: o.repo,
     env,
     base: o.base ?? defaultBase(),
     classify: o.classify ?? true,
     ...(o.log ? { log: o.log } : {}),
   });
+  // No plan for a revision that does not load: a broken merge request must not look harmless in its note.
+  if ('refused' in computed)
+    return {
+      stdout: '',
+      stderr: `${formatDiagnostics(computed.refused, 'text')}flinkops plan: no plan — fix the repository first\n`,
+      exitCode: 1,
+    };
+  const { plan: p, diagnostics, headObjects } = computed;
   if (o.tests) {
     let text: string;
     try {
@@ -136,7 +142,9 @@ async function addLive(o: PlanActionOptions, env: string, p: Plan, objects: Rend
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
   });
   try {
-    const outcome = await applyObjects(client, { env, objects, dryRun: true });
+    const project = projectOf(repo);
+    if ('rule' in project) throw new KubeError(project.message, project.hint);
+    const outcome = await applyObjects(client, { env, project: project.project, objects, dryRun: true });
     const byKey = new Map(outcome.results.map((r) => [`${r.kind}/${r.namespace}/${r.name}`, r]));
     for (const j of p.jobs) {
       for (const obj of j.objects) {

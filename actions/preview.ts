@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { hasErrors } from '../lib/diagnostics/diagnostic.js';
+import { type Diagnostic, hasErrors } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { runPreview, type SinkRows } from '../lib/flink/preview.js';
+import { RepoFiles } from '../lib/repo/files.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { loadRepo } from '../lib/repo/load.js';
+import type { Job, Repo } from '../lib/repo/model.js';
 import { requireEnv, selectJob, UsageError } from '../lib/repo/select.js';
 import { effectiveSql } from '../lib/resolve/sql.js';
 import type { ActionResult } from './result.js';
@@ -19,19 +22,41 @@ export interface PreviewOptions {
 }
 
 export async function preview(options: PreviewOptions): Promise<ActionResult> {
-  const { repo } = loadRepo(options.repo);
+  const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo);
   const env = requireEnv(repo, options.env);
   const job = selectJob(repo, options.job);
+  const blocked = blockingDiagnostics('preview', loadDiagnostics, [job.id]);
+  if (blocked.length) return { stdout: '', stderr: formatDiagnostics(blocked, 'text'), exitCode: 1 };
   const eff = effectiveSql(repo, job, env);
   if (!eff) throw new UsageError(`${job.id} is not a SQL job: preview runs SQL jobs`);
   // Nothing runs that the security stage could not protect: its errors end the preview here.
   if (hasErrors(eff.diagnostics))
     return { stdout: '', stderr: formatDiagnostics(eff.diagnostics, 'text'), exitCode: 1 };
+  // The job's own sample rows (samples/<table>.jsonl in its folder) by default; --sample replaces one table's.
+  const tables = tablesRead(repo, job, env);
   const samples: Record<string, Record<string, unknown>[]> = {};
+  const files = new RepoFiles(repo.root);
+  const own = files.list(`${job.dir}/samples`).filter((e) => !e.dir && e.name.endsWith('.jsonl'));
+  for (const e of own) {
+    const file = `${job.dir}/samples/${e.name}`;
+    const table = e.name.slice(0, -'.jsonl'.length);
+    if (tables && !tables.some((t) => sampleMatches(table, t)))
+      return { stdout: '', stderr: formatDiagnostics([unknownSampleFile(job.id, file, tables)], 'text'), exitCode: 1 };
+    const text = files.read(file);
+    if (text === undefined) return { stdout: '', stderr: formatDiagnostics(files.diagnostics, 'text'), exitCode: 1 };
+    samples[table] = parseSamples(text, file);
+  }
   for (const s of options.samples) {
     const m = s.match(/^([^=]+)=(.+)$/);
     if (!m) throw new UsageError(`--sample takes TABLE=FILE.jsonl, got "${s}"`);
-    samples[m[1]!] = readSamples(m[2]!);
+    const table = m[1]!;
+    if (tables && !tables.some((t) => sampleMatches(table, t)))
+      throw new UsageError(
+        `--sample ${table}: ${job.id} reads no table "${table}"; its tables: ${tables.map(shortName).join(', ')}`,
+      );
+    // `--sample orders=…` replaces samples/orders.jsonl, however either names the table.
+    for (const key of Object.keys(samples)) if (key.toLowerCase() === table.toLowerCase()) delete samples[key];
+    samples[table] = readSamples(m[2]!);
   }
   const result = await runPreview(eff, { samples, rows: options.rows }, options.log);
   const problems = result.diagnostics.length ? formatDiagnostics(result.diagnostics, 'text') : '';
@@ -52,6 +77,43 @@ export async function preview(options: PreviewOptions): Promise<ActionResult> {
   return { stdout: text, ...(problems ? { stderr: problems } : {}), exitCode: hasErrors(result.diagnostics) ? 1 : 0 };
 }
 
+/**
+ * The tables the job reads (sources and lookup tables, as the security stage resolved them:
+ * `catalog.database.table`), or undefined when its SQL could not be analysed (then nothing is checked).
+ */
+function tablesRead(repo: Repo, job: Job, env: string): string[] | undefined {
+  const eff = effectiveSql(repo, job, env, { lineage: true });
+  if (!eff?.lineage || eff.secured === false) return undefined;
+  return [...new Set(eff.lineage.flatMap((l) => l.inputs.map((i) => i.table)))].sort();
+}
+
+/**
+ * Whether a sample's table name (`t`, `db.t` or `cat.db.t`) names the table: the last parts of its
+ * path, exactly or ignoring case — as the Flink helper matches them (StandinContext.samplesFor).
+ */
+function sampleMatches(name: string, table: string): boolean {
+  const parts = name.toLowerCase().split('.');
+  const path = table.toLowerCase().split('.');
+  return parts.length <= path.length && parts.every((p, i) => p === path[path.length - parts.length + i]);
+}
+
+function shortName(table: string): string {
+  return table.replace(/^default_catalog\.default_database\./, '');
+}
+
+function unknownSampleFile(job: string, file: string, tables: string[]): Diagnostic {
+  return {
+    severity: 'error',
+    rule: 'preview/unknown-sample',
+    message: `${job} reads no table "${path.basename(file, '.jsonl')}"; its tables: ${tables.map(shortName).join(', ')}`,
+    hint: 'name the file after a table the job reads (samples/<table>.jsonl), or remove it',
+    file,
+    line: 1,
+    column: 1,
+    job,
+  };
+}
+
 function readSamples(file: string): Record<string, unknown>[] {
   let text: string;
   try {
@@ -59,6 +121,10 @@ function readSamples(file: string): Record<string, unknown>[] {
   } catch {
     throw new UsageError(`cannot read sample file ${file}`);
   }
+  return parseSamples(text, file);
+}
+
+function parseSamples(text: string, file: string): Record<string, unknown>[] {
   return text
     .split('\n')
     .map((line, i) => [line.trim(), i + 1] as const)

@@ -3,9 +3,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
-import { loadCrds, type CrdValidators } from '../lib/render/crds.js';
+import { builtInCrdDir, loadCrds, type CrdValidators } from '../lib/render/crds.js';
 import { renderEnv } from '../lib/render/render.js';
 import { objectPath, toStream, toYaml } from '../lib/render/serialize.js';
 import type { ActionResult } from './result.js';
@@ -15,7 +16,7 @@ export interface RenderActionOptions {
   env: string | undefined;
   jobs: string[];
   out?: string;
-  /** Folder of the operator's CRD files; default: $FLINKOPS_CRDS. */
+  /** Folder of the operator's CRD files; default: $FLINKOPS_CRDS, else the pinned release's (crds/). */
   crds?: string;
   /** Overrides the environment file's kubernetes.version (apply passes the live cluster's). */
   kubernetesVersion?: string;
@@ -31,19 +32,17 @@ export function render(options: RenderActionOptions): ActionResult {
   const env = requireEnv(repo, options.env);
   const jobs = selectJobs(repo, options.jobs);
   const crdDir = options.crds ?? process.env.FLINKOPS_CRDS;
-  let crds: CrdValidators | undefined;
-  if (crdDir) {
-    try {
-      crds = loadCrds(crdDir);
-    } catch (e) {
-      throw new UsageError(`--crds: ${(e as Error).message}`);
-    }
+  let crds: CrdValidators;
+  try {
+    crds = loadCrds(crdDir ?? builtInCrdDir());
+  } catch (e) {
+    throw new UsageError(`${options.crds ? '--crds' : crdDir ? 'FLINKOPS_CRDS' : 'crds'}: ${(e as Error).message}`);
   }
   // Problems in the files render reads stop it: nothing half-checked is rendered.
-  const ids = new Set((jobs ?? repo.jobs).map((j) => j.id));
-  const blocking = loadDiagnostics.filter(
-    (d) =>
-      d.severity === 'error' && (d.job ? ids.has(d.job) : d.file.startsWith('platform/') || d.file.startsWith('jobs/')),
+  const blocking = blockingDiagnostics(
+    'render',
+    loadDiagnostics,
+    (jobs ?? repo.jobs).map((j) => j.id),
   );
   const result = blocking.length
     ? { objects: [], diagnostics: [] as Diagnostic[] }
@@ -52,7 +51,7 @@ export function render(options: RenderActionOptions): ActionResult {
         ...(jobs ? { jobs } : {}),
         ...commitOption(options),
         ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
-        ...(crds ? { crds } : {}),
+        crds,
       });
   const diagnostics = sortDiagnostics([...blocking, ...result.diagnostics]);
   const stderr = diagnostics.length ? formatDiagnostics(diagnostics, 'text') : undefined;

@@ -27,6 +27,8 @@ export function site(options: SiteOptions): ActionResult {
   const env = options.env ?? (envs.includes('prod') ? 'prod' : envs[0]);
   if (!env || !repo.platform.envs.has(env))
     throw new UsageError(`no environment "${options.env ?? ''}" (environments: ${envs.join(', ') || 'none'})`);
+  // A folder flinkops did not write is refused before any work.
+  prepareOut(options.out);
   const inputs: SiteInputs = {
     history: history(repo.root),
     tests: tests(
@@ -36,7 +38,6 @@ export function site(options: SiteOptions): ActionResult {
     ...(process.env.CI_PROJECT_URL ? { repoUrl: process.env.CI_PROJECT_URL } : {}),
   };
   const { files, catalog } = buildSite(repo, env, inputs);
-  prepareOut(options.out);
   for (const [rel, text] of files) {
     const file = path.join(options.out, rel);
     mkdirSync(path.dirname(file), { recursive: true });

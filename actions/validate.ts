@@ -1,10 +1,6 @@
-import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics/diagnostic.js';
+import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics, type ValidateFormat } from '../lib/diagnostics/format/index.js';
-import { deepValidate, reconcileGrammar } from '../lib/flink/deep.js';
-import { FlinkUnavailable } from '../lib/flink/launch.js';
-import { listJobIds, loadRepo } from '../lib/repo/load.js';
-import { resolveJobIds, selectJobs } from '../lib/repo/select.js';
-import { check } from '../lib/rules/index.js';
+import { validateRepository } from '../lib/validation/incremental.js';
 import type { ActionResult } from './result.js';
 
 export interface ValidateOptions {
@@ -16,63 +12,56 @@ export interface ValidateOptions {
   deep?: boolean;
   /** Without Java, is --deep an error (CI) or a warning (laptop)? Default: error when CI is set. */
   deepRequired?: boolean;
+  /** The results folder; false: check every job again, and cache nothing (--no-cache). */
+  cache?: string | false;
   log?: (line: string) => void;
 }
 
 export async function validate(options: ValidateOptions): Promise<ActionResult> {
-  // Named jobs: load only those (and the teams and platform they use), not the whole repository.
-  const onlyJobs = options.jobs.length
-    ? new Set(resolveJobIds(listJobIds(options.repo), options.jobs, options.repo))
-    : undefined;
-  const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo, onlyJobs ? { onlyJobs } : {});
-  const jobs = selectJobs(repo, options.jobs);
-  let diagnostics = check(repo, loadDiagnostics, jobs ? { jobs } : {});
+  const result = await validateRepository({
+    root: options.repo,
+    jobs: options.jobs,
+    deep: Boolean(options.deep),
+    ...(options.cache !== undefined ? { cache: options.cache } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  let diagnostics = result.diagnostics;
   const extra: Record<string, unknown> = {};
-  if (options.deep) {
-    try {
-      const envs = [...repo.platform.envs.keys()].sort();
-      const deep = await deepValidate(repo, jobs ?? repo.jobs, envs, options.log);
-      const reconciled = reconcileGrammar(diagnostics, deep.verdicts);
-      diagnostics = sortDiagnostics(dedupe([...reconciled.diagnostics, ...deep.diagnostics]));
-      extra.deep = { jobs: deep.stats.jobs, jvmStartMs: deep.stats.jvmStartMs, validateMs: deep.stats.validateMs };
-      extra.parserGaps = reconciled.parserGaps.map((d) => ({
-        file: d.file,
-        line: d.line,
-        column: d.column,
-        message: d.message,
-      }));
-    } catch (e) {
-      if (!(e instanceof FlinkUnavailable)) throw e;
-      const required = options.deepRequired ?? Boolean(process.env.CI);
-      diagnostics = sortDiagnostics([
-        ...diagnostics,
-        {
-          severity: required ? 'error' : 'warning',
-          rule: 'deep/unavailable',
-          message: `--deep could not run: ${e.message}`,
-          hint: required
-            ? 'install Java 17 and Maven (CI: .ci/run does), or run without --deep'
-            : 'only the fast checks ran; set FLINKOPS_DEEP_REQUIRED=true to make this an error',
-          file: 'platform/versions.yaml',
-          line: 1,
-          column: 1,
-        },
-      ]);
-    }
+  if (result.deep) {
+    extra.deep = {
+      jobs: result.deep.jobs,
+      cached: result.deep.cached,
+      jvmStartMs: result.deep.jvmStartMs,
+      validateMs: result.deep.validateMs,
+    };
+    extra.parserGaps = result.deep.parserGaps.map((d) => ({
+      file: d.file,
+      line: d.line,
+      column: d.column,
+      message: d.message,
+    }));
   }
+  if (result.deepUnavailable) {
+    const required = options.deepRequired ?? Boolean(process.env.CI);
+    diagnostics = sortDiagnostics([
+      ...diagnostics,
+      {
+        severity: required ? 'error' : 'warning',
+        rule: 'deep/unavailable',
+        message: `--deep could not run: ${result.deepUnavailable}`,
+        hint: required
+          ? 'install Java 17 and Maven (CI: .ci/run does), or run without --deep'
+          : 'only the fast checks ran; set FLINKOPS_DEEP_REQUIRED=true to make this an error',
+        file: 'platform/versions.yaml',
+        line: 1,
+        column: 1,
+      },
+    ]);
+  }
+  if (result.cacheProblem) options.log?.(`results not cached: ${result.cacheProblem}`);
+  extra.cache = { jobs: result.jobs, checked: result.checked.length };
   return {
     stdout: formatDiagnostics(diagnostics, options.format, { color: options.color ?? false, extra }),
     exitCode: hasErrors(diagnostics) ? 1 : 0,
   };
-}
-
-function dedupe(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return list.filter((d) => {
-    // The same problem in several environments is one problem.
-    const key = `${d.file}\0${d.line}\0${d.column}\0${d.rule}\0${d.message.replace(/ \(environment [^)]+\)$/, '')}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { GitError } from '../lib/git/git.js';
 import { UsageError } from '../lib/repo/select.js';
 import type { Options } from './command.js';
 import { commands } from './commands/index.js';
@@ -47,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`flinkops ${name}: ${(e as Error).message}\n`);
       return 2;
+    }
+    if (e instanceof GitError) {
+      process.stderr.write(`flinkops ${name}: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+      return 1;
     }
     process.stderr.write(`flinkops ${name}: internal error: ${(e as Error).message}\n`);
     if (process.env.FLINKOPS_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);

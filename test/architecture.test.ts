@@ -8,6 +8,7 @@ const FLOW: Record<string, number> = {
   // toolkits with no knowledge of the repository model
   diagnostics: 0,
   vars: 0,
+  cache: 0,
   git: 0,
   k8s: 0,
   // load
@@ -28,6 +29,7 @@ const FLOW: Record<string, number> = {
   scaffold: 6,
   // compare
   plan: 7,
+  validation: 7,
   // act
   apply: 8,
   jobctl: 8,

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Fixture, locate } from './support/fixture.js';
 
@@ -101,6 +103,15 @@ describe('flinkops config', () => {
     );
     const mode = locate(fx.read('jobs/datasync/team.yaml'), 'savepoint');
     expect(out.origins.upgradeMode).toBe(`jobs/datasync/team.yaml:${mode.line}:${mode.column}`);
+    // Every value has its origin: the image from its version line, the owners from owners.yaml.
+    const image = locate(fx.read('platform/versions.yaml'), 'registry.rent.example/flink/flink:1.20');
+    expect(out.origins.image).toBe(`platform/versions.yaml:${image.line}:${image.column}`);
+    expect(out.origins.owners).toMatch(/^jobs\/datasync\/kafka-orders-to-paimon\/owners\.yaml:\d+:\d+$/);
+    for (const key of ['type', 'namespace', 'flinkVersion', 'parallelism', 'image', 'owners'])
+      expect(out.origins[key], key).toBeDefined();
+    // --json carries the origins without --show-origin too.
+    const plain = JSON.parse(fx.cli('config', 'datasync/kafka-orders-to-paimon', '--env', 'prod', '--json').stdout);
+    expect(plain.origins).toEqual(out.origins);
   });
 
   it('applies the test override and the team environment settings', () => {
@@ -138,6 +149,17 @@ describe('flinkops new', () => {
     expect(fx.cli('new', 'nobody/x').code).toBe(1);
     expect(fx.cli('new', 'rental/rental-metrics-1m').code).toBe(1);
   });
+
+  it('refuses a name Kubernetes rejects before writing anything (exit 1, a hint with a valid name)', () => {
+    for (const target of ['rental/Bad_Name', 'nobody/Bad_Name']) {
+      const r = fx.cli('new', target);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('job name "Bad_Name" is not a valid Kubernetes name');
+      expect(r.stderr).toContain('e.g. "bad-name"');
+    }
+    expect(existsSync(path.join(fx.root, 'jobs/rental/Bad_Name'))).toBe(false);
+    expect(existsSync(path.join(fx.root, 'jobs/nobody'))).toBe(false);
+  });
 });
 
 describe('flinkops codeowners', () => {
@@ -161,5 +183,27 @@ describe('flinkops codeowners', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('[platform]');
     expect(r.stdout.indexOf('/platform/ ')).toBeLessThan(r.stdout.indexOf('/platform/policies/ '));
+  });
+});
+
+describe('flinkops preview samples', () => {
+  it('an unknown --sample table is wrong usage naming the job’s tables; a stray samples/ file is a repository error', () => {
+    const r = fx.cli('preview', 'orders-enrich-house', '--env', 'test', '--sample', 'dim_hose=x.jsonl');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('rental/orders-enrich-house reads no table "dim_hose"; its tables: dim_house, orders');
+    fx.write('jobs/rental/orders-enrich-house/samples/houses.jsonl', '{"house_id": 1}\n');
+    const stray = fx.cli('preview', 'orders-enrich-house', '--env', 'test');
+    expect(stray.code).toBe(1);
+    expect(stray.stderr).toContain('jobs/rental/orders-enrich-house/samples/houses.jsonl');
+    expect(stray.stderr).toContain('preview/unknown-sample');
+  });
+
+  it('every sample SQL job carries sample rows for each table it reads', () => {
+    for (const job of ['rental/rental-metrics-1m', 'datasync/mysql-contracts-to-paimon', 'homeservice/workorder-sla']) {
+      const r = fx.cli('preview', job, '--env', 'test', '--sample', 'no_such_table=x.jsonl');
+      const tables = /its tables: (.*)$/m.exec(r.stderr)![1]!.split(', ');
+      for (const t of tables)
+        expect(existsSync(path.join(fx.root, 'jobs', job, 'samples', `${t.split('.').at(-1)}.jsonl`)), t).toBe(true);
+    }
   });
 });

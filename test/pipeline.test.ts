@@ -31,16 +31,26 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+interface ListedJob {
+  name: string;
+  when: string;
+  stage: string;
+  needs?: { job: string; optional: boolean }[];
+}
+
 function jobs(vars: Record<string, string>): string[] {
+  return pipeline(vars)
+    .map((j) => j.name)
+    .sort();
+}
+
+function pipeline(vars: Record<string, string>): ListedJob[] {
   const args = [path.join(PROJECT, 'node_modules/gitlab-ci-local/src/index.js'), '--list-json'];
   for (const [k, v] of Object.entries(vars)) args.push('--variable', `${k}=${v}`);
   const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   expect(r.status, r.stderr + r.stdout).toBe(0);
-  const list = JSON.parse(r.stdout.slice(r.stdout.search(/^\[/m))) as { name: string; when: string }[];
-  return list
-    .filter((j) => j.when !== 'never')
-    .map((j) => j.name)
-    .sort();
+  const list = JSON.parse(r.stdout.slice(r.stdout.search(/^\[/m))) as ListedJob[];
+  return list.filter((j) => j.when !== 'never');
 }
 
 describe('the GitLab pipeline', () => {
@@ -79,7 +89,14 @@ describe('the GitLab pipeline', () => {
     expect(jobs({ CI_PIPELINE_SOURCE: 'trigger' })).toEqual([]);
   });
 
-  it('a change to the Flink versions also builds the base images (kaniko)', () => {
+  it('a trigger on another branch runs nothing: its owners.yaml was never reviewed', () => {
+    const action = { FLINKOPS_ACTION: 'stop', FLINKOPS_JOB: 'homeservice/daily-settlement', FLINKOPS_ENV: 'prod' };
+    for (const source of ['trigger', 'api', 'pipeline'])
+      expect(jobs({ CI_PIPELINE_SOURCE: source, CI_COMMIT_BRANCH: 'feature', ...action }), source).toEqual([]);
+    expect(jobs({ CI_PIPELINE_SOURCE: 'api', CI_COMMIT_BRANCH: 'main', ...action })).toEqual(['action']);
+  });
+
+  it('a change to the Flink versions builds the base images and publishes the runner before any apply', () => {
     const text = execFileSync('cat', [path.join(dir, 'platform/versions.yaml')], { encoding: 'utf8' });
     execFileSync(
       'sh',
@@ -88,15 +105,26 @@ describe('the GitLab pipeline', () => {
     );
     git('-c', 'user.email=ci@example', '-c', 'user.name=ci', 'commit', '-qam', 'new image');
     try {
-      expect(jobs({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' })).toEqual([
+      const vars = { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' };
+      // One base-image job builds every version base-image:render wrote from platform/versions.yaml (no matrix here).
+      expect(jobs(vars)).toEqual([
         'apply:prod',
         'apply:test',
-        'base-image: [1.20]',
-        'base-image: [2.2]',
+        'base-image',
         'base-image:render',
         'pages',
+        'runner:publish',
         'validate',
       ]);
+      const list = pipeline(vars);
+      const stages = ['validate', 'plan', 'image', 'apply'];
+      const stageOf = (name: string) => stages.indexOf(list.find((j) => j.name === name)!.stage);
+      for (const apply of ['apply:test', 'apply:prod']) {
+        const needs = list.find((j) => j.name === apply)!.needs!.map((n) => n.job);
+        expect(needs).toEqual(expect.arrayContaining(['base-image', 'runner:publish']));
+        expect(stageOf(apply)).toBeGreaterThan(stageOf('base-image'));
+        expect(stageOf(apply)).toBeGreaterThan(stageOf('runner:publish'));
+      }
     } finally {
       git('reset', '-q', '--hard', 'HEAD~1');
     }

@@ -12,7 +12,11 @@ beforeEach(() => {
 });
 afterEach(() => fx.dispose());
 
-const plan = (env = 'prod') => computePlan({ root: fx.root, env, base: 'main', classify: false });
+const plan = async (env = 'prod') => {
+  const r = await computePlan({ root: fx.root, env, base: 'main', classify: false });
+  if ('refused' in r) throw new Error(r.refused.map((d) => `${d.file}: ${d.message}`).join('\n'));
+  return r;
+};
 
 describe('plan warnings', () => {
   it('a platform-wide key is one line naming how many jobs it reaches', async () => {

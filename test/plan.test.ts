@@ -13,7 +13,11 @@ beforeEach(() => {
 });
 afterEach(() => fx.dispose());
 
-const plan = (env = 'prod', classify = false) => computePlan({ root: fx.root, env, base: 'main', classify });
+const plan = async (env = 'prod', classify = false) => {
+  const r = await computePlan({ root: fx.root, env, base: 'main', classify });
+  if ('refused' in r) throw new Error(r.refused.map((d) => `${d.file}: ${d.message}`).join('\n'));
+  return r;
+};
 
 describe('flinkops plan', () => {
   it('no change, no plan', async () => {

@@ -26,3 +26,14 @@ await build({
     js: "import { createRequire as __flinkopsCreateRequire } from 'node:module'; const require = __flinkopsCreateRequire(import.meta.url);",
   },
 });
+
+// The bundle's own hash: cached validation results are keyed by it (lib/validation/keys.ts), so
+// another build of flinkops never reuses this one's results.
+{
+  const { createHash } = await import('node:crypto');
+  const { readdirSync, readFileSync, writeFileSync } = await import('node:fs');
+  const hash = createHash('sha256');
+  for (const f of readdirSync('dist', { recursive: true }).map(String).sort())
+    if (f.endsWith('.mjs')) hash.update(`${f}\0`).update(readFileSync(`dist/${f}`));
+  writeFileSync('dist/build-id', `${hash.digest('hex')}\n`);
+}

@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 export const actionCommand: Command = {
   name: 'action',
   usage:
-    'action start|stop|suspend|savepoint|restart|run|restore JOB --env ENV [--savepoint PATH] [--from PATH|latest|none] [--var NAME=VALUE]... [--allow-non-restored-state] [--callback URL] [--wait] [--timeout S]',
+    'action start|stop|suspend|savepoint|restart|run|restore JOB --env ENV [--savepoint PATH] [--from PATH|latest|none] [--var NAME=VALUE]... [--allow-non-restored-state] [--callback URL] [--wait] [--timeout S] [--context NAME] [--kubeconfig FILE] [--json]',
   summary: 'run-time actions for schedulers, authorised by owners.yaml (field manager flinkops-action)',
   options: {
     env: { type: 'string' },

@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 export const applyCommand: Command = {
   name: 'apply',
   usage:
-    'apply --env ENV [JOB... | --changed --base REF] [--dry-run] [--wait] [--timeout S] [--prune] [--context NAME] [--json]',
+    'apply --env ENV [JOB... | --changed --base REF] [--dry-run] [--wait] [--timeout S] [--prune [--allow-mass-prune]] [--force-conflicts] [--require-review] [--plan-hash HASH] [--artifacts DIR] [--context NAME] [--kubeconfig FILE] [--json]',
   summary: 'server-side apply to the cluster (field manager flinkops), prune removed jobs, wait until healthy',
   options: {
     env: { type: 'string' },
@@ -14,6 +14,7 @@ export const applyCommand: Command = {
     wait: { type: 'boolean' },
     timeout: { type: 'string' },
     prune: { type: 'boolean' },
+    'allow-mass-prune': { type: 'boolean' },
     context: { type: 'string' },
     kubeconfig: { type: 'string' },
     'force-conflicts': { type: 'boolean' },
@@ -37,6 +38,7 @@ export const applyCommand: Command = {
       wait: Boolean(v.wait),
       ...(timeout ? { timeoutSeconds: timeout } : {}),
       prune: Boolean(v.prune),
+      allowMassPrune: Boolean(v['allow-mass-prune']),
       force: Boolean(v['force-conflicts']),
       json: Boolean(v.json),
       ...(v.context ? { context: v.context as string } : {}),

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 
 export const diffCommand: Command = {
   name: 'diff',
-  usage: 'diff --env ENV [--exit-code] [--context NAME] [--json]',
+  usage: 'diff --env ENV [--exit-code] [--context NAME] [--kubeconfig FILE] [--json]',
   summary: 'drift between Git and the cluster (server dry run); --exit-code exits 1 on drift',
   options: {
     env: { type: 'string' },

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 
 export const logsCommand: Command = {
   name: 'logs',
-  usage: 'logs JOB --env ENV [--follow] [--tail N] [--context NAME]',
+  usage: 'logs JOB --env ENV [--follow] [--tail N] [--artifacts DIR] [--context NAME] [--kubeconfig FILE]',
   summary: "the JobManager's log (the archived start-up log when none runs)",
   options: {
     env: { type: 'string' },

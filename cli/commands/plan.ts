@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 export const planCommand: Command = {
   name: 'plan',
   usage:
-    'plan --env ENV [--base REF] [--format text|markdown|json] [--comment] [--out FILE] [--tests FILE] [--no-classify] [--live [--context NAME]]',
+    'plan --env ENV [--base REF] [--format text|markdown|json] [--json] [--comment] [--out FILE] [--tests FILE] [--no-classify] [--live [--context NAME] [--kubeconfig FILE]]',
   summary: 'what a merge would change: per job create/update/delete, SQL and manifest diffs, state classification',
   options: {
     env: { type: 'string' },

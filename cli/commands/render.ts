@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 
 export const renderCommand: Command = {
   name: 'render',
-  usage: 'render --env ENV [--out DIR] [--crds DIR] [--kube-version 1.N] [JOB...]',
+  usage: 'render --env ENV [--out DIR] [--crds DIR] [--kube-version 1.N] [--commit SHA] [JOB...]',
   summary: 'the Kubernetes manifests, deterministic, one object per file',
   options: {
     env: { type: 'string' },

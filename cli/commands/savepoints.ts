@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 
 export const savepointsCommand: Command = {
   name: 'savepoints',
-  usage: 'savepoints JOB --env ENV [--context NAME] [--json]',
+  usage: 'savepoints JOB --env ENV [--context NAME] [--kubeconfig FILE] [--json]',
   summary: "a job's savepoint history (time, trigger, format, commit, path) from the operator's status and snapshots",
   options: {
     env: { type: 'string' },

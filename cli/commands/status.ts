@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 
 export const statusCommand: Command = {
   name: 'status',
-  usage: 'status [JOB...] --env ENV [--context NAME] [--json]',
+  usage: 'status [JOB...] --env ENV [--context NAME] [--kubeconfig FILE] [--json]',
   summary: 'live status of the jobs: health, lifecycle, job state, generation, last savepoint',
   options: {
     env: { type: 'string' },

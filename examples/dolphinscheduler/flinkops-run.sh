@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A DolphinScheduler shell task that runs a flinkops batch job for one day and fails the task when
 # the job fails. It triggers the repository's GitLab pipeline (job `action` in .gitlab-ci.yml), which
-# runs `flinkops action run JOB --env ENV --wait` as scheduler:dolphinscheduler, then polls the
-# pipeline until it ends: exit 0 when the job FINISHED, 1 when it FAILED (or the pipeline did).
+# runs `flinkops action run JOB --env ENV --wait`, then polls the pipeline until it ends: exit 0 when
+# the job FINISHED, 1 when it FAILED (or the pipeline did). The pipeline acts as
+# scheduler:dolphinscheduler because the trigger token's owner is listed under that scheduler in
+# platform/owners.yaml (`schedulers: {dolphinscheduler: [dolphin-bot]}`); no variable can claim it.
 #
 #   flinkops-run.sh JOB ENV [NAME=VALUE ...]
 #   e.g. in the task: bash flinkops-run.sh homeservice/daily-settlement prod biz_date=${system.biz.date}
@@ -10,7 +12,7 @@
 # Environment (DolphinScheduler: the task's environment or its resource center):
 #   GITLAB_URL              https://gitlab.rent.example
 #   GITLAB_PROJECT          the project id (or url-encoded path) of the jobs repository
-#   GITLAB_TRIGGER_TOKEN    a pipeline trigger token (Settings → CI/CD → Pipeline triggers)
+#   GITLAB_TRIGGER_TOKEN    a pipeline trigger token owned by the scheduler's user (dolphin-bot)
 #   GITLAB_READ_TOKEN       a token with read_api, to read the pipeline's status
 #   FLINKOPS_REF            the branch to run on (default: main)
 #   FLINKOPS_POLL_SECONDS   how often to poll (default: 15)
@@ -37,8 +39,7 @@ json_string() { # a JSON string literal
 
 body="{\"token\":$(json_string "$GITLAB_TRIGGER_TOKEN"),\"ref\":$(json_string "$ref"),\"variables\":{"
 body+="\"FLINKOPS_ACTION\":\"run\",\"FLINKOPS_JOB\":$(json_string "$job"),\"FLINKOPS_ENV\":$(json_string "$env"),"
-body+="\"FLINKOPS_VARS\":$(json_string "$vars"),\"FLINKOPS_WAIT\":\"true\","
-body+="\"FLINKOPS_TRIGGERED_BY\":\"scheduler:dolphinscheduler\""
+body+="\"FLINKOPS_VARS\":$(json_string "$vars"),\"FLINKOPS_WAIT\":\"true\""
 [ -n "${FLINKOPS_CALLBACK:-}" ] && body+=",\"FLINKOPS_CALLBACK\":$(json_string "$FLINKOPS_CALLBACK")"
 body+="}}"
 

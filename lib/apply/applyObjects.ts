@@ -15,7 +15,15 @@ import { Resources } from '../k8s/resources.js';
 import type { RenderedObject } from '../render/context.js';
 import { LABEL } from '../render/labels.js';
 import { RUN_VAR_CONF_PREFIX } from '../vars/runVars.js';
-import { APPLYSET, applySetId, groupKind, parentName, systemNamespace } from './applyset.js';
+import {
+  APPLYSET,
+  type ApplySetRef,
+  applySetId,
+  groupKind,
+  PROJECT_ANNOTATION,
+  parentName,
+  systemNamespace,
+} from './applyset.js';
 import { byIdentity, inWaves } from './order.js';
 
 /** The job folder an object belongs to (set at apply time; session clusters and shared ConfigMaps have none). */
@@ -36,10 +44,14 @@ export interface ObjectResult {
   job?: string;
   /** The savepoint a pruned stateful job was suspended with. */
   savepoint?: string;
+  /** What state a job prune could not delete was left in (suspended, waiting for its savepoint; running). */
+  state?: string;
 }
 
 export interface ApplyInput {
   env: string;
+  /** The repository (`group/project`): with env, the ApplySet the objects join. */
+  project: string;
   objects: RenderedObject[];
   dryRun?: boolean;
   /** Take back fields another manager changed (a conflict otherwise fails the object). */
@@ -82,14 +94,15 @@ export async function applyObjects(
   resources = new Resources(client),
 ): Promise<ApplyOutcome> {
   const dryRun = input.dryRun === true;
-  const id = applySetId(input.env, systemNamespace());
+  const ref = { env: input.env, project: input.project };
+  const id = applySetId(ref, systemNamespace());
   const results: ObjectResult[] = [];
   const live = new Map<string, KubeObject>();
 
   // Every kind must be served before anything is written: a missing CRD fails the run up front.
   for (const o of input.objects) await resources.resolve(o.apiVersion, o.kind);
 
-  if (!dryRun) await recordParent(client, resources, input.env, input.objects);
+  if (!dryRun) await recordParent(client, resources, ref, input.objects);
 
   const namespaces = [...new Set(input.objects.map((o) => o.namespace))].sort();
   const missingNs = new Set<string>();
@@ -381,12 +394,12 @@ async function listMembers(
 export async function recordParent(
   client: KubeClient,
   resources: Resources,
-  env: string,
+  ref: ApplySetRef,
   objects: { apiVersion: string; kind: string; namespace: string }[],
   replace = false,
 ): Promise<void> {
   const ns = systemNamespace();
-  const name = parentName(env);
+  const name = parentName(ref);
   const current = replace
     ? undefined
     : await getObject(client, resources, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
@@ -406,9 +419,10 @@ export async function recordParent(
     metadata: {
       name,
       namespace: ns,
-      labels: { [APPLYSET.id]: applySetId(env, ns), [LABEL.managedBy]: 'flinkops', [LABEL.env]: env },
+      labels: { [APPLYSET.id]: applySetId(ref, ns), [LABEL.managedBy]: 'flinkops', [LABEL.env]: ref.env },
       annotations: {
         [APPLYSET.tooling]: 'flinkops/v1',
+        [PROJECT_ANNOTATION]: ref.project,
         [APPLYSET.groupKinds]: [...kinds].sort().join(','),
         [APPLYSET.namespaces]: [...namespaces].sort().join(','),
       },

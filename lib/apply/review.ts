@@ -6,7 +6,7 @@ export function planHashInNote(body: string): string | undefined {
 }
 
 export interface Refusal {
-  rule: 'apply/unreviewed-plan' | 'apply/owner-approval';
+  rule: 'apply/unreviewed-plan' | 'apply/owner-approval' | 'apply/mass-prune';
   message: string;
   hint: string;
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CatalogSpec, Job, Repo } from '../repo/model.js';
 import { effectiveSql, type EffectiveSql } from '../resolve/sql.js';
@@ -96,7 +97,7 @@ export function helperConfig(e: EffectiveSql): Record<string, string> {
   return Object.fromEntries(keep);
 }
 
-interface Unit {
+export interface Unit {
   job: Job;
   env: string;
   eff: EffectiveSql;
@@ -132,72 +133,110 @@ export async function deepValidate(
     }
   }
   stats.jobs = new Set([...byRelease.values()].flat().map((u) => u.job.id)).size;
-  await Promise.all(
-    [...byRelease.entries()].map(async ([release, units]) => {
-      const started = Date.now();
-      const helper = new FlinkHelper(launchFor(release, log));
-      try {
-        await helper.request({ op: 'version' });
-        stats.jvmStartMs[release] = Date.now() - started;
-        const t = Date.now();
-        const response = await helper.request<ValidateResponse>({
-          op: 'validate',
-          jobs: units.map((u) => ({
-            job: u.key,
-            statements: u.eff.statements.map((s) => ({ sql: helperSql(s.text) })),
-            catalogs: toHelperCatalogs(u.eff.catalogs),
-            config: helperConfig(u.eff),
-          })),
-        });
-        stats.requests++;
-        stats.validateMs[release] = Date.now() - t;
-        if (response.error) throw new FlinkUnavailable(`the Flink ${release} helper failed: ${response.error}`);
-        const answers = new Map(response.jobs.map((j) => [j.job, j]));
-        for (const u of units) {
-          const answer = answers.get(u.key);
-          const rejected = new Set<number>();
-          for (const d of answer?.diagnostics ?? []) {
-            const statement = d.statement !== undefined ? u.eff.statements[d.statement] : undefined;
-            if (d.statement !== undefined && d.statement >= 0 && d.severity !== 'warning') rejected.add(d.statement);
-            const where = statement
-              ? d.line !== undefined
-                ? helperOrigin(u.eff.sql, statement, d.line, d.column)
-                : u.eff.sql.fileOf(statement).origin(statement.start)
-              : { file: u.job.sql[0]?.file ?? u.job.dir, line: 1, column: 1 };
-            const kind = d.kind ?? 'validation';
-            diagnostics.push({
-              severity: d.severity === 'warning' ? 'warning' : 'error',
-              rule: RULE[kind],
-              message: `Flink ${release}: ${d.message}`,
-              hint:
-                kind === 'unsupported'
-                  ? 'the code this statement needs is not available to flinkops (a UDF jar or Python file): add it to the image and the catalog, or ignore this for that statement'
-                  : kind === 'internal'
-                    ? 'flinkops could not check this statement; please report it'
-                    : "Flink's planner rejected the statement: fix the SQL at this position",
-              ...where,
-              job: u.job.id,
-              env: u.env,
-            } as Diagnostic);
-          }
-          u.eff.statements.forEach((s, i) => {
-            const f = u.eff.sql.fileOf(s);
-            const ok = answer?.statements?.[i]?.ok ?? !rejected.has(i);
-            verdicts.push({
-              job: u.job.id,
-              file: s.file,
-              startLine: f.origin(s.start).line,
-              endLine: f.origin(s.end).line,
-              accepted: ok,
-            });
-          });
+  const launches = new Map<string, ReturnType<typeof launchFor>>();
+  await runBounded(helperTasks(byRelease, deepWorkers()), async ({ release, units }) => {
+    const started = Date.now();
+    if (!launches.has(release)) launches.set(release, launchFor(release, log));
+    const helper = new FlinkHelper(launches.get(release)!);
+    try {
+      await helper.request({ op: 'version' });
+      stats.jvmStartMs[release] = Math.max(stats.jvmStartMs[release] ?? 0, Date.now() - started);
+      const t = Date.now();
+      const response = await helper.request<ValidateResponse>({
+        op: 'validate',
+        jobs: units.map((u) => ({
+          job: u.key,
+          statements: u.eff.statements.map((s) => ({ sql: helperSql(s.text) })),
+          catalogs: toHelperCatalogs(u.eff.catalogs),
+          config: helperConfig(u.eff),
+        })),
+      });
+      stats.requests++;
+      stats.validateMs[release] = (stats.validateMs[release] ?? 0) + Date.now() - t;
+      if (response.error) throw new FlinkUnavailable(`the Flink ${release} helper failed: ${response.error}`);
+      const answers = new Map(response.jobs.map((j) => [j.job, j]));
+      for (const u of units) {
+        const answer = answers.get(u.key);
+        const rejected = new Set<number>();
+        for (const d of answer?.diagnostics ?? []) {
+          const statement = d.statement !== undefined ? u.eff.statements[d.statement] : undefined;
+          if (d.statement !== undefined && d.statement >= 0 && d.severity !== 'warning') rejected.add(d.statement);
+          const where = statement
+            ? d.line !== undefined
+              ? helperOrigin(u.eff.sql, statement, d.line, d.column)
+              : u.eff.sql.fileOf(statement).origin(statement.start)
+            : { file: u.job.sql[0]?.file ?? u.job.dir, line: 1, column: 1 };
+          const kind = d.kind ?? 'validation';
+          diagnostics.push({
+            severity: d.severity === 'warning' ? 'warning' : 'error',
+            rule: RULE[kind],
+            message: `Flink ${release}: ${d.message}`,
+            hint:
+              kind === 'unsupported'
+                ? 'the code this statement needs is not available to flinkops (a UDF jar or Python file): add it to the image and the catalog, or ignore this for that statement'
+                : kind === 'internal'
+                  ? 'flinkops could not check this statement; please report it'
+                  : "Flink's planner rejected the statement: fix the SQL at this position",
+            ...where,
+            job: u.job.id,
+            env: u.env,
+          } as Diagnostic);
         }
-      } finally {
-        await helper.close();
+        u.eff.statements.forEach((s, i) => {
+          const f = u.eff.sql.fileOf(s);
+          const ok = answer?.statements?.[i]?.ok ?? !rejected.has(i);
+          verdicts.push({
+            job: u.job.id,
+            file: s.file,
+            startLine: f.origin(s.start).line,
+            endLine: f.origin(s.end).line,
+            accepted: ok,
+          });
+        });
       }
+    } finally {
+      await helper.close();
+    }
+  });
+  return { diagnostics: dedupeAcrossEnvs(diagnostics), verdicts, stats };
+}
+
+/**
+ * How many helper JVMs run at once: FLINKOPS_DEEP_WORKERS, else one per core (at most 4) — each
+ * JVM uses a core and ~300 MB; the two releases' helpers run side by side on two cores.
+ */
+export function deepWorkers(): number {
+  const n = Number(process.env.FLINKOPS_DEEP_WORKERS);
+  return Number.isInteger(n) && n > 0 ? n : Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/**
+ * One task per release; with more workers than releases, the larger releases' jobs are split into
+ * more tasks (a JVM each), so the work spreads over the workers.
+ */
+export function helperTasks(byRelease: Map<string, Unit[]>, workers: number): { release: string; units: Unit[] }[] {
+  const releases = [...byRelease.keys()].sort();
+  const total = releases.reduce((n, r) => n + byRelease.get(r)!.length, 0);
+  const tasks: { release: string; units: Unit[] }[] = [];
+  for (const release of releases) {
+    const units = byRelease.get(release)!;
+    // Splitting pays only for large requests: a JVM starts in about half a second.
+    const parts = Math.max(1, Math.min(Math.round((workers * units.length) / total), Math.floor(units.length / 50)));
+    const size = Math.ceil(units.length / parts);
+    for (let i = 0; i < units.length; i += size) tasks.push({ release, units: units.slice(i, i + size) });
+  }
+  return tasks;
+}
+
+/** Runs the tasks with at most `workers` at once; the first failure fails the whole. */
+async function runBounded<T>(tasks: T[], run: (t: T) => Promise<void>): Promise<void> {
+  const workers = deepWorkers();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(workers, tasks.length) }, async () => {
+      while (next < tasks.length) await run(tasks[next++]!);
     }),
   );
-  return { diagnostics: dedupeAcrossEnvs(diagnostics), verdicts, stats };
 }
 
 /** The same problem in every environment is one problem; one found in some environments says which. */

@@ -1,7 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
-export class GitError extends Error {}
+/** A git problem the user can fix (an unknown ref, a shallow clone): the CLI prints it with its hint, exit 1. */
+export class GitError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** The git binary on a real repository; every call is one `git` process. */
 export class Git {
@@ -22,12 +30,51 @@ export class Git {
     }
   }
 
+  /** The commit `ref` names, or a GitError saying how to get it. */
   revParse(ref: string): string {
-    return this.run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).trim();
+    try {
+      return this.run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).trim();
+    } catch {
+      throw new GitError(
+        `"${ref}" is not a branch, tag or commit in this clone`,
+        ref.startsWith('origin/')
+          ? `fetch it first: git fetch origin ${ref.slice('origin/'.length)}`
+          : 'name an existing branch or commit (git branch -a lists them), or fetch it: git fetch origin <branch>',
+      );
+    }
   }
 
+  /** Where `b` left `a`; in a shallow clone without that history, a GitError saying how much to fetch. */
   mergeBase(a: string, b: string): string {
-    return this.run(['merge-base', a, b]).trim();
+    try {
+      return this.run(['merge-base', a, b]).trim();
+    } catch {
+      if (this.isShallow())
+        throw new GitError(
+          `this clone is shallow (${this.commitCount()} commits deep) and does not reach the commit ${b} branched from ${a.slice(0, 12)}`,
+          'fetch the whole history: git fetch --unshallow (in GitLab CI set GIT_DEPTH: 0, in GitHub Actions fetch-depth: 0), or at least back to the merge base: git fetch --deepen=<the branch’s number of commits + 1>',
+        );
+      throw new GitError(
+        `${a.slice(0, 12)} and ${b} have no common history`,
+        'compare with a branch this one started from',
+      );
+    }
+  }
+
+  private isShallow(): boolean {
+    try {
+      return this.run(['rev-parse', '--is-shallow-repository']).trim() === 'true';
+    } catch {
+      return false;
+    }
+  }
+
+  private commitCount(): string {
+    try {
+      return this.run(['rev-list', '--count', 'HEAD']).trim();
+    } catch {
+      return 'a few';
+    }
   }
 
   /** Changed paths from `base` to the working tree (committed, staged, unstaged and untracked), renames detected. */

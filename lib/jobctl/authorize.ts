@@ -14,8 +14,10 @@ export interface Decision {
 export function authorize(owners: OwnersSpec | undefined, principals: string[], action: Action, env: string): Decision {
   if (!owners) return { allowed: false, reason: 'the job has no owners.yaml' };
   for (const p of principals) {
+    // A login never holds a `/`: a group path (`@rent/team`) in owners is never matched by a user principal.
     if (
       p.startsWith('user:') &&
+      !p.includes('/') &&
       owners.owners.some((o) => o.replace(/^@/, '').toLowerCase() === p.slice(5).toLowerCase())
     )
       return { allowed: true, reason: `${p} owns the job` };

@@ -1,40 +1,41 @@
 /** Who runs an action, as the pipeline proves it. */
 export interface Caller {
-  /** Principals in owners.yaml's notation: `user:<login>`, `scheduler:<name>`, `group:<path>`. */
+  /** Principals in owners.yaml's notation: `user:<login>`, `scheduler:<name>`. */
   principals: string[];
-  /** For messages: `scheduler:dolphinscheduler (trigger pipeline, token of user:dolphin-bot)`. */
+  /** For messages: `scheduler:dolphinscheduler as user:dolphin-bot`. */
   description: string;
 }
 
-const TRIGGER_SOURCES = new Set(['trigger', 'api', 'pipeline', 'workflow_dispatch', 'repository_dispatch']);
-
 /**
- * The caller's identity comes from the pipeline, not from the command line:
+ * The caller's identity comes only from what the CI system proves, never from a claim:
  * - `user:<login>` is the user GitLab (`GITLAB_USER_LOGIN`) or GitHub (`GITHUB_ACTOR`) ran the
- *   pipeline for — for a GitLab trigger token, the token's owner. The CI system sets it.
- * - `FLINKOPS_TRIGGERED_BY` (`scheduler:dolphinscheduler`) names the scheduler behind a trigger; it
- *   counts only in a trigger/API pipeline, where the trigger token is the scheduler's credential.
- *   In a push or merge request pipeline a committer could set it, so there it is ignored.
- * Outside CI (a person at a terminal, whose own Kubernetes credentials are the real gate) the
- * claim is taken as given.
+ *   pipeline for — for a GitLab trigger token, the token's owner.
+ * - `scheduler:<name>` when platform/owners.yaml `schedulers:` lists that user for the scheduler:
+ *   the trigger token's owner is the scheduler's account, so one scheduler's token cannot act as another.
+ * `FLINKOPS_TRIGGERED_BY` names nobody: anyone who may start a pipeline can set it. It is shown,
+ * marked ignored, unless it names a scheduler the user already is.
  */
-export function callerFromEnv(env: NodeJS.ProcessEnv = process.env): Caller {
-  const principals: string[] = [];
-  const parts: string[] = [];
-  const ci = Boolean(env.CI || env.GITLAB_CI || env.GITHUB_ACTIONS);
-  const login = env.GITLAB_USER_LOGIN || env.GITHUB_ACTOR;
-  if (login) principals.push(`user:${login}`);
+export function callerFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  schedulers: Readonly<Record<string, readonly string[]>> = {},
+): Caller {
+  const login = (env.GITLAB_USER_LOGIN || env.GITHUB_ACTOR || '').trim();
+  const user = login && !/[\s/:]/.test(login) ? `user:${login}` : '';
+  const mapped = user
+    ? Object.entries(schedulers)
+        .filter(([, users]) => users.some((u) => u.replace(/^@/, '').toLowerCase() === login.toLowerCase()))
+        .map(([name]) => `scheduler:${name}`)
+        .sort()
+    : [];
+  const principals = [...mapped, ...(user ? [user] : [])];
+  const parts = [...mapped, ...(user ? [mapped.length ? `as ${user}` : user] : [])];
   const claim = env.FLINKOPS_TRIGGERED_BY?.trim();
-  const source = env.CI_PIPELINE_SOURCE || env.GITHUB_EVENT_NAME || '';
-  if (claim) {
-    if (!ci || TRIGGER_SOURCES.has(source)) {
-      principals.unshift(claim);
-      parts.push(claim);
-    } else parts.push(`(FLINKOPS_TRIGGERED_BY=${claim} ignored: a ${source || 'non-trigger'} pipeline)`);
-  }
-  if (login) parts.push(parts.length ? `as user:${login}` : `user:${login}`);
+  if (claim && !mapped.includes(claim))
+    parts.push(
+      `(FLINKOPS_TRIGGERED_BY=${claim} ignored: identity comes from the pipeline user${mapped.length ? '' : ' and platform/owners.yaml schedulers'})`,
+    );
   return {
-    principals: [...new Set(principals)],
-    description: parts.join(' ') || 'nobody (set FLINKOPS_TRIGGERED_BY, or run in a pipeline)',
+    principals,
+    description: parts.join(' ') || 'nobody (no GITLAB_USER_LOGIN or GITHUB_ACTOR: run it in a pipeline)',
   };
 }

@@ -37,7 +37,7 @@ export async function savepointHistory(
   const applied = lastApplied(live);
   const commit = live.metadata.annotations?.['flinkops.io/commit'];
   const withCommit = (e: SavepointEntry): SavepointEntry =>
-    commit && applied && e.time >= applied ? { ...e, commit } : e;
+    commit && applied && Date.parse(e.time) >= Date.parse(applied) ? { ...e, commit } : e;
   for (const sp of [...(info.savepointHistory ?? []), ...(info.lastSavepoint ? [info.lastSavepoint] : [])]) {
     if (!sp?.location) continue;
     out.set(

@@ -13,6 +13,7 @@ import type { RenderedObject } from '../render/context.js';
 import { renderEnv } from '../render/render.js';
 import { toYaml } from '../render/serialize.js';
 import type { Job, Repo } from '../repo/model.js';
+import { blockingDiagnostics } from '../repo/blocking.js';
 import { loadRepo } from '../repo/load.js';
 import { effectiveSql, type EffectiveSql } from '../resolve/sql.js';
 import { affectedJobs } from './changes.js';
@@ -36,16 +37,22 @@ export interface PlanResult {
   headObjects: RenderedObject[];
 }
 
+/** Either revision did not load: there is no plan, only what to fix. */
+export interface PlanRefusal {
+  refused: Diagnostic[];
+}
+
 const PLATFORM = '(platform)';
+const FLINK_KINDS = new Set(['FlinkDeployment', 'FlinkSessionJob']);
 
 /**
  * What merging the working tree into `base` would change in one environment: both revisions are
  * loaded and rendered, object by object; SQL changes are classified by Flink's compiled plans.
  * Only the jobs a change can reach are rendered, so a one-job merge request plans in about a second.
  */
-export async function computePlan(o: PlanOptions): Promise<PlanResult> {
+export async function computePlan(o: PlanOptions): Promise<PlanResult | PlanRefusal> {
   const git = new Git(o.root);
-  const mergeBase = git.mergeBase(o.base, 'HEAD');
+  const mergeBase = git.mergeBase(git.revParse(o.base), 'HEAD');
   const headCommit = git.headCommit() ?? 'HEAD';
   const dir = mkdtempSync(path.join(tmpdir(), 'flinkops-plan-'));
   try {
@@ -64,8 +71,21 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
         ]
       : ['jobs', 'platform', 'templates'];
     git.exportTree(mergeBase, dir, [...new Set(exportPaths)]);
-    const base = loadRepo(dir, onlyJobs ? { onlyJobs } : {}).repo;
-    const head = loadRepo(o.root, onlyJobs ? { onlyJobs } : {}).repo;
+    const baseLoad = loadRepo(dir, onlyJobs ? { onlyJobs } : {});
+    const headLoad = loadRepo(o.root, onlyJobs ? { onlyJobs } : {});
+    // A job that does not load would look deleted, unchanged or changed: a broken revision has no plan.
+    // A partial export (only the changed job folders, maybe none) has no complete jobs/ layout to check.
+    const partial = (ds: Diagnostic[]) => (onlyJobs ? ds.filter((d) => d.rule !== 'repo/layout') : ds);
+    const refused = [
+      ...blockingDiagnostics('plan', partial(baseLoad.diagnostics)).map((d) => ({
+        ...d,
+        message: `in the base revision ${mergeBase.slice(0, 12)}: ${d.message}`,
+      })),
+      ...blockingDiagnostics('plan', partial(headLoad.diagnostics)),
+    ];
+    if (refused.length) return { refused };
+    const base = baseLoad.repo;
+    const head = headLoad.repo;
     const affected = affectedJobs(base, head, changes);
     const platformChanged = changes.some(
       (c) =>
@@ -164,7 +184,16 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult> {
         const hs = headJob ? effectiveSql(head, headJob, o.env) : undefined;
         const effDiff = patch(`${id} effective SQL (${o.env})`, bs?.sql.script() ?? '', hs?.sql.script() ?? '');
         if (effDiff) jp.effectiveSqlDiff = effDiff;
-        if (action === 'update' && bs && hs) {
+        const moved = objects.filter((x) => FLINK_KINDS.has(x.kind) && x.action === 'delete');
+        if (action === 'update' && moved.length) {
+          // The job is deployed as a new object (another namespace or kind); the old one is not updated but deleted.
+          const now = objects.filter((x) => FLINK_KINDS.has(x.kind) && x.action === 'create');
+          jp.classification = 'state-breaking';
+          jp.classificationDetail = `the job moves: ${moved.map((x) => `${x.kind} ${x.namespace}/${x.name}`).join(', ')} is replaced by ${now.map((x) => `${x.kind} ${x.namespace}/${x.name}`).join(', ') || 'nothing'}.`;
+          jp.warnings.push(
+            `replaced: apply --prune suspends ${moved.map((x) => `${x.namespace}/${x.name}`).join(', ')} with a savepoint and deletes it; the new deployment starts without that state unless started from the savepoint (flinkops action start --savepoint)`,
+          );
+        } else if (action === 'update' && bs && hs) {
           if (bs.sql.script() === hs.sql.script() && JSON.stringify(bs.catalogs) === JSON.stringify(hs.catalogs)) {
             jp.classification = 'config-only';
             jp.classificationDetail =

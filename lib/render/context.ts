@@ -28,6 +28,8 @@ export interface RenderContext {
   links: Links;
   diagnostics: Diagnostic[];
   objects: RenderedObject[];
+  /** `kind/namespace/name` of every object in `objects`: shared objects are looked up, not searched for. */
+  emitted: Set<string>;
   /** Templates read for this run (a run reads each once; the next run sees edits). */
   templates: Map<string, Template>;
 }
@@ -50,6 +52,7 @@ export function emit(
     const object = renderObject(template, context, expected);
     const r: RenderedObject = { ...expected, object, template: template.file, ...(job ? { job } : {}) };
     ctx.objects.push(r);
+    ctx.emitted.add(objectKey(r.kind, r.namespace, r.name));
     return r;
   } catch (e) {
     if (!(e instanceof TemplateError)) throw e;
@@ -69,5 +72,9 @@ export function emit(
 
 /** Objects shared by a namespace (Hadoop and resolv.conf ConfigMaps) are rendered once. */
 export function hasObject(ctx: RenderContext, kind: string, namespace: string, name: string): boolean {
-  return ctx.objects.some((o) => o.kind === kind && o.namespace === namespace && o.name === name);
+  return ctx.emitted.has(objectKey(kind, namespace, name));
+}
+
+function objectKey(kind: string, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
 }

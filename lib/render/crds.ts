@@ -1,17 +1,32 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { parseAllDocuments } from 'yaml';
+import { isPrivateFile, privateCacheDir } from '../cache/dir.js';
 
 /**
- * The operator's CRDs, read from a folder the user names (FLINKOPS_CRDS or --crds): flinkops does not
- * ship them, so objects are checked against the operator version the cluster really runs.
+ * The operator release whose CRDs flinkops carries (crds/flink-kubernetes-operator/<version>/, an unmodified
+ * copy of the release's helm/flink-kubernetes-operator/crds/). A cluster running another release names its
+ * folder with FLINKOPS_CRDS or --crds.
  */
+export const OPERATOR_VERSION = '1.15.0';
+
+/** The CRD folder of OPERATOR_VERSION in the flinkops installation (beside dist/ or lib/). */
+export function builtInCrdDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'crds', 'flink-kubernetes-operator', OPERATOR_VERSION);
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`flinkops installation has no crds/flink-kubernetes-operator/${OPERATOR_VERSION}/ folder`);
+}
+
+/** The operator's CRDs, compiled to validators of the objects flinkops renders. */
 export interface CrdValidators {
   /** `apiVersion` + `/` + `kind` → validator of the served version's openAPIV3Schema. */
   byType: Map<string, ValidateFunction>;
@@ -25,7 +40,8 @@ const PREPARATION = 'closed+typemeta+shared+jspatterns/2';
 
 /**
  * Compiling the FlinkDeployment schema (a pod spec three times over) takes about half a second, so
- * the compiled validators are kept in the system's temporary folder, keyed by the CRD files' bytes.
+ * the compiled validators are kept, keyed by the CRD files' bytes — in the user's private cache
+ * folder (lib/cache/dir.ts), never the shared temporary folder: the cache is code flinkops runs.
  */
 export function loadCrds(dir: string): CrdValidators {
   const abs = path.resolve(dir);
@@ -37,8 +53,9 @@ export function loadCrds(dir: string): CrdValidators {
     .filter((f) => /\.ya?ml$/.test(f));
   const texts = files.map((f) => readFileSync(path.join(abs, f), 'utf8'));
   const hash = createHash('sha256').update(PREPARATION).update(texts.join('\0')).digest('hex').slice(0, 32);
-  const cacheFile = path.join(tmpdir(), `flinkops-crds-${hash}.cjs`);
-  const result = fromCache(cacheFile) ?? compileCrds(files, texts, cacheFile);
+  const cacheDir = privateCacheDir('crds');
+  const cacheFile = cacheDir ? path.join(cacheDir, `crds-${hash}.cjs`) : undefined;
+  const result = (cacheFile && fromCache(cacheFile)) || compileCrds(files, texts, cacheFile);
   cache.set(abs, result);
   return result;
 }
@@ -59,7 +76,7 @@ export function bundledCrds(): CrdValidators {
 
 function fromCache(file: string): CrdValidators | undefined {
   try {
-    if (!existsSync(file)) return undefined;
+    if (!existsSync(file) || !isPrivateFile(file)) return undefined;
     const module = { exports: {} as Record<string, unknown> };
     new Function('require', 'module', 'exports', readFileSync(file, 'utf8'))(
       createRequire(import.meta.url),
@@ -73,7 +90,7 @@ function fromCache(file: string): CrdValidators | undefined {
   }
 }
 
-function compileCrds(files: string[], texts: string[], cacheFile: string): CrdValidators {
+function compileCrds(files: string[], texts: string[], cacheFile: string | undefined): CrdValidators {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { source: true } });
   const byType = new Map<string, ValidateFunction>();
   const crdFiles: string[] = [];
@@ -93,11 +110,14 @@ function compileCrds(files: string[], texts: string[], cacheFile: string): CrdVa
       }
     }
   });
+  if (!cacheFile) return { byType, files: crdFiles };
   try {
     const types = [...byType.keys()];
     const code = standaloneCode(ajv, Object.fromEntries(types.map((_, i) => [`v${i}`, `v${i}`])));
     const tmp = `${cacheFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${code}\nmodule.exports.meta = ${JSON.stringify({ types, files: crdFiles })};\n`);
+    writeFileSync(tmp, `${code}\nmodule.exports.meta = ${JSON.stringify({ types, files: crdFiles })};\n`, {
+      mode: 0o600,
+    });
     renameSync(tmp, cacheFile);
   } catch {
     // A cache we cannot write only costs time.

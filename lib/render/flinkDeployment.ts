@@ -3,7 +3,7 @@ import { emit, type RenderContext } from './context.js';
 import { addJobAlerts, addMetricsPort } from './alerts.js';
 import { addDns } from './dns.js';
 import { addHadoop } from './hadoop.js';
-import { addIngress, operatorIngress } from './ingress.js';
+import { addIngress, addUiConf, operatorIngress } from './ingress.js';
 import { jobAnnotations, jobLabels, jobSecretEnv, program, sha256, type ResolvedJob } from './job.js';
 import { ANNOTATION, LABEL, sortKeys } from './labels.js';
 import { emptyParts, podTemplate, type PodParts } from './podTemplate.js';
@@ -42,6 +42,7 @@ export function renderApplicationJob(ctx: RenderContext, r: ResolvedJob): void {
   const conf = { ...e.flinkConf };
   refuseSecretsInConf(e, conf, 'flinkConf', ctx.diagnostics);
   addHadoop(ctx, namespace, conf);
+  addUiConf(ctx, conf);
   // Run variables: Git's default for the runner's `${run:NAME}` (a run overrides the key; see lib/vars/runVars.ts).
   for (const name of Object.keys(r.job.job?.spec.runVars ?? {}))
     if (e.vars[name] !== undefined) conf[runVarConfKey(name)] = e.vars[name]!;

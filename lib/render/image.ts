@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Repo } from '../repo/model.js';
+import { FILESYSTEMS, imageFilesystems } from '../resolve/filesystems.js';
 import { runnerJarFile, SQL_RUNNER } from './runner.js';
 import { loadTemplate, TemplateError } from './templates.js';
 
@@ -70,11 +71,19 @@ export function renderImage(repo: Repo, version: string, options: ImageOptions =
     for (const f of list) files[`hadoop-conf/${f.name}`] = f.text;
     hadoop = { env: options.env };
   }
+  const schemes = imageFilesystems(repo, v);
+  const plugins = [...new Set(schemes.map((x) => FILESYSTEMS[x]?.plugin).filter((x): x is string => Boolean(x)))];
+  const fsJars = [...new Set(schemes.flatMap((x) => FILESYSTEMS[x]?.maven?.(v) ?? []))];
   const context = {
     version,
+    filesystems: {
+      schemes: schemes.join(','),
+      jars: fsJars.map(mavenPath),
+      plugins: plugins.map((name) => ({ name, jar: `flink-${name}-${v.flink}.jar` })),
+    },
     image: v.image,
     base: `flink:${v.flink}-java${java}`,
-    connectors: (v.connectors ?? []).map(mavenPath),
+    connectors: (v.connectors ?? []).map((c) => mavenPath(typeof c === 'string' ? c : c.maven)),
     paimonAction,
     runner: { file: runnerJarFile(v.flink), dest: `${SQL_RUNNER.dir}/${runnerJarFile(v.flink)}` },
     hadoop,

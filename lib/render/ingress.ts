@@ -1,3 +1,4 @@
+import type { EnvSpec } from '../repo/model.js';
 import { emit, type RenderContext } from './context.js';
 
 /** The REST service the operator creates for every Flink cluster, and its port. */
@@ -42,15 +43,39 @@ export function uiPath(namespace: string, name: string): string {
   return `/${namespace}/${name}`;
 }
 
-/** nginx annotations for a Flink UI under a path prefix; the environment's own annotations win. */
-export function uiAnnotations(prefix: string, envAnnotations: Record<string, string> = {}): Record<string, string> {
+type IngressSpec = NonNullable<EnvSpec['ingress']>;
+
+/**
+ * nginx annotations for a Flink UI under a path prefix; the environment's own annotations win. No
+ * snippet annotations: recent ingress-nginx refuses them by default. The UI loads its assets
+ * relative to the page, so its URL ends with a slash (the links flinkops renders do).
+ */
+export function uiAnnotations(i: IngressSpec | undefined): Record<string, string> {
   return {
     'nginx.ingress.kubernetes.io/rewrite-target': '/$2',
     'nginx.ingress.kubernetes.io/use-regex': 'true',
-    // The UI loads its assets relative to the page: without the trailing slash they would miss the prefix.
-    'nginx.ingress.kubernetes.io/configuration-snippet': `rewrite ^${prefix}$ ${prefix}/ redirect;`,
-    ...envAnnotations,
+    ...authAnnotations(i),
+    ...(i?.annotations ?? {}),
   };
+}
+
+/** `ingress.auth`: ingress-nginx asks the external auth URL before every request to the UI. */
+function authAnnotations(i: IngressSpec | undefined): Record<string, string> {
+  const a = i?.auth;
+  if (!a) return {};
+  return {
+    'nginx.ingress.kubernetes.io/auth-url': a.url,
+    ...(a.signin ? { 'nginx.ingress.kubernetes.io/auth-signin': a.signin } : {}),
+    ...(a.responseHeaders?.length
+      ? { 'nginx.ingress.kubernetes.io/auth-response-headers': a.responseHeaders.join(',') }
+      : {}),
+  };
+}
+
+/** Flink's UI can cancel jobs: where anyone can reach it (an Ingress without auth), cancelling from it is off. */
+export function addUiConf(ctx: RenderContext, flinkConf: Record<string, string>): void {
+  const i = ctx.spec.ingress;
+  if ((i?.mode ?? 'ingress') !== 'none' && !i?.auth) flinkConf['web.cancel.enable'] = 'false';
 }
 
 /** `ingress.mode: operator`: the operator's own `spec.ingress`, which it writes with the cluster's Ingress API. */
@@ -62,6 +87,7 @@ export function operatorIngress(ctx: RenderContext): Record<string, unknown> | u
     ...(i.className ? { className: i.className } : {}),
     annotations: sorted({
       'nginx.ingress.kubernetes.io/rewrite-target': '/$2',
+      ...authAnnotations(i),
       ...(i.annotations ?? {}),
     }),
   };
@@ -100,7 +126,7 @@ export function addIngress(
       annotations: sorted({
         ...annotations,
         ...strategy.annotations(i?.className),
-        ...uiAnnotations(prefix, i?.annotations),
+        ...uiAnnotations(i),
       }),
       className: strategy.className(i?.className) ?? null,
       host: i?.domain ?? null,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { resolveJob, type EffectiveJob } from '../resolve/config.js';
 import type { Job } from '../repo/model.js';
 import { catalogDdl, effectiveSql } from '../resolve/sql.js';
+import { sessionRunnerJarURI } from '../resolve/artifacts.js';
 import type { RenderContext } from './context.js';
 import { ANNOTATION, baseLabels, sortKeys } from './labels.js';
 import { runnerArgs, runnerJarURI, sessionRunnerArgs, SQL_RUNNER } from './runner.js';
@@ -42,8 +43,20 @@ export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' 
   const at = { file: `${r.job.dir}/job.yaml`, line: 1, column: 1, job: e.id };
   if (e.type === 'sql') {
     if (!e.version) return undefined;
+    const jarURI =
+      mode === 'application' ? runnerJarURI(e.version.flink) : sessionRunnerJarURI(ctx.spec, e.version.flink);
+    if (!jarURI) {
+      ctx.diagnostics.push({
+        severity: 'error',
+        rule: 'render/session-artifacts',
+        message: `environment "${ctx.env}" names no artifact location for session jobs: the operator downloads their jar`,
+        hint: `set artifacts.url in platform/envs/${ctx.env}.yaml (e.g. https://artifacts.example/flinkops/${ctx.env})`,
+        ...at,
+      });
+      return undefined;
+    }
     return {
-      jarURI: runnerJarURI(e.version.flink),
+      jarURI,
       entryClass: SQL_RUNNER.entryClass,
       args: mode === 'application' ? runnerArgs() : sessionRunnerArgs(r.script ?? ''),
     };

@@ -1,3 +1,4 @@
+import { objectConflicts } from './conflicts.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Job, Repo } from '../repo/model.js';
 import type { RenderContext, RenderedObject } from './context.js';
@@ -56,17 +57,18 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
     links: new Links(envFile, diagnostics),
     diagnostics,
     objects: [],
+    emitted: new Set(),
     templates: new Map(),
   };
 
-  const selected = options.jobs ?? repo.jobs;
+  const selected = new Set(options.jobs ?? repo.jobs);
   if (!options.jobs) addDnsmasqHosts(ctx);
 
   const sessions = sessionsInEnv(ctx);
   const sessionJobs = new Map<string, ResolvedJob[]>();
   const usedSessions = new Set<string>();
   for (const job of repo.jobs) {
-    const isSelected = selected.includes(job);
+    const isSelected = selected.has(job);
     const isSession = job.job?.spec.mode === 'session';
     if (!isSelected && !isSession) continue;
     const r = resolveForRender(ctx, job);
@@ -99,6 +101,7 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
   }
 
   const objects = sortObjects(ctx.objects);
+  diagnostics.push(...objectConflicts(objects));
   validateObjects(objects, options.crds, diagnostics);
   return { objects, diagnostics };
 }

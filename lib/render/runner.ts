@@ -1,3 +1,5 @@
+import { runnerJarFile } from '../resolve/artifacts.js';
+
 /**
  * The project's SQL runner (flink/README.md, "Production SQL runner"): the facts render and the base
  * image need about it, kept here so a change to the runner is a change to this file only.
@@ -11,10 +13,7 @@ export const SQL_RUNNER = {
   scriptFile: 'job.sql',
 } as const;
 
-/** The runner is built per exact Flink release (flink/build.sh 1.20.4 → flinkops-sql-runner-1.20.4.jar). */
-export function runnerJarFile(flink: string): string {
-  return `flinkops-sql-runner-${flink}.jar`;
-}
+export { runnerJarFile };
 
 export function runnerJarURI(flink: string): string {
   return `local://${SQL_RUNNER.dir}/${runnerJarFile(flink)}`;

@@ -1,11 +1,12 @@
 import { DEFAULTS } from '../resolve/config.js';
 import type { SessionSpec } from '../repo/model.js';
 import { substitute } from '../vars/substitute.js';
+import { allowedSchemes, jarUriProblem } from '../resolve/artifacts.js';
 import { emit, type RenderContext } from './context.js';
 import { addDns } from './dns.js';
 import { deploymentContext } from './flinkDeployment.js';
 import { addHadoop } from './hadoop.js';
-import { addIngress } from './ingress.js';
+import { addIngress, addUiConf } from './ingress.js';
 import { jobAnnotations, jobLabels, jobSecretEnv, program, type ResolvedJob } from './job.js';
 import { baseLabels, LABEL, sortKeys } from './labels.js';
 import { emptyParts } from './podTemplate.js';
@@ -75,6 +76,7 @@ export function renderSessionCluster(ctx: RenderContext, name: string, s: Sessio
   if (!('taskmanager.numberOfTaskSlots' in conf))
     conf['taskmanager.numberOfTaskSlots'] = String(resources.taskManager.slots);
   addHadoop(ctx, namespace, conf);
+  addUiConf(ctx, conf);
 
   const labels = baseLabels(who);
   const annotations = sortKeys({
@@ -103,6 +105,20 @@ export function renderSessionJob(ctx: RenderContext, r: ResolvedJob, session: Se
   const { e } = r;
   const prog = program(ctx, r, 'session');
   if (!prog) return;
+  const problem = jarUriProblem(prog.jarURI, allowedSchemes(ctx.spec));
+  if (problem) {
+    ctx.diagnostics.push({
+      severity: 'error',
+      rule: 'render/session-jar-uri',
+      message: `${problem}; the operator would refuse FlinkSessionJob ${e.name}`,
+      hint: 'see `flinkops validate` (job/session-jar-uri)',
+      file: `${r.job.dir}/job.yaml`,
+      line: 1,
+      column: 1,
+      job: e.id,
+    });
+    return;
+  }
   const namespace = session.namespace;
   const conf = Object.fromEntries(Object.entries(e.flinkConf).filter(([k]) => !CLUSTER_KEYS.test(k)));
   emit(

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { RepoFiles } from '../repo/files.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
@@ -157,7 +158,13 @@ export function loadTemplate(repoRoot: string, name: string, kind: TemplateKind)
   const own = path.join(repoRoot, 'templates', name);
   const abs = existsSync(own) ? own : path.join(builtInTemplateDir(), name);
   const file = abs === own ? `templates/${name}` : `(flinkops) templates/${name}`;
-  const text = readFileSync(abs, 'utf8');
+  let text: string | undefined;
+  if (abs === own) {
+    // The repository's own template is read like every repository file: inside it, never through .git.
+    const files = new RepoFiles(repoRoot);
+    text = files.read(`templates/${name}`);
+    if (text === undefined) throw new TemplateError(files.diagnostics[0]?.message ?? 'cannot be read', file, 1);
+  } else text = readFileSync(abs, 'utf8');
   const key = `${abs}\0${kind}\0${text}`;
   let t = compiled.get(key);
   if (t) return t;

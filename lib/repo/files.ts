@@ -1,18 +1,24 @@
-import { type Dirent, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
 /** Files larger than this are refused before they are read: no job file is legitimately this big. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+type Where = { file: string; line: number; column: number };
+
 /**
- * Reads files of one repository, refusing anything that could leave it or exhaust memory:
- * `..` segments, absolute paths, symlinks resolving outside the root, oversized files.
- * Problems become diagnostics; the caller gets `undefined` and carries on.
+ * Reads files of one repository. Every path goes through one check (`resolve`): no `..` segments or
+ * absolute paths, and the real path — every parent resolved, symbolic links followed — must be
+ * inside the repository and outside `.git`. Oversized files, folders where a file belongs, bytes
+ * that are not UTF-8 and byte-order marks become diagnostics; the caller gets `undefined` and carries on.
  */
 export class RepoFiles {
   readonly root: string;
   private readonly realRoot: string;
+  private readonly reported = new Set<string>();
   readonly diagnostics: Diagnostic[] = [];
 
   constructor(root: string) {
@@ -20,11 +26,19 @@ export class RepoFiles {
     this.realRoot = realpathSync(this.root);
   }
 
+  private report(d: Diagnostic): void {
+    const key = `${d.rule}\0${d.file}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.diagnostics.push(d);
+  }
+
   /** Repository-relative `/`-separated path → absolute path, or undefined (with a diagnostic) if unsafe. */
-  resolve(rel: string, from?: { file: string; line: number; column: number }): string | undefined {
+  resolve(rel: string, from?: Where): string | undefined {
     const where = from ?? { file: rel, line: 1, column: 1 };
-    if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
-      this.diagnostics.push({
+    const segments = rel.split(/[\\/]/);
+    if (path.isAbsolute(rel) || segments.includes('..')) {
+      this.report({
         severity: 'error',
         rule: 'repo/path-traversal',
         message: `path "${rel}" leaves the repository`,
@@ -34,25 +48,45 @@ export class RepoFiles {
       return undefined;
     }
     const abs = path.join(this.root, rel);
-    try {
-      const st = lstatSync(abs);
-      if (st.isSymbolicLink()) {
-        const real = realpathSync(abs);
-        if (real !== this.realRoot && !real.startsWith(this.realRoot + path.sep)) {
-          this.diagnostics.push({
-            severity: 'error',
-            rule: 'repo/symlink-escape',
-            message: `"${rel}" is a symbolic link to a place outside the repository`,
-            hint: 'replace the link with the file itself',
-            ...where,
-          });
-          return undefined;
-        }
-      }
-    } catch {
-      return abs; // missing: the caller reports it in its own words
+    const real = this.realPath(abs);
+    const inside = path.relative(this.realRoot, real);
+    if (inside.startsWith('..') || path.isAbsolute(inside)) {
+      this.report({
+        severity: 'error',
+        rule: 'repo/symlink-escape',
+        message: `"${rel}" leads outside the repository through a symbolic link (to ${real})`,
+        hint: 'replace the link with the file or folder itself',
+        ...where,
+      });
+      return undefined;
+    }
+    if (segments.includes('.git') || inside.split(path.sep).includes('.git')) {
+      this.report({
+        severity: 'error',
+        rule: 'repo/symlink-escape',
+        message: `"${rel}" leads into .git, which holds Git's own data (credentials, hooks), not job files`,
+        hint: 'replace the link with the file itself',
+        ...where,
+      });
+      return undefined;
     }
     return abs;
+  }
+
+  /** The real path of `abs`; for a path that does not exist, its nearest existing parent's real path plus the rest. */
+  private realPath(abs: string): string {
+    let rest = '';
+    let at = abs;
+    for (;;) {
+      try {
+        return path.join(realpathSync(at), rest);
+      } catch {
+        const parent = path.dirname(at);
+        if (parent === at) return abs;
+        rest = path.join(path.basename(at), rest);
+        at = parent;
+      }
+    }
   }
 
   exists(rel: string): boolean {
@@ -76,33 +110,97 @@ export class RepoFiles {
   read(rel: string): string | undefined {
     const abs = this.resolve(rel);
     if (!abs) return undefined;
+    const at = { file: rel, line: 1, column: 1 };
     let size: number;
     try {
-      size = statSync(abs).size;
+      const st = statSync(abs);
+      if (st.isDirectory()) {
+        this.report({
+          severity: 'error',
+          rule: 'repo/unreadable',
+          message: `"${rel}" is a folder, not a file`,
+          hint: 'replace the folder with the file',
+          ...at,
+        });
+        return undefined;
+      }
+      size = st.size;
     } catch {
-      this.diagnostics.push({
-        severity: 'error',
-        rule: 'repo/missing-file',
-        message: `"${rel}" does not exist`,
-        file: rel,
-        line: 1,
-        column: 1,
-      });
+      this.report({ severity: 'error', rule: 'repo/missing-file', message: `"${rel}" does not exist`, ...at });
       return undefined;
     }
     if (size > MAX_FILE_BYTES) {
-      this.diagnostics.push({
+      this.report({
         severity: 'error',
         rule: 'repo/file-too-large',
         message: `"${rel}" is ${size} bytes; the limit is ${MAX_FILE_BYTES}`,
         hint: 'split the file, or keep data out of the job repository',
+        ...at,
+      });
+      return undefined;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(abs);
+    } catch (e) {
+      this.report({
+        severity: 'error',
+        rule: 'repo/unreadable',
+        message: `"${rel}" cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        hint: 'check the file’s permissions',
+        ...at,
+      });
+      return undefined;
+    }
+    return this.decode(rel, bytes);
+  }
+
+  /** UTF-8 or a diagnostic at the first byte that is not: a replacement character must never reach a cluster. */
+  private decode(rel: string, bytes: Buffer): string | undefined {
+    let text: string;
+    try {
+      text = UTF8.decode(bytes);
+    } catch {
+      // The longest valid prefix locates the first bad byte (binary search over a fatal decoder).
+      let lo = 0;
+      let hi = bytes.length;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        try {
+          UTF8.decode(bytes.subarray(0, mid));
+          lo = mid;
+        } catch {
+          hi = mid - 1;
+        }
+      }
+      const good = lo;
+      const prefix = bytes.subarray(0, good).toString('utf8');
+      const line = prefix.split('\n').length;
+      const column = Array.from(prefix.slice(prefix.lastIndexOf('\n') + 1)).length + 1;
+      this.report({
+        severity: 'error',
+        rule: 'repo/encoding',
+        message: `"${rel}" is not UTF-8 (byte 0x${bytes[good]?.toString(16).padStart(2, '0')} at offset ${good})`,
+        hint: 'save the file as UTF-8',
+        file: rel,
+        line,
+        column,
+      });
+      return undefined;
+    }
+    if (text.charCodeAt(0) === 0xfeff) {
+      this.report({
+        severity: 'error',
+        rule: 'repo/encoding',
+        message: `"${rel}" starts with a byte-order mark`,
+        hint: 'save the file as UTF-8 without BOM: the mark would become part of the first key or statement',
         file: rel,
         line: 1,
         column: 1,
       });
       return undefined;
     }
-    return readFileSync(abs, 'utf8');
+    return text;
   }
 
   /** Entries of a directory, sorted by name (file-name order is the SQL execution order). */

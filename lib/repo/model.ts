@@ -111,18 +111,34 @@ export interface OwnersSpec {
   triggers?: Trigger[];
 }
 
+/** Table factory identifiers: `'connector' = …`, `'format' = …`, CREATE CATALOG `'type' = …`. */
+export interface Factories {
+  connectors?: string[];
+  formats?: string[];
+  catalogs?: string[];
+}
+
 export interface VersionSpec {
   flink: string;
   operator: string;
   image: string;
   flinkConf?: FlinkConf;
-  connectors?: string[];
+  /** Factory identifiers of Flink's own distribution in the image. */
+  builtin?: Factories;
+  /** Jars of the image's lib/: a Maven coordinate, or one with the factory identifiers it provides. */
+  connectors?: (string | ({ maven: string } & Factories))[];
   paimonActionJar?: string;
+  /** Filesystem schemes the image carries beyond those the platform's paths use (hdfs, s3, …). */
+  filesystems?: string[];
+  /** Hadoop client version for HDFS (default 3.3.6). */
+  hadoop?: string;
   deprecated?: boolean;
 }
 
 export interface EnvSpec {
   description?: string;
+  /** What `apply --prune` may do without being told twice. */
+  prune?: { maxShare?: number; allowStateLoss?: string[] };
   kubernetes: { context?: string; version: string };
   flinkConf?: FlinkConf;
   vars?: FlinkConf;
@@ -131,6 +147,7 @@ export interface EnvSpec {
     domain?: string;
     className?: string;
     annotations?: Record<string, string>;
+    auth?: { url: string; signin?: string; responseHeaders?: string[] };
   };
   dns?: {
     mode?: 'dnsConfig' | 'resolvConf' | 'default';
@@ -141,6 +158,9 @@ export interface EnvSpec {
     hostAliases?: boolean;
   };
   hadoop?: { enabled?: boolean; configMap?: string };
+  /** Where session jobs' jars are served from (the operator downloads them). */
+  artifacts?: { url: string };
+  operator?: { allowedSchemes?: string[] };
   links?: Record<string, string>;
   approval?: { requireOwnerApproval?: boolean; requireReviewedPlan?: boolean };
 }
@@ -160,6 +180,10 @@ export interface PlatformOwnersSpec {
   approvals?: number;
   security: { owners: string[]; approvals?: number };
   roles?: Record<string, string[]>;
+  /** The repository these files belong to (`group/project`): part of the identity of what flinkops deploys. */
+  repository?: string;
+  /** Scheduler name → the CI users whose trigger tokens act as that scheduler. */
+  schedulers?: Record<string, string[]>;
 }
 
 export interface PolicySpec {

@@ -12,7 +12,7 @@ import type {
   VersionSpec,
 } from '../repo/model.js';
 import type { PropertyPath, YamlFile } from '../repo/yamlFile.js';
-import { substitute } from '../vars/substitute.js';
+import { placeholders, substitute } from '../vars/substitute.js';
 
 export const DEFAULTS = {
   mode: 'application' as const,
@@ -112,6 +112,9 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
   const version = repo.platform.versions?.spec.versions?.[flinkVersion];
   const namespace = team?.spec.namespace ?? job.team;
   if (team) origins.namespace = at(team.yaml, ['namespace']);
+  if (version && repo.platform.versions)
+    origins.image = at(repo.platform.versions.yaml, ['versions', flinkVersion, 'image']);
+  if (job.owners?.spec.owners) origins.owners = at(job.owners.yaml, ['owners']);
 
   const resources = {
     jobManager: {
@@ -159,7 +162,8 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
   if (resources.taskManager.replicas === undefined) delete origins['resources.taskManager.replicas'];
 
   // Variables: built-ins, then environment, team and job, the most specific last.
-  const vars: Record<string, string> = {};
+  // No prototype: `__proto__` or `constructor` are ordinary variable names.
+  const vars: Record<string, string> = Object.create(null);
   const builtIns: Record<string, string> = { env, team: job.team, job: job.name, namespace };
   for (const [k, v] of Object.entries(builtIns)) {
     vars[k] = v;
@@ -277,6 +281,16 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
 }
 
 /** Variables may use other variables (`topic: rent.orders${topic_suffix}`); expanded until stable, cycles reported. */
+/** A variable may refer to variables this deep, and expand to this many characters at most. */
+const MAX_VAR_DEPTH = 16;
+const MAX_VAR_CHARS = 256 * 1024;
+
+/**
+ * Expands variables that refer to other variables, each once (memoised), refusing cycles, chains
+ * deeper than MAX_VAR_DEPTH and values larger than MAX_VAR_CHARS before building them — so a job.yaml
+ * of a few lines cannot keep validate busy for minutes. A refused variable becomes empty, with an
+ * error at its position, so nothing half-expanded is ever rendered.
+ */
 function expandVars(
   vars: Record<string, string>,
   origins: Record<string, Origin>,
@@ -284,34 +298,78 @@ function expandVars(
   job: string,
   diagnostics: Diagnostic[],
 ): void {
-  for (let round = 0; round < 10; round++) {
-    let changed = false;
-    for (const [k, v] of Object.entries(vars)) {
-      if (!v.includes('${')) continue;
-      const s = substitute(v, vars);
-      if (s.text !== v) {
-        vars[k] = s.text;
-        changed = true;
-      }
+  const done = new Map<string, string>();
+  const refused = new Set<string>();
+  const report = (k: string, rule: string, message: string, hint: string) => {
+    if (refused.has(k)) return;
+    refused.add(k);
+    const o = origins[k];
+    diagnostics.push({
+      severity: 'error',
+      rule,
+      message,
+      hint,
+      file: o?.file ?? `platform/envs/${env}.yaml`,
+      line: o?.line ?? 1,
+      column: o?.column ?? 1,
+      job,
+    });
+  };
+  const expand = (k: string, stack: string[]): string | undefined => {
+    const hit = done.get(k);
+    if (hit !== undefined) return hit;
+    if (refused.has(k)) return undefined;
+    const raw = vars[k]!;
+    if (!raw.includes('${')) {
+      done.set(k, raw);
+      return raw;
     }
-    if (!changed) break;
-    if (round === 9) {
-      const cyclic = Object.keys(vars).filter((k) => /\$\{[A-Za-z_]/.test(vars[k]!) && !vars[k]!.includes('${secret:'));
-      for (const k of cyclic) {
-        const o = origins[k];
-        diagnostics.push({
-          severity: 'error',
-          rule: 'vars/undefined',
-          message: `variable "${k}" refers to itself through other variables (${vars[k]!.slice(0, 80)}…)`,
-          hint: 'break the cycle between the variables',
-          file: o?.file ?? `platform/envs/${env}.yaml`,
-          line: o?.line ?? 1,
-          column: o?.column ?? 1,
-          job,
-        });
-      }
+    const seen = stack.indexOf(k);
+    if (seen >= 0) {
+      const cycle = [...stack.slice(seen), k].join(' → ');
+      for (const member of stack.slice(seen))
+        report(
+          member,
+          'vars/cycle',
+          `variable "${member}" refers to itself: ${cycle}`,
+          'break the cycle between the variables',
+        );
+      return undefined;
     }
-  }
+    if (stack.length >= MAX_VAR_DEPTH) {
+      report(
+        k,
+        'vars/too-deep',
+        `variable "${k}" is reached through ${stack.length} other variables (${stack.slice(0, 4).join(' → ')} → …); the limit is ${MAX_VAR_DEPTH}`,
+        'refer to the values more directly',
+      );
+      return undefined;
+    }
+    const refs: Record<string, string> = Object.create(null);
+    for (const { name } of placeholders(raw)) {
+      if (!Object.hasOwn(vars, name) || Object.hasOwn(refs, name)) continue;
+      const v = expand(name, [...stack, k]);
+      if (v === undefined) {
+        report(k, 'vars/cycle', `variable "${k}" uses "${name}", which cannot be expanded`, `fix "${name}" first`);
+        return undefined;
+      }
+      refs[name] = v;
+    }
+    const s = substitute(raw, refs, MAX_VAR_CHARS);
+    if (s.tooLarge) {
+      report(
+        k,
+        'vars/too-large',
+        `variable "${k}" would expand to more than ${MAX_VAR_CHARS} characters (at \${${s.tooLarge.name}})`,
+        'variables hold names and addresses, not data: write the value out, or shorten it',
+      );
+      return undefined;
+    }
+    done.set(k, s.text);
+    return s.text;
+  };
+  for (const k of Object.keys(vars)) expand(k, []);
+  for (const k of Object.keys(vars)) vars[k] = done.get(k) ?? '';
 }
 
 function substitutePaimonAction(

@@ -6,7 +6,7 @@ export const duplicateName: Rule = {
     description:
       'Two jobs may not have the same name in one namespace: their Kubernetes objects would overwrite each other.',
   },
-  check(ctx) {
+  checkRepository(ctx) {
     const seen = new Map<string, string>();
     // Compare across the whole repository, but report only for the selected jobs.
     const selected = new Set(ctx.jobs.map((j) => j.id));

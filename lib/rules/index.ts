@@ -4,12 +4,15 @@ import type { Job, Repo } from '../repo/model.js';
 import { JobSql } from '../sql/script.js';
 import { checkpointDirs } from './checkpointDirs.js';
 import { duplicateName } from './duplicateName.js';
+import { filesystem } from './filesystem.js';
 import { flinkVersion } from './flinkVersion.js';
+import { imageFactoriesRule } from './imageFactories.js';
 import { jobName } from './jobName.js';
 import { jobShape } from './jobShape.js';
 import { plaintextSecretRule } from './plaintextSecret.js';
 import { runVars } from './runVars.js';
 import { securityPolicies } from './securityPolicies.js';
+import { sessionJarUri } from './sessionJarUri.js';
 import type { CheckContext, Rule, RuleMeta } from './rule.js';
 import { sqlSyntax } from './sqlSyntax.js';
 import { testFiles } from './testFiles.js';
@@ -23,7 +26,10 @@ export const rules: Rule[] = [
   unknownEnv,
   jobShape,
   checkpointDirs,
+  sessionJarUri,
+  filesystem,
   sqlSyntax,
+  imageFactoriesRule,
   undefinedVar,
   runVars,
   plaintextSecretRule,
@@ -50,9 +56,17 @@ export const loaderRules: RuleMeta[] = [
       'Required files exist (team.yaml, job.yaml, owners.yaml, platform/versions.yaml, platform/owners.yaml, an environment).',
   },
   { id: 'repo/file-too-large', description: 'Files over 1 MiB are refused unread.' },
-  { id: 'repo/symlink-escape', description: 'Symbolic links may not point outside the repository.' },
   { id: 'repo/path-traversal', description: 'Paths may not contain ".." or be absolute.' },
   { id: 'repo/layout', description: 'The repository has a jobs/ folder.' },
+  {
+    id: 'repo/symlink-escape',
+    description: 'Every file is read through one check: its real path is inside the repository and outside .git.',
+  },
+  { id: 'repo/unreadable', description: 'A file can be read (not a folder, not refused by permissions).' },
+  { id: 'repo/encoding', description: 'Files are UTF-8 without a byte-order mark.' },
+  { id: 'vars/cycle', description: 'Variables do not refer to themselves through other variables.' },
+  { id: 'vars/too-deep', description: 'A variable is reached through at most 16 others.' },
+  { id: 'vars/too-large', description: 'A variable expands to at most 256 KiB, a substituted file to at most 4 MiB.' },
   {
     id: 'test/file',
     description:
@@ -73,27 +87,65 @@ export interface CheckOptions {
 /** Runs every rule over the repository; load-time diagnostics are merged, filtered to the selected jobs, deduplicated and sorted. */
 export function check(repo: Repo, loadDiagnostics: Diagnostic[], options: CheckOptions = {}): Diagnostic[] {
   const selected = options.jobs ?? repo.jobs;
-  const selectedIds = new Set(selected.map((j) => j.id));
-  const selectedDirs = selected.map((j) => `${j.dir}/`);
-  const all = options.jobs === undefined;
-  const out: Diagnostic[] = [];
-  const seen = new Set<string>();
-  const push = (d: Diagnostic) => {
-    const key = `${d.file}\0${d.line}\0${d.column}\0${d.rule}\0${d.message}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push(d);
-  };
+  const jobDirs = new Map(repo.jobs.map((j) => [`${j.dir}/`, j.id]));
+  const byJob = new Map<string, Diagnostic[]>();
+  const outside: Diagnostic[] = [];
   for (const d of loadDiagnostics) {
-    const inOtherJob = d.job
-      ? !selectedIds.has(d.job)
-      : d.file.startsWith('jobs/') && d.file.split('/').length > 3 && !selectedDirs.some((p) => d.file.startsWith(p));
-    if (all || !inOtherJob) push(d);
+    const id = d.job ?? (d.file.startsWith('jobs/') ? jobDirs.get(`${d.file.split('/', 3).join('/')}/`) : undefined);
+    if (id === undefined && !(d.file.startsWith('jobs/') && d.file.split('/').length > 3)) outside.push(d);
+    else if (id !== undefined) byJob.set(id, [...(byJob.get(id) ?? []), d]);
+    else if (options.jobs === undefined) outside.push(d);
   }
+  const out = checkRepository(repo, outside, selected, options.rules);
+  for (const job of selected) out.push(...checkJob(repo, job, byJob.get(job.id) ?? [], options.rules));
+  return finish(out);
+}
+
+/** Deduplicated (the same problem found in two jobs of a team is one) and sorted. */
+export function finish(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return sortDiagnostics(
+    list.filter((d) => {
+      const key = `${d.file}\0${d.line}\0${d.column}\0${d.rule}\0${d.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }),
+  );
+}
+
+/**
+ * The rules that look at the repository as a whole (duplicate names, the policy files), plus the
+ * load problems outside job folders. Cheap, and run on every validation: nothing here is cached.
+ */
+export function checkRepository(
+  repo: Repo,
+  loadDiagnostics: Diagnostic[],
+  jobs: Job[],
+  list: Rule[] = rules,
+): Diagnostic[] {
+  const out = [...loadDiagnostics];
+  const ctx = contextFor(repo, jobs, out);
+  for (const rule of list) if (rule.checkRepository) rule.checkRepository(ctx(rule));
+  return out;
+}
+
+/**
+ * Everything one job's own inputs decide: its load problems and every per-job rule. A pure function
+ * of the bytes lib/validation/keys.ts hashes into the job's key, so its result can be cached under it.
+ */
+export function checkJob(repo: Repo, job: Job, loadDiagnostics: Diagnostic[], list: Rule[] = rules): Diagnostic[] {
+  const out = [...loadDiagnostics];
+  const ctx = contextFor(repo, [job], out);
+  for (const rule of list) if (rule.check) rule.check(ctx(rule));
+  return out;
+}
+
+function contextFor(repo: Repo, selected: Job[], out: Diagnostic[]): (rule: Rule) => CheckContext {
   const envs = [...repo.platform.envs.keys()].sort();
   const effCache = new Map<string, EffectiveJob | undefined>();
   const sqlCache = new Map<string, JobSql | undefined>();
-  const ctxFor = (rule: Rule): CheckContext => ({
+  return (rule: Rule): CheckContext => ({
     repo,
     envs,
     jobs: selected,
@@ -102,7 +154,7 @@ export function check(repo: Repo, loadDiagnostics: Diagnostic[], options: CheckO
       if (!effCache.has(key)) {
         const r = resolveJob(repo, job, env);
         effCache.set(key, r.effective);
-        r.diagnostics.forEach(push);
+        out.push(...r.diagnostics);
       }
       return effCache.get(key);
     },
@@ -122,9 +174,7 @@ export function check(repo: Repo, loadDiagnostics: Diagnostic[], options: CheckO
         for (const env of envs) for (const file of this.sql(job, env)?.files ?? []) yield { job, env, file };
     },
     report(d) {
-      push({ rule: rule.meta.id, ...d } as Diagnostic);
+      out.push({ rule: rule.meta.id, ...d } as Diagnostic);
     },
   });
-  for (const rule of options.rules ?? rules) rule.check(ctxFor(rule));
-  return sortDiagnostics(out);
 }

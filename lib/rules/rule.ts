@@ -22,7 +22,14 @@ export interface CheckContext {
   report(d: Omit<Diagnostic, 'rule'> & { rule?: string }): void;
 }
 
+/**
+ * A rule checks one job at a time (`check`: `ctx.jobs` holds that job, and everything it reports is
+ * cached with the job's inputs — see lib/validation/keys.ts), or the repository as a whole
+ * (`checkRepository`: run on every validation, the only place where jobs may be compared with each
+ * other or platform files checked on their own).
+ */
 export interface Rule {
   meta: RuleMeta;
-  check(ctx: CheckContext): void;
+  check?(ctx: CheckContext): void;
+  checkRepository?(ctx: CheckContext): void;
 }

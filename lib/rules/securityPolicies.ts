@@ -13,7 +13,7 @@ export const securityPolicies: Rule = {
     description:
       'Every policy of platform/policies/ that applies to a job must be enforceable on its SQL (also reports security/unknown-column, security/unknown-columns, security/bad-filter, security/bad-mask, security/duplicate-policy, security/unknown-principal).',
   },
-  check(ctx) {
+  checkRepository(ctx) {
     const policies = loadPolicies(ctx.repo);
     // The policies themselves, once, whether or not a job reads their tables.
     const seen = new Map<string, string>();
@@ -80,6 +80,8 @@ export const securityPolicies: Rule = {
         });
       }
     }
+  },
+  check(ctx) {
     // Each job, in each environment: the rewrite must succeed.
     for (const job of ctx.jobs) {
       for (const env of ctx.envs) {

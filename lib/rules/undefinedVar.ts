@@ -1,3 +1,4 @@
+import { MAX_SUBSTITUTED_CHARS } from '../vars/substitute.js';
 import type { Rule } from './rule.js';
 
 export const undefinedVar: Rule = {
@@ -8,6 +9,16 @@ export const undefinedVar: Rule = {
   },
   check(ctx) {
     for (const { job, env, file } of ctx.sqlFiles()) {
+      const big = file.substitution.tooLarge;
+      if (big)
+        ctx.report({
+          severity: 'error',
+          rule: 'vars/too-large',
+          message: `substituting \${${big.name}} here makes the SQL larger than ${MAX_SUBSTITUTED_CHARS} characters`,
+          hint: 'variables hold names and addresses, not data',
+          ...file.originalPosition(big.offset),
+          job: job.id,
+        });
       for (const u of file.substitution.undefinedVars) {
         ctx.report({
           severity: 'error',

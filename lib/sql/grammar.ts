@@ -58,6 +58,13 @@ export function lexFlinkSql(text: string): LexedSql {
 
 export function parseTokens(lexed: LexedSql): ParsedSql {
   const { tokens, offsetOf, text } = lexed;
+  const tooDeep = nestingTooDeep(lexed);
+  // The recursive-descent parser would need a stack frame chain per level (minutes and gigabytes for
+  // thousands of levels): refuse before parsing, as an ordinary syntax error.
+  if (tooDeep) {
+    const empty = parseTokens(lexFlinkSql(''));
+    return { ...empty, tokens, errors: [...lexed.errors, tooDeep], offsetOf };
+  }
   tokens.seek(0);
   const parser = new FlinkSqlParser(tokens);
   parser.removeErrorListeners();
@@ -77,6 +84,29 @@ export function parseTokens(lexed: LexedSql): ParsedSql {
     tree = parser.program();
   }
   return { tree, tokens, errors: [...lexed.errors, ...errors].sort((a, b) => a.offset - b.offset), offsetOf };
+}
+
+/** Brackets nested deeper than this are refused unparsed; hand-written SQL stays far below it. */
+export const MAX_SQL_NESTING = 128;
+
+function nestingTooDeep(lexed: LexedSql): SyntaxError | undefined {
+  let depth = 0;
+  lexed.tokens.fill();
+  for (const t of lexed.tokens.getTokens()) {
+    if (t.channel !== 0) continue;
+    if (t.text === '(' || t.text === '[') {
+      depth++;
+      if (depth > MAX_SQL_NESTING) {
+        const offset = lexed.offsetOf(t.start);
+        return {
+          offset,
+          length: 1,
+          message: `brackets nested more than ${MAX_SQL_NESTING} deep: split the expression (a WITH clause or a view)`,
+        };
+      }
+    } else if (t.text === ')' || t.text === ']') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
 
 function listener(into: SyntaxError[], offsetOf: (cp: number) => number, text: string): ANTLRErrorListener {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Token } from 'antlr4ng';
 import { LineIndex } from '../diagnostics/lines.js';
 import type { Origin, SqlSource } from '../repo/model.js';
@@ -37,36 +38,39 @@ export interface SqlAnalysis {
 }
 
 /**
- * Statements come from the lexer alone; the parse (syntax errors, WITH options) runs only when
- * asked for — render and plan never pay for it.
+ * Statements and options come from the lexer alone; the parse (syntax errors) runs only when asked
+ * for — render and plan never pay for it. The token stream is not kept with the analysis (render
+ * of 2,000 jobs would hold ~80 KB of tokens per job): the last few are kept in `recentTokens`, so
+ * validate, which parses right after splitting, lexes once; a later parse lexes again.
  */
 class LazyAnalysis implements SqlAnalysis {
   readonly statements: Omit<Statement, 'index' | 'file'>[];
   readonly options: SqlOption[];
-  private lexed: LexedSql | undefined;
+  /** The token types the parser would see, or undefined when the lexer failed (then always parse). */
+  private readonly shape: string | undefined;
   private parsed: { errors: GrammarError[] } | undefined;
 
-  constructor(text: string) {
-    this.lexed = lexFlinkSql(text);
-    const tokens = this.lexed.tokens.getTokens();
-    this.statements = splitStatements(text, tokens, this.lexed.offsetOf);
-    this.options = tokenOptions(tokens, this.lexed.offsetOf);
+  constructor(private readonly text: string) {
+    const lexed = lexFlinkSql(text);
+    const tokens = lexed.tokens.getTokens();
+    this.statements = splitStatements(text, tokens, lexed.offsetOf);
+    this.options = tokenOptions(tokens, lexed.offsetOf);
+    this.shape = lexed.errors.length ? undefined : tokenShape(tokens);
+    recentTokens.keep(text, lexed);
   }
 
   private parse(): { errors: GrammarError[] } {
     if (!this.parsed) {
-      const lexed = this.lexed!;
       // The parser sees token types only: a text whose token types match a text that parsed clean
       // (environments that differ in literal values) parses clean too, without parsing it again.
-      const shape = lexed.errors.length ? undefined : tokenShape(lexed.tokens.getTokens());
-      if (shape !== undefined && cleanShapes.has(shape)) {
+      if (this.shape !== undefined && cleanShapes.has(this.shape)) {
         this.parsed = { errors: [] };
       } else {
+        const lexed = recentTokens.take(this.text) ?? lexFlinkSql(this.text);
         const parsed = parseTokens(lexed);
         this.parsed = { errors: parsed.errors.length ? this.shimmedErrors(lexed, parsed.errors) : [] };
-        if (shape !== undefined && parsed.errors.length === 0) cleanShapes.add(shape);
+        if (this.shape !== undefined && parsed.errors.length === 0) cleanShapes.add(this.shape);
       }
-      this.lexed = undefined; // the tokens are not needed any more
     }
     return this.parsed;
   }
@@ -84,12 +88,35 @@ class LazyAnalysis implements SqlAnalysis {
   }
 }
 
+/** The token streams of the last few texts lexed: bounded, so memory does not grow with the repository. */
+const recentTokens = new (class {
+  private readonly streams = new Map<string, LexedSql>();
+  keep(text: string, lexed: LexedSql): void {
+    this.streams.set(text, lexed);
+    if (this.streams.size > 8) this.streams.delete(this.streams.keys().next().value!);
+  }
+  take(text: string): LexedSql | undefined {
+    const lexed = this.streams.get(text);
+    this.streams.delete(text);
+    return lexed;
+  }
+})();
+
 const cleanShapes = new Set<string>();
 
+/** The token types of a text, hashed: 20 bytes per distinct shape instead of a few KB. */
 function tokenShape(tokens: Token[]): string {
-  let shape = '';
-  for (const t of tokens) if (t.channel === 0) shape += `${t.type.toString(36)} `;
-  return shape;
+  const hash = createHash('sha1');
+  let chunk = '';
+  for (const t of tokens) {
+    if (t.channel !== 0) continue;
+    chunk += `${t.type.toString(36)} `;
+    if (chunk.length > 4096) {
+      hash.update(chunk);
+      chunk = '';
+    }
+  }
+  return hash.update(chunk).digest('base64');
 }
 
 /** Analyses once per distinct text: environments whose variables give the same SQL share the work. */

@@ -7,9 +7,14 @@ export interface Substitution {
   text: string;
   /** Placeholders with no value: name and offset of the `$` in the input. */
   undefinedVars: { name: string; offset: number; length: number }[];
+  /** The first placeholder whose value would have made the text larger than the limit (left unsubstituted, as the rest). */
+  tooLarge?: { name: string; offset: number; length: number };
   /** Output offset → input offset. */
   toInput(offset: number): number;
 }
+
+/** No substituted text grows beyond this: a few variables must not expand to gigabytes. */
+export const MAX_SUBSTITUTED_CHARS = 4 * 1024 * 1024;
 
 const PLACEHOLDER = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_.-]*)(:[^}]*)?\}/g;
 
@@ -23,8 +28,13 @@ interface Segment {
   literal: boolean;
 }
 
-export function substitute(input: string, vars: Readonly<Record<string, string>>): Substitution {
+export function substitute(
+  input: string,
+  vars: Readonly<Record<string, string>>,
+  maxChars = MAX_SUBSTITUTED_CHARS,
+): Substitution {
   const undefinedVars: Substitution['undefinedVars'] = [];
+  let tooLarge: Substitution['tooLarge'];
   const segments: Segment[] = [];
   let out = '';
   let last = 0;
@@ -35,6 +45,7 @@ export function substitute(input: string, vars: Readonly<Record<string, string>>
     }
   };
   for (const m of input.matchAll(PLACEHOLDER)) {
+    if (tooLarge) break;
     const at = m.index!;
     if (m[0] === '$${') {
       copy(at);
@@ -45,10 +56,15 @@ export function substitute(input: string, vars: Readonly<Record<string, string>>
     }
     const name = m[1]!;
     if (m[2] !== undefined) continue; // ${secret:NAME} and other ${kind:...} forms stay as written
-    const value = vars[name];
-    if (value === undefined) {
+    // Only the variables' own keys: `${constructor}` or `${toString}` are undefined, not JavaScript internals.
+    const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
+    if (typeof value !== 'string') {
       undefinedVars.push({ name, offset: at, length: m[0].length });
       continue;
+    }
+    if (out.length + (at - last) + value.length + (input.length - at) > maxChars) {
+      tooLarge = { name, offset: at, length: m[0].length };
+      break;
     }
     copy(at);
     segments.push({ out: out.length, in: at, len: value.length, inLen: m[0].length, literal: false });
@@ -57,11 +73,12 @@ export function substitute(input: string, vars: Readonly<Record<string, string>>
   }
   copy(input.length);
   if (segments.length === 0 || (segments.length === 1 && segments[0]!.literal && segments[0]!.in === 0)) {
-    return { text: out, undefinedVars, toInput: (o) => o };
+    return { text: out, undefinedVars, ...(tooLarge ? { tooLarge } : {}), toInput: (o) => o };
   }
   return {
     text: out,
     undefinedVars,
+    ...(tooLarge ? { tooLarge } : {}),
     toInput(offset) {
       let lo = 0;
       let hi = segments.length - 1;

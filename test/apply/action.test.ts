@@ -147,10 +147,29 @@ describe('flinkops action', () => {
       result: 'failed',
       message: 'refused: owners.yaml lets scheduler:dolphinscheduler only run/start/stop in test, prod',
     });
-    // In a push pipeline anybody could set FLINKOPS_TRIGGERED_BY: it does not count there.
-    const push = await act('stop', { ...scheduler, CI_PIPELINE_SOURCE: 'push' });
-    expect(push.exitCode).toBe(1);
-    expect(push.stderr).toContain('FLINKOPS_TRIGGERED_BY=scheduler:dolphinscheduler ignored: a push pipeline');
+  });
+
+  it('nobody is impersonated: a claim names no user, no group and no other scheduler', async (ctx) => {
+    if (!kube) return ctx.skip();
+    const live = async () => (await get(k, p()))!.metadata.resourceVersion;
+    const before = await live();
+    // A user who may start API pipelines claims to be an owner, or the owners' group.
+    const api = { CI: 'true', CI_PIPELINE_SOURCE: 'api', GITLAB_USER_LOGIN: 'mallory', FLINKOPS_NAMESPACE: systemNs };
+    for (const claim of ['user:liu.yang', 'group:rent/homeservice-engineers', 'user:rent/homeservice-engineers']) {
+      const r = await act('stop', { ...api, FLINKOPS_TRIGGERED_BY: claim });
+      expect(r.exitCode, claim).toBe(1);
+      expect(r.stderr).toContain(
+        `refused: user:mallory (FLINKOPS_TRIGGERED_BY=${claim} ignored: identity comes from the pipeline user and platform/owners.yaml schedulers) may not stop`,
+      );
+    }
+    // Another scheduler's token (its owner mapped to airflow in the sample platform/owners.yaml) claims
+    // dolphinscheduler's name.
+    const other = await act('stop', { ...scheduler, GITLAB_USER_LOGIN: 'airflow-bot' });
+    expect(other.exitCode).toBe(1);
+    expect(other.stderr).toContain(
+      'refused: scheduler:airflow as user:airflow-bot (FLINKOPS_TRIGGERED_BY=scheduler:dolphinscheduler ignored: identity comes from the pipeline user) may not stop',
+    );
+    expect(await live()).toBe(before);
   });
 
   it('an owner starts it from a savepoint, allowing non-restored state, and waits for RUNNING', async (ctx) => {

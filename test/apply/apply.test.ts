@@ -181,7 +181,7 @@ describe('apply against a real API server', () => {
     }).objects;
     const bad = objects.find((o) => o.kind === 'FlinkDeployment' && o.name === 'orders-enrich-house')!;
     (bad.object.spec as { job: { upgradeMode: string } }).job.upgradeMode = 'sometimes';
-    const out = await applyObjects(k, { env: 'test', objects });
+    const out = await applyObjects(k, { env: 'test', project: 'rent/flink-jobs', objects });
     const rs = out.results;
     expect(find(rs, 'FlinkDeployment', 'orders-enrich-house').result).toBe('failed');
     expect(find(rs, 'FlinkDeployment', 'orders-enrich-house').message).toMatch(

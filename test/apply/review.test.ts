@@ -36,7 +36,9 @@ beforeAll(async () => {
   fx.git('checkout', '-q', 'main');
   fx.git('merge', '-q', '--no-ff', '-m', 'Merge branch feature', 'feature');
   merge = fx.git('rev-parse', 'HEAD').trim();
-  hash = (await computePlan({ root: fx.root, env: 'test', base: 'HEAD^1', classify: false })).plan.planHash;
+  const computed = await computePlan({ root: fx.root, env: 'test', base: 'HEAD^1', classify: false });
+  if ('refused' in computed) throw new Error('the fixture does not load');
+  hash = computed.plan.planHash;
   Object.assign(process.env, {
     CI_API_V4_URL: `${hosts.url}/api/v4`,
     CI_PROJECT_ID: hosts.gitlab.project,

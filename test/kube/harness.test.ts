@@ -1,8 +1,5 @@
 // Runs against a real kube-apiserver + etcd on loopback (tools/kube). No mocks.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   ApiException,
   CoreV1Api,
@@ -12,12 +9,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { startKubeForTests, type KubeCluster } from './harness.js';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const shared = process.env.FLINKOPS_SHARED ?? resolve(repoRoot, '..', 'shared');
-const basicExample = resolve(shared, 'reference', 'flink-kubernetes-operator', 'examples', 'basic.yaml');
 
 const GROUP = 'flink.apache.org';
 const VERSION = 'v1beta1';
@@ -32,10 +24,26 @@ let core: CoreV1Api;
 let custom: CustomObjectsApi;
 const namespace = `flinkops-it-${randomBytes(5).toString('hex')}`;
 
+/** A minimal application deployment, shaped like the operator's examples/basic.yaml. */
 function basicDeployment(name: string): Obj {
-  const doc = parse(readFileSync(basicExample, 'utf8')) as Obj;
-  doc.metadata = { name, namespace };
-  return doc;
+  return {
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'FlinkDeployment',
+    metadata: { name, namespace },
+    spec: {
+      image: 'flink:2.2',
+      flinkVersion: 'v2_2',
+      flinkConfiguration: { 'taskmanager.numberOfTaskSlots': '2' },
+      serviceAccount: 'flink',
+      jobManager: { resource: { memory: '2048m', cpu: 1 } },
+      taskManager: { resource: { memory: '2048m', cpu: 1 } },
+      job: {
+        jarURI: 'local:///opt/flink/examples/streaming/StateMachineExample.jar',
+        parallelism: 2,
+        upgradeMode: 'stateless',
+      },
+    },
+  };
 }
 
 /** The status code and message of a refused request. */

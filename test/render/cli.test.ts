@@ -6,8 +6,8 @@ import { parseAllDocuments } from 'yaml';
 import { Fixture } from '../support/fixture.js';
 import { CRD_DIR } from './support.js';
 
-// The CLI finds the operator CRDs through FLINKOPS_CRDS, as CI would set it.
-process.env.FLINKOPS_CRDS = CRD_DIR;
+// The CLI validates against the CRDs the repository carries, unless FLINKOPS_CRDS names others.
+delete process.env.FLINKOPS_CRDS;
 
 let fx: Fixture;
 let out: string;
@@ -77,6 +77,21 @@ describe('flinkops render', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('jobs/datasync/kafka-orders-to-paimon/job.yaml');
     expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+\)/);
+  });
+
+  it('checks operator objects against the pinned CRDs by default; --crds and FLINKOPS_CRDS name others', () => {
+    fx.edit('platform/versions.yaml', 'operator: v1_20', 'operator: v1_99');
+    const r = fx.cli('render', '--env', 'test', 'listing-score');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('/spec/flinkVersion must be equal to one of the allowed values');
+    expect(r.stderr).not.toContain('render/crds');
+    // A folder whose CRDs accept v1_99 (the same CRD, its enum widened) lets the object through.
+    const crd = readFileSync(path.join(CRD_DIR, 'flinkdeployments.flink.apache.org-v1.yml'), 'utf8');
+    expect(crd).toContain('- v2_2\n');
+    writeFileSync(path.join(out, 'fd.yml'), crd.replace(/( +)- v2_2\n/, '$1- v2_2\n$1- v1_99\n'));
+    expect(fx.cli('render', '--env', 'test', 'listing-score', '--crds', out).code).toBe(0);
+    const env = { ...process.env, FLINKOPS_CRDS: out };
+    expect(fx.cliWithEnv(env, 'render', '--env', 'test', 'listing-score').code).toBe(0);
   });
 
   it('wrong usage exits 2', () => {

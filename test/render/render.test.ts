@@ -107,6 +107,34 @@ describe('render: Ingress and DNS modes', () => {
     );
   });
 
+  it('no snippet annotations; a public UI cannot cancel jobs; ingress.auth puts the UI behind an external auth URL', () => {
+    const conf = (r: ReturnType<typeof renderAt>) =>
+      (
+        r.objects.find((o) => o.kind === 'FlinkDeployment')!.object.spec as {
+          flinkConfiguration: Record<string, string>;
+        }
+      ).flinkConfiguration;
+    const open = renderAt(fx.root, 'prod', [JOB]);
+    expect(open.stream).not.toContain('snippet');
+    expect(conf(open)['web.cancel.enable']).toBe('false');
+    fx.edit(
+      'platform/envs/prod.yaml',
+      '  className: nginx\n',
+      '  className: nginx\n  auth:\n    url: https://sso.rent.example/oauth2/auth\n    signin: https://sso.rent.example/oauth2/start\n    responseHeaders: [X-User, X-Email]\n',
+    );
+    const authed = renderAt(fx.root, 'prod', [JOB]);
+    expect(authed.diagnostics).toEqual([]);
+    const ingress = authed.objects.find((o) => o.kind === 'Ingress')!.object.metadata as {
+      annotations: Record<string, string>;
+    };
+    expect(ingress.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/auth-url': 'https://sso.rent.example/oauth2/auth',
+      'nginx.ingress.kubernetes.io/auth-signin': 'https://sso.rent.example/oauth2/start',
+      'nginx.ingress.kubernetes.io/auth-response-headers': 'X-User,X-Email',
+    });
+    expect(conf(authed)['web.cancel.enable']).toBeUndefined();
+  });
+
   it('dns.mode: resolvConf mounts a resolv.conf ConfigMap through the pod template; hostAliases on request', () => {
     fx.edit('platform/envs/test.yaml', 'mode: dnsConfig', 'mode: resolvConf\n  hostAliases: true');
     const r = renderAt(fx.root, 'test', [JOB]);

@@ -2,13 +2,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { loadRepo } from '../../lib/repo/load.js';
-import { loadCrds } from '../../lib/render/crds.js';
+import { builtInCrdDir, loadCrds } from '../../lib/render/crds.js';
 import { renderEnv, type RenderOptions } from '../../lib/render/render.js';
 import { toStream } from '../../lib/render/serialize.js';
-import { PROJECT } from '../support/fixture.js';
 
-/** The operator's CRDs as the tests know them (reference data, not shipped by the project). */
-export const CRD_DIR = path.resolve(PROJECT, '../shared/reference/flink-kubernetes-operator');
+/** The operator's CRDs: the pinned release's copy in crds/ (the default of `flinkops render`). */
+export const CRD_DIR = builtInCrdDir();
 export const crds = () => loadCrds(CRD_DIR);
 export const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 

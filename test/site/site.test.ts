@@ -111,5 +111,5 @@ describe('flinkops site (the command)', () => {
     expect(refused.stderr).toContain('was not written by flinkops site');
     expect(fx.cli('site').code).toBe(2);
     expect(fx.cli('site', '--out', out, '--env', 'staging').stderr).toContain('no environment "staging"');
-  });
+  }, 240_000);
 });

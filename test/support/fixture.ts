@@ -49,9 +49,14 @@ export class Fixture {
   }
 
   cli(...args: string[]): { code: number; stdout: string; stderr: string } {
+    return this.cliWithEnv(process.env, ...args);
+  }
+
+  cliWithEnv(env: NodeJS.ProcessEnv, ...args: string[]): { code: number; stdout: string; stderr: string } {
     const r = spawnSync(process.execPath, [path.join(PROJECT, 'bin/flinkops.mjs'), ...args, '--repo', this.root], {
       encoding: 'utf8',
       cwd: this.root,
+      env,
     });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }

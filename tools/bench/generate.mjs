@@ -1,11 +1,13 @@
-// Generates a job repository of N jobs in 7 teams (realistic SQL, ~40 lines a job) from the sample platform/.
+// Generates a job repository of N jobs (up to 20,000 and more) in 7 teams (realistic SQL, ~40 lines a job) from
+// the sample platform/. `diverse`: every job's SQL has its own shape (token sequence), as in a real fleet — the
+// digits of the job number choose extra columns, filters, aggregates, dimension columns and CASE branches.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const TEAMS = ['datasync', 'rental', 'acquisition', 'homeservice', 'finance', 'growth', 'risk'];
 const CITIES = ['beijing', 'shanghai', 'shenzhen', 'hangzhou', 'chengdu'];
 
-export function generateRepo(root, jobs = 500, project = process.cwd(), { policies = true } = {}) {
+export function generateRepo(root, jobs = 500, project = process.cwd(), { policies = true, diverse = false } = {}) {
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   cpSync(path.join(project, 'platform'), path.join(root, 'platform'), { recursive: true });
@@ -34,7 +36,7 @@ export function generateRepo(root, jobs = 500, project = process.cwd(), { polici
       `type: sql\ndescription: Generated job ${i} for the benchmark.\nparallelism: ${1 + (i % 4)}\nvars:\n  topic: ${team}.events_${i}\${topic_suffix}\n  city: ${CITIES[i % CITIES.length]}\nenvs:\n  prod:\n    parallelism: ${2 + (i % 6)}\n`,
     );
     writeFileSync(path.join(dir, 'owners.yaml'), `owners: ["@user${i % 170}", "@rent/${team}-engineers"]\n`);
-    writeFileSync(path.join(dir, '01-main.sql'), sql(i));
+    writeFileSync(path.join(dir, '01-main.sql'), diverse ? diverseSql(i) : sql(i));
   }
 }
 
@@ -86,8 +88,69 @@ GROUP BY city, district, window_start, window_end;
 `;
 }
 
+/** The digits of i (base 10, five of them) each choose one feature: 100,000 distinct shapes. */
+function diverseSql(i) {
+  const [cols, filters, aggs, dims, cases] = String(i).padStart(5, '0').split('').reverse().map(Number);
+  const range = (n, f) => Array.from({ length: n }, (_, k) => f(k));
+  const extraCols = range(cols, (k) => `  attr_${k}      ${['STRING', 'BIGINT', 'DOUBLE'][k % 3]},\n`).join('');
+  const extraDims = range(dims, (k) => `  dim_attr_${k} STRING,\n`).join('');
+  const extraFilters = range(filters, (k) => ` AND amount > ${k * 10}`).join('');
+  const extraAggs = range(aggs, (k) => `, MAX(amount * ${k + 2}) AS top_${k}`).join('');
+  const extraSinkCols = range(aggs, (k) => `, top_${k} DECIMAL(18, 2)`).join('');
+  const caseExpr = cases
+    ? `CASE ${range(cases, (k) => `WHEN e.amount > ${(k + 1) * 100} THEN 'tier${k}'`).join(' ')} ELSE 'base' END`
+    : 'e.status';
+  return `-- Job ${i}: events enriched with their house, counted per city and minute (shape ${cols}${filters}${aggs}${dims}${cases}).
+CREATE TEMPORARY TABLE events_${i} (
+  event_id    BIGINT,
+  house_id    BIGINT,
+  user_id     BIGINT,
+  city        STRING,
+  amount      DECIMAL(12, 2),
+  status      STRING,
+${extraCols}  event_time  TIMESTAMP(3),
+  proc_time AS PROCTIME(),
+  WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '\${topic}',
+  'properties.bootstrap.servers' = '\${kafka_brokers}',
+  'properties.group.id' = 'flink-\${job}-\${env}',
+  'format' = 'json'
+);
+
+CREATE TEMPORARY TABLE dim_house_${i} (
+  house_id BIGINT,
+  district STRING,
+${extraDims}  PRIMARY KEY (house_id) NOT ENFORCED
+) WITH (
+  'connector' = 'jdbc',
+  'url' = 'jdbc:mysql://\${mysql_host}:3306/house',
+  'table-name' = 'house',
+  'password' = '\${secret:MYSQL_PASSWORD}'
+);
+
+CREATE TEMPORARY TABLE metrics_${i} (
+  city STRING, district STRING, window_start TIMESTAMP(3), events BIGINT, amount DECIMAL(18, 2)${extraSinkCols}
+) WITH ('connector' = 'blackhole');
+
+CREATE TEMPORARY VIEW enriched_${i} AS
+SELECT e.event_id, e.city, e.amount, ${caseExpr} AS status, e.event_time, h.district
+FROM events_${i} AS e
+LEFT JOIN dim_house_${i} FOR SYSTEM_TIME AS OF e.proc_time AS h ON e.house_id = h.house_id;
+
+INSERT INTO metrics_${i}
+SELECT city, district, window_start, COUNT(*) AS events, SUM(amount) AS amount${extraAggs}
+FROM TABLE(TUMBLE(TABLE enriched_${i}, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))
+WHERE status <> 'CANCELLED' AND city = '\${city}'${extraFilters}
+GROUP BY city, district, window_start, window_end;
+`;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const root = process.argv[2] ?? '.cache/bench/repo-500';
-  generateRepo(root, Number(process.argv[3] ?? 500));
-  console.log(`generated ${process.argv[3] ?? 500} jobs in ${root}`);
+  const args = process.argv.slice(2);
+  const diverse = args.includes('--diverse');
+  const [root = '.cache/bench/repo-500', n = '500'] = args.filter((a) => a !== '--diverse');
+  generateRepo(root, Number(n), process.cwd(), { diverse });
+  console.log(`generated ${n} ${diverse ? 'diverse ' : ''}jobs in ${root}`);
 }

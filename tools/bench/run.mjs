@@ -1,9 +1,10 @@
 // `npm run bench`: times and peak memory of flinkops on a generated 500-job repository, with ratios.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { generateRepo } from './generate.mjs';
+import { scaleBench } from './scale.mjs';
 import { benchTests } from './tests.mjs';
 
 const project = process.cwd();
@@ -45,8 +46,6 @@ const cli = path.join(project, 'bin/flinkops.mjs');
 console.log(
   `flinkops bench — ${new Date().toISOString()} — node ${process.version}, ${RUNS} runs each, median time, peak RSS\n`,
 );
-generateRepo(repo, 500, project);
-
 // dt-sql-parser alone, on the same .sql files, through its public API.
 const parseOnly = path.join(work, 'parse-only.mjs');
 await build({
@@ -57,6 +56,22 @@ await build({
   format: 'esm',
   logLevel: 'warning',
 });
+
+// The scale table first: BENCH_SIZES=500,5000,20000 (default); BENCH_SIZES= (empty) skips it,
+// BENCH_SCALE_ONLY=1 stops after it.
+{
+  const sizes = (process.env.BENCH_SIZES ?? '500,5000,20000').split(',').filter(Boolean).map(Number);
+  if (sizes.length) {
+    const deep = spawnSync('java', ['-version']).status === 0;
+    // Deep validation of a one-job change needs the default branch's results first: a cold run of every
+    // job through Flink (~90 ms a job), so by default only at 500 jobs (BENCH_DEEP_SIZES).
+    const deepSizes = (process.env.BENCH_DEEP_SIZES ?? '500').split(',').filter(Boolean).map(Number);
+    await scaleBench({ sizes, deep, deepSizes });
+    if (process.env.BENCH_SCALE_ONLY) process.exit(0);
+  }
+}
+
+generateRepo(repo, 500, project);
 const sqlFiles = [];
 for (const team of readdirSync(path.join(repo, 'jobs'))) {
   const tdir = path.join(repo, 'jobs', team);
@@ -103,15 +118,10 @@ console.log(
   `\ntargets: 500 jobs < 3 s (${all.ms < 3000 ? 'met' : 'MISSED'}), one job ≈ 1 s (${one.ms < 1300 ? 'met' : 'MISSED'}), < 400 MB (${all.rss < 400 ? 'met' : 'MISSED'})`,
 );
 
-// render: every object validated against the Kubernetes schemas and, when the reference CRDs are
-// there, the operator CRDs (their compiled validators are cached after the first run: warmed up here).
+// render: every object validated against the Kubernetes schemas and the operator CRDs of crds/ (their
+// compiled validators are cached after the first run: warmed up here).
 {
-  const crdDir = path.resolve(project, '../shared/reference/flink-kubernetes-operator');
-  const before = process.env.FLINKOPS_CRDS;
-  if (existsSync(crdDir)) process.env.FLINKOPS_CRDS = crdDir;
-  console.log(
-    `\nrender (Kubernetes objects, ${process.env.FLINKOPS_CRDS ? 'validated against the operator CRDs' : 'no CRDs found: operator objects not validated'})`,
-  );
+  console.log('\nrender (Kubernetes objects, validated against the operator CRDs)');
   spawnSync(process.execPath, [cli, 'render', '--env', 'prod', '--repo', repo], { stdio: 'ignore' });
   const rendered = measure('render, 500 jobs, one environment (1,500 objects)', [
     cli,
@@ -132,8 +142,6 @@ console.log(
     'rental/job-001-metrics',
   ]);
   row(renderedOne);
-  if (before === undefined) delete process.env.FLINKOPS_CRDS;
-  else process.env.FLINKOPS_CRDS = before;
   console.log(`\ntarget: render 500 jobs < 2 s (${rendered.ms < 2000 ? 'met' : 'MISSED'})`);
 }
 

@@ -5,8 +5,9 @@
 #
 # Environment:
 #   FLINKOPS_KUBE_DIR   state directory (default <repo>/.cache/kube)
-#   FLINKOPS_SHARED     shared/ directory holding reference/flink-kubernetes-operator
-#                       (default <repo>/../shared)
+#   FLINKOPS_CRDS       folder of the operator CRD files to install (default: the pinned
+#                       release's, <repo>/crds/flink-kubernetes-operator/<OPERATOR_VERSION of
+#                       lib/render/crds.ts>)
 #   FLINKOPS_CACHE      binary cache root (default $HOME/.cache/flinkops)
 #   FLINKOPS_KUBE_TIMEOUT  readiness timeout (default 180s)
 #
@@ -20,8 +21,8 @@ set -euo pipefail
 
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-shared="${FLINKOPS_SHARED:-$repo/../shared}"
-crd_dir="$shared/reference/flink-kubernetes-operator"
+operator_version="$(sed -n "s/^export const OPERATOR_VERSION = '\(.*\)';$/\1/p" "$repo/lib/render/crds.ts")"
+crd_dir="${FLINKOPS_CRDS:-$repo/crds/flink-kubernetes-operator/$operator_version}"
 kubeconfig="$state/kubeconfig"
 pidfile="$state/pid"
 log="$state/apiserver.log"
@@ -40,10 +41,10 @@ running_pid() {
 }
 
 shopt -s nullglob
-crds=("$crd_dir"/*.yml)
+crds=("$crd_dir"/*.yml "$crd_dir"/*.yaml)
 shopt -u nullglob
 if [ "${#crds[@]}" -eq 0 ]; then
-  log_msg "no CRDs found in $crd_dir (set FLINKOPS_SHARED to the shared/ directory)"
+  log_msg "no CRD files (*.yml, *.yaml) in $crd_dir (FLINKOPS_CRDS names another folder)"
   exit 1
 fi
 

@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flinkops.flink.Diagnostics.Diagnostic;
 import io.flinkops.flink.Diagnostics.HelperException;
 import io.flinkops.flink.data.Values;
+import io.flinkops.flink.runner.ScriptJob;
 import io.flinkops.flink.runner.SqlStatements;
 import io.flinkops.flink.standin.PreviewRegistry;
 import io.flinkops.flink.standin.StandinContext;
@@ -113,6 +114,10 @@ final class JobSession {
 
     private int setStart = -1;
     private List<ModifyOperation> setOps;
+    /** What each statement submits (ScriptJob); plain INSERTs gather in the implicit statement set. */
+    private ScriptJob.Submits[] submits;
+    private final List<ModifyOperation> implicitOps = new ArrayList<>();
+    private final List<Integer> implicitIndexes = new ArrayList<>();
 
     JobSession(StandinContext.Mode mode, StandinContext ctx, JsonNode job, long timeoutSeconds) {
         this.mode = mode;
@@ -151,6 +156,8 @@ final class JobSession {
                 sqls.add(s.isTextual() ? s.asText() : s.path("sql").asText(""));
             }
         }
+        submits = ScriptJob.submits(sqls);
+        int second = ScriptJob.secondJob(submits);
         for (int i = 0; i < sqls.size(); i++) {
             String sql = sqls.get(i);
             SqlStatements.Kind kind = SqlStatements.kind(sql);
@@ -165,12 +172,30 @@ final class JobSession {
                     add(diagnosticFor(i, sql, t));
                 }
             }
+            if (i == second) {
+                add(Diagnostics.of(i, VALIDATION, ERROR, ScriptJob.secondJobMessage()));
+            }
             res.put("ok", !hasError(i));
         }
         if (setStart >= 0) {
             add(Diagnostics.of(setStart, VALIDATION, ERROR,
                     "BEGIN STATEMENT SET is never closed by END: its INSERTs would never run"));
             ((ObjectNode) statementResults.get(setStart)).put("ok", false);
+        }
+        runImplicitSet();
+    }
+
+    /** The script's plain INSERTs, as the runner runs them: one statement set after the last statement. */
+    private void runImplicitSet() {
+        if (implicitOps.isEmpty() || implicitIndexes.stream().anyMatch(this::hasError)) {
+            return;
+        }
+        int first = implicitIndexes.get(0);
+        try {
+            modify(first, implicitOps, implicitIndexes.size() > 1);
+        } catch (Throwable t) {
+            add(diagnosticFor(first, "", t));
+            ((ObjectNode) statementResults.get(first)).put("ok", false);
         }
     }
 
@@ -238,6 +263,13 @@ final class JobSession {
                     tEnv.explainInternal(new ArrayList<Operation>(normalized));
                 }
                 setOps.addAll(normalized);
+            } else if (submits[i] == ScriptJob.Submits.IMPLICIT_SET && op instanceof ModifyOperation) {
+                List<ModifyOperation> normalized = normalize(List.of((ModifyOperation) op));
+                if (mode == StandinContext.Mode.VALIDATE) {
+                    tEnv.explainInternal(new ArrayList<Operation>(normalized));
+                }
+                implicitOps.addAll(normalized);
+                implicitIndexes.add(i);
             } else {
                 dispatch(i, sql, op);
             }

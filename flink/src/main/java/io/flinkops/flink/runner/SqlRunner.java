@@ -27,7 +27,9 @@ import org.apache.flink.table.api.TableResult;
  *
  * <p>Splits the script ({@link SqlScriptSplitter}), applies {@code SET}/{@code RESET}, runs DDL and
  * other statements with {@code executeSql}, and gathers the INSERTs of {@code BEGIN STATEMENT SET;
- * ... END;} and {@code EXECUTE STATEMENT SET BEGIN ... END;} into one {@link StatementSet}. The
+ * ... END;} and {@code EXECUTE STATEMENT SET BEGIN ... END;} into one {@link StatementSet}. INSERTs
+ * outside a statement set run together as one statement set after the last statement: a script is
+ * one Flink job ({@link ScriptJob}). The
  * TableEnvironment is created at the first statement that is not SET/RESET, so leading SETs
  * (including {@code execution.runtime-mode}) shape it.
  */
@@ -39,6 +41,8 @@ public final class SqlRunner {
     private StatementSet openSet;
     private int openSetLine;
     private int openSetSize;
+    private StatementSet implicitSet;
+    private int implicitSetSize;
 
     SqlRunner(Map<String, String> initialConfig, boolean dryRun) {
         this.pending.putAll(initialConfig);
@@ -110,6 +114,14 @@ public final class SqlRunner {
     }
 
     void run(List<SqlScriptSplitter.Statement> statements) throws IOException {
+        List<String> texts = new ArrayList<>();
+        statements.forEach(st -> texts.add(st.sql));
+        int second = ScriptJob.secondJob(ScriptJob.submits(texts));
+        if (second >= 0) {
+            SqlScriptSplitter.Statement st = statements.get(second);
+            throw new IllegalStateException("Statement " + (second + 1) + " (line " + st.line + "): "
+                    + ScriptJob.secondJobMessage() + "\n" + st.sql);
+        }
         for (int i = 0; i < statements.size(); i++) {
             SqlScriptSplitter.Statement st = statements.get(i);
             try {
@@ -124,6 +136,9 @@ public final class SqlRunner {
         if (openSet != null) {
             throw new IllegalStateException(
                     "BEGIN STATEMENT SET at line " + openSetLine + " is never closed by END");
+        }
+        if (implicitSet != null) {
+            executeSet(implicitSet, implicitSetSize);
         }
     }
 
@@ -186,6 +201,16 @@ public final class SqlRunner {
                     }
                     openSet.addInsertSql(sql);
                     openSetSize++;
+                    return;
+                }
+                if (kind == SqlStatements.Kind.INSERT) {
+                    // ScriptJob: plain INSERTs run together, as one statement set after the last statement.
+                    if (implicitSet == null) {
+                        implicitSet = env().createStatementSet();
+                    }
+                    log("Adding to the script's statement set: " + oneLine(sql));
+                    implicitSet.addInsertSql(sql);
+                    implicitSetSize++;
                     return;
                 }
                 execute(sql, kind);

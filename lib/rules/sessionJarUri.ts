@@ -1,0 +1,55 @@
+import { allowedSchemes, jarUriProblem, sessionRunnerJarURI } from '../resolve/artifacts.js';
+import type { Rule } from './rule.js';
+
+export const sessionJarUri: Rule = {
+  meta: {
+    id: 'job/session-jar-uri',
+    description:
+      "A session job's jar is downloaded by the operator: its URI (the SQL runner at the environment's artifacts.url, or a jar job's jar.uri) must use a scheme of the operator's allowlist (operator.allowedSchemes, default https) and, for http(s), a host that is not a local address.",
+  },
+  check(ctx) {
+    for (const job of ctx.jobs) {
+      for (const env of ctx.envs) {
+        const eff = ctx.effective(job, env);
+        if (!eff?.enabled || eff.mode !== 'session') continue;
+        const envFile = ctx.repo.platform.envs.get(env)!;
+        const spec = envFile.spec;
+        const allowed = allowedSchemes(spec);
+        const where = `in environment "${env}"`;
+        if (eff.type === 'sql') {
+          if (!eff.version) continue;
+          const uri = sessionRunnerJarURI(spec, eff.version.flink);
+          if (!uri) {
+            ctx.report({
+              severity: 'error',
+              message: `session job ${where}: platform/envs/${env}.yaml names no artifacts.url, where the operator would download the SQL runner from`,
+              hint: `set artifacts.url: https://…/flinkops/${env} (CI's runner:publish uploads the runner there)`,
+              ...job.job!.yaml.at(['mode']),
+              job: job.id,
+            });
+            continue;
+          }
+          const problem = jarUriProblem(uri, allowed);
+          if (problem)
+            ctx.report({
+              severity: 'error',
+              message: `session job ${where}: ${problem}`,
+              hint: `point artifacts.url at an ${allowed.join('/')} location, or extend operator.allowedSchemes as the operator is configured`,
+              ...envFile.yaml.at(['artifacts', 'url']),
+              job: job.id,
+            });
+        } else if (eff.type === 'jar' && eff.jar) {
+          const problem = jarUriProblem(eff.jar.uri, allowed);
+          if (problem)
+            ctx.report({
+              severity: 'error',
+              message: `session job ${where}: ${problem}`,
+              hint: `publish the jar to the environment's artifact location (${spec.artifacts?.url ?? 'artifacts.url'}) and point jar.uri there`,
+              ...job.job!.yaml.at(['jar', 'uri']),
+              job: job.id,
+            });
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,142 @@
+import { createHash, type Hash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JobFiles } from '../repo/load.js';
+import type { Loaded, Repo } from '../repo/model.js';
+import { appliesTo, loadPolicies, principalsOf } from '../security/policy.js';
+
+/** Bump when what is cached, or how it is keyed, changes meaning. */
+const KEY_FORMAT = 'flinkops-results-1';
+
+/**
+ * Content keys of a job's validation result: the hash of the bytes of everything it depends on.
+ *
+ * - the flinkops build (the bundle's own hash: another flinkops, another key);
+ * - the platform files a job reads: flink-conf, versions, sessions, alerts, owners (roles are principals),
+ *   every environment, every catalog, and any policy file that fails its schema (then every job
+ *   fails closed);
+ * - its team's team.yaml;
+ * - the policy files holding a policy that applies to its team (file-grained: a policy's
+ *   diagnostics point at lines of its file);
+ * - its own folder: the names in it and the bytes of job.yaml, owners.yaml and its .sql files, and
+ *   of every file below it (tests/ and their rows).
+ *
+ * Not in the key, because not in the result: other jobs (duplicate names are checked on every run,
+ * outside the cache) and the platform's Hadoop files (render only).
+ */
+export class ResultKeys {
+  private readonly base: string;
+  private readonly teams = new Map<string, string>();
+
+  constructor(
+    private readonly repo: Repo,
+    build: string = buildId(),
+  ) {
+    const h = createHash('sha256').update(KEY_FORMAT).update('\0').update(build);
+    const p = repo.platform;
+    file(h, 'platform/flink-conf.yaml', p.flinkConf);
+    file(h, 'platform/versions.yaml', p.versions);
+    file(h, 'platform/sessions.yaml', p.sessions);
+    file(h, 'platform/alerts.yaml', p.alerts);
+    file(h, 'platform/owners.yaml', p.owners);
+    for (const name of [...p.envs.keys()].sort()) file(h, `platform/envs/${name}.yaml`, p.envs.get(name));
+    for (const c of p.catalogs) file(h, c.yaml.file, c);
+    for (const bad of p.policies.filter((l) => !l.valid)) file(h, bad.yaml.file, bad);
+    this.base = h.digest('hex');
+  }
+
+  /** What every job of a team shares: the base, team.yaml and the policy files that reach the team. */
+  private team(name: string): string {
+    let key = this.teams.get(name);
+    if (key === undefined) {
+      const h = createHash('sha256').update(this.base).update('\0team\0').update(name);
+      file(h, `jobs/${name}/team.yaml`, this.repo.teams.get(name)?.team);
+      const principals = principalsOf(this.repo, name);
+      const reaching = new Set(
+        loadPolicies(this.repo)
+          .filter((p) => appliesTo(p.spec, principals))
+          .map((p) => p.file),
+      );
+      for (const l of this.repo.platform.policies) if (reaching.has(l.yaml.file)) file(h, l.yaml.file, l);
+      key = h.digest('hex');
+      this.teams.set(name, key);
+    }
+    return key;
+  }
+
+  /**
+   * The key of the repository-wide rules' result: every team.yaml and policy file, the job folders
+   * there are and the ones selected (duplicate names compare them all).
+   */
+  repository(all: readonly string[], selected: readonly string[]): string {
+    const h = createHash('sha256').update(this.base).update('\0repository\0');
+    for (const name of [...this.repo.teams.keys()].sort())
+      file(h, `jobs/${name}/team.yaml`, this.repo.teams.get(name)?.team);
+    for (const l of this.repo.platform.policies) file(h, l.yaml.file, l);
+    h.update(`\0${all.join('\n')}\0${selected.join('\n')}`);
+    return h.digest('hex');
+  }
+
+  /** The key of a job's fast-check result. */
+  job(f: JobFiles): string {
+    const h = createHash('sha256').update(this.team(f.team)).update('\0job\0').update(f.id);
+    for (const e of f.entries) h.update(`\0${e.dir ? 'd' : 'f'}:${e.name}`);
+    for (const [name, text] of f.texts) {
+      h.update(`\0${name}\0`);
+      h.update(text === undefined ? '\u0000unread' : `${text.length}\0${text}`);
+    }
+    for (const d of f.diagnostics) h.update(`\0${d.rule}:${d.message}`);
+    for (const [rel, digest] of f.nested) h.update(`\0${rel}\0${digest}`);
+    return h.digest('hex');
+  }
+}
+
+/** The key of a job's deep-validation result: its fast-check key, the Flink helpers' sources and releases. */
+export function deepKey(jobKey: string, helper: string): string {
+  return createHash('sha256').update(jobKey).update('\0deep\0').update(helper).digest('hex');
+}
+
+function file(h: Hash, name: string, loaded: Loaded<unknown> | undefined): void {
+  h.update(`\0${name}\0`);
+  h.update(loaded ? `${loaded.yaml.text.length}\0${loaded.yaml.text}` : '\u0000absent');
+}
+
+let build: string | undefined;
+
+/**
+ * The running flinkops: the bundle's hash (dist/build-id, written by tools/build.mjs). Run from
+ * sources (tests), a hash of them: an edited rule never meets results of the old one.
+ */
+export function buildId(): string {
+  if (build) return build;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const id = path.join(dir, 'build-id');
+    if (path.basename(dir) === 'dist' && existsSync(id)) return (build = readFileSync(id, 'utf8').trim());
+    dir = path.dirname(dir);
+  }
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  build = `source:${treeHash(root, ['lib', 'schemas', 'package.json'])}`;
+  return build;
+}
+
+/** The hash of the files under some paths of a folder (names and bytes, in name order). */
+export function treeHash(root: string, paths: string[]): string {
+  const h = createHash('sha256');
+  const walk = (rel: string) => {
+    const abs = path.join(root, rel);
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(abs, { withFileTypes: true });
+    } catch {
+      if (existsSync(abs)) h.update(`\0${rel}\0`).update(readFileSync(abs));
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1)))
+      if (e.isDirectory()) walk(`${rel}/${e.name}`);
+      else if (e.isFile()) h.update(`\0${rel}/${e.name}\0`).update(readFileSync(path.join(abs, e.name)));
+  };
+  for (const p of paths) walk(p);
+  return h.digest('hex');
+}
