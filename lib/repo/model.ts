@@ -245,6 +245,21 @@ export interface Job {
   sql: SqlSource[];
 }
 
+/** One wave of platform/rollout.yaml: the jobs it selects (by id, team or labels). */
+export interface RolloutWaveSpec {
+  name: string;
+  jobs?: string[];
+  teams?: string[];
+  labels?: Record<string, string>;
+}
+
+/** platform/rollout.yaml: the order in which one apply reaches the jobs of an environment. */
+export interface RolloutSpec {
+  envs?: string[];
+  waves: RolloutWaveSpec[];
+  remaining?: 'team-by-team' | 'together';
+}
+
 export interface Platform {
   flinkConf?: Loaded<FlinkConf>;
   versions?: Loaded<{ versions: Record<string, VersionSpec> }>;
@@ -252,6 +267,8 @@ export interface Platform {
   sessions?: Loaded<{ sessions: Record<string, SessionSpec> }>;
   /** platform/alerts.yaml: without it, no alerting objects are rendered. */
   alerts?: Loaded<PlatformAlertsSpec>;
+  /** platform/rollout.yaml: without it, apply sends every job at once. */
+  rollout?: Loaded<RolloutSpec>;
   owners?: Loaded<PlatformOwnersSpec>;
   policies: Loaded<{ policies: PolicySpec[] }>[];
   catalogs: Loaded<{ catalogs: CatalogSpec[] }>[];

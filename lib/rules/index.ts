@@ -10,6 +10,7 @@ import { imageFactoriesRule } from './imageFactories.js';
 import { jobName } from './jobName.js';
 import { jobShape } from './jobShape.js';
 import { plaintextSecretRule } from './plaintextSecret.js';
+import { rollout } from './rollout.js';
 import { runVars } from './runVars.js';
 import { securityPolicies } from './securityPolicies.js';
 import { sessionJarUri } from './sessionJarUri.js';
@@ -35,6 +36,7 @@ export const rules: Rule[] = [
   plaintextSecretRule,
   securityPolicies,
   testFiles,
+  rollout,
 ];
 
 /** Rules the loader applies while reading files (they need no model). */
