@@ -1,6 +1,5 @@
 import { ownHeadCommit } from '../lib/git/git.js';
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { applyObjects, type ObjectResult } from '../lib/apply/applyObjects.js';
@@ -159,7 +158,7 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
     const waitOptions = {
       timeoutMs,
       ...(o.pollMs ? { pollMs: o.pollMs } : {}),
-      artifactsDir: o.artifacts ?? path.join(process.cwd(), 'flinkops-artifacts'),
+      artifactsDir: o.artifacts ?? 'flinkops-artifacts',
     };
     const rollout = inRollout
       ? resolveRollout(repo, env, new Set(rendered.objects.flatMap((r) => (r.job ? [r.job] : []))))

@@ -6,6 +6,7 @@ import { createTwoFilesPatch } from 'diff';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { KubeClient } from '../lib/k8s/client.js';
+import type { KubeObject } from '../lib/k8s/objects.js';
 import { editByHand, flinkPath, get, setStatus } from './apply/support.js';
 import { isCI, kubeAvailability } from './kube/harness.js';
 import { PROJECT } from './support/fixture.js';
@@ -340,6 +341,47 @@ const scenes: Record<string, (c: Context) => void | Promise<void>> = {
   }) => {
     await quietly(scene, 'npx flinkops apply --env test');
     fx.write('NOTES.md', 'On-call notes.\n').commit('notes for the on-call');
+  },
+  'npx flinkops apply --env test       # checkpoints every 30 s, in waves': ({ fx, kube }) => {
+    fx.edit('platform/rollout.yaml', 'envs: [prod]', 'envs: [test, prod]');
+    fx.edit(
+      'platform/flink-conf.yaml',
+      'execution.checkpointing.interval: 60s',
+      'execution.checkpointing.interval: 30s',
+    );
+    // Plays the operator while apply waits between waves: each generation it has not reconciled gets the
+    // status CommonStatus#getLifecycleState gives it — STABLE and RUNNING, SUSPENDED for a suspended spec,
+    // a session cluster's JobManager READY; acquisition/listing-score's job FAILED, with the operator's error.
+    void (async () => {
+      const until = Date.now() + 120_000;
+      while (Date.now() < until) {
+        for (const plural of ['flinkdeployments', 'flinksessionjobs']) {
+          const list = await kube!.request<{ items: KubeObject[] }>('GET', `/apis/flink.apache.org/v1beta1/${plural}`);
+          for (const o of list.body.items) {
+            const generation = o.metadata.generation ?? 0;
+            if ((o.status?.observedGeneration ?? 0) >= generation) continue;
+            const status = !o.spec?.job
+              ? { lifecycleState: 'STABLE', jobManagerDeploymentStatus: 'READY' }
+              : o.spec.job.state === 'suspended'
+                ? { lifecycleState: 'SUSPENDED', jobStatus: { state: 'FINISHED' } }
+                : o.metadata.name === 'listing-score'
+                  ? {
+                      lifecycleState: 'FAILED',
+                      jobStatus: { state: 'FAILED' },
+                      error:
+                        '{"message":"org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy"}',
+                    }
+                  : { lifecycleState: 'STABLE', jobStatus: { state: 'RUNNING' } };
+            await setStatus(
+              kube!,
+              `/apis/flink.apache.org/v1beta1/namespaces/${o.metadata.namespace}/${plural}/${o.metadata.name}`,
+              status,
+            );
+          }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })().catch(() => undefined);
   },
   'npx flinkops diff --env test --exit-code': async ({ kube, scene }) => {
     await quietly(scene, 'npx flinkops apply --env test');

@@ -184,7 +184,7 @@ describe('rollout waves', () => {
     expect(r.stdout).toContain(
       `wave 3/5 acquisition: stopped — FlinkDeployment flink-acquisition-${sfx}/listing-score failed: lifecycleState FAILED, job FAILED: org.apache.flink.runtime.JobException: Recovery is suppressed; events and logs in `,
     );
-    expect(r.stdout).toMatch(/^  ✔ healthy {4}FlinkSessionJob flink-shared-\w+\/viewings-funnel {2}/m);
+    expect(r.stdout).toMatch(/^ {2}✔ healthy {4}FlinkSessionJob flink-shared-\w+\/viewings-funnel {2}/m);
     expect(r.stdout).toMatch(
       /^wave 4\/5 homeservice: not applied — homeservice\/daily-settlement, homeservice\/workorder-sla$/m,
     );
