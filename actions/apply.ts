@@ -103,7 +103,7 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
   let waves: WaveReport[] | undefined;
   // platform/rollout.yaml: the environment's jobs go wave by wave, health-checked in between.
   const inRollout = resolveRollout(repo, env, []) !== undefined;
-  const problems = inRollout ? rolloutProblems(repo) : [];
+  const problems = inRollout ? rolloutProblems(repo).filter((d) => d.severity === 'error') : [];
   if (problems.length)
     return notApplied(
       problems.map((d) => ({ ...d, rule: 'platform/rollout' })),

@@ -61,10 +61,12 @@ export function rolloutProblems(repo: Repo): Omit<Diagnostic, 'rule'>[] {
   const out: Omit<Diagnostic, 'rule'>[] = [];
   const envs = [...repo.platform.envs.keys()].sort();
   const teams = [...repo.teams.keys()].sort();
+  // A job or team that is gone only leaves its wave (retiring a job needs no platform change); an
+  // environment that does not exist is the platform file's own mistake.
   const unknown = (path: (string | number)[], what: string, name: string, known: string[], where: string) => {
     const guess = closest(name, known);
     out.push({
-      severity: 'error',
+      severity: what === 'environment' ? 'error' : 'warning',
       message: `${what} "${name}" does not exist${guess ? ` — did you mean "${guess}"?` : ''}`,
       hint: where,
       ...loaded.yaml.at(path),

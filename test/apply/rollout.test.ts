@@ -207,7 +207,7 @@ describe('rollout waves', () => {
 });
 
 describe('platform/rollout.yaml problems', () => {
-  it('a job, team or environment that does not exist is an error at its file:line:column, and apply refuses', async () => {
+  it('an environment that does not exist is an error, a job or team a warning, each at its file:line:column; apply refuses on the error', async () => {
     const f = new Fixture();
     try {
       f.write(
@@ -216,17 +216,19 @@ describe('platform/rollout.yaml problems', () => {
       );
       const { repo, diagnostics } = loadRepo(f.root);
       const found = check(repo, diagnostics).filter((d) => d.file === 'platform/rollout.yaml');
-      expect(found.map((d) => `${d.line}:${d.column} ${d.rule} ${d.message}`)).toEqual([
-        '1:14 platform/rollout environment "staging" does not exist',
-        '4:12 platform/rollout job "rental/rental-metrics-1n" does not exist — did you mean "rental/rental-metrics-1m"?',
-        '5:11 platform/rollout wave "canary" is named twice',
-        '6:13 platform/rollout team "datasyn" does not exist — did you mean "datasync"?',
+      expect(found.map((d) => `${d.line}:${d.column} ${d.severity} ${d.rule} ${d.message}`)).toEqual([
+        '1:14 error platform/rollout environment "staging" does not exist',
+        '4:12 warning platform/rollout job "rental/rental-metrics-1n" does not exist — did you mean "rental/rental-metrics-1m"?',
+        '5:11 error platform/rollout wave "canary" is named twice',
+        '6:13 warning platform/rollout team "datasyn" does not exist — did you mean "datasync"?',
       ]);
       const r = await apply({ repo: f.root, env: 'test', jobs: [], kubeconfig: '/nonexistent', context: 'none' });
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toContain(
         'platform/rollout.yaml\n  1:14     error  environment "staging" does not exist  platform/rollout\n',
       );
+      expect(r.stderr).toContain('wave "canary" is named twice');
+      expect(r.stderr).not.toContain('rental-metrics-1n');
       expect(r.stderr).toContain('nothing applied — platform/rollout.yaml names what the repository does not have');
     } finally {
       f.dispose();
