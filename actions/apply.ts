@@ -1,25 +1,25 @@
 import { ownHeadCommit } from '../lib/git/git.js';
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { applyObjects, type ObjectResult } from '../lib/apply/applyObjects.js';
 import { projectOf, systemNamespace } from '../lib/apply/applyset.js';
-import { hasHealth } from '../lib/apply/health.js';
 import { EnvLease } from '../lib/apply/lease.js';
 import { findPrunable, prune, renderedByJob, type PrunePlan } from '../lib/apply/prune.js';
 import { checkOwnerApproval, checkReviewedPlan, planHashInNote, type Refusal } from '../lib/apply/review.js';
-import { waitForHealth, type WaitResult } from '../lib/apply/wait.js';
+import { applyInWaves, type WaveReport } from '../lib/apply/rollout.js';
+import { waitForHealth, waitTargets, type WaitResult } from '../lib/apply/wait.js';
 import type { KubeClient } from '../lib/k8s/client.js';
 import { Resources } from '../lib/k8s/resources.js';
 import { computePlan } from '../lib/plan/plan.js';
+import { resolveRollout, rolloutProblems, ROLLOUT_FILE } from '../lib/resolve/rollout.js';
 import type { Plan } from '../lib/plan/types.js';
 import { renderEnv } from '../lib/render/render.js';
 import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { check } from '../lib/rules/index.js';
 import type { Diagnostic } from '../lib/diagnostics/diagnostic.js';
-import type { Job } from '../lib/repo/model.js';
+import type { Job, Repo } from '../lib/repo/model.js';
 import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
 import { onDefaultBranch, platformForCommit } from '../lib/scm/merged.js';
 import { ScmError } from '../lib/scm/types.js';
@@ -100,6 +100,15 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
   let lease: EnvLease | undefined;
   const results: ObjectResult[] = [];
   let health: WaitResult[] = [];
+  let waves: WaveReport[] | undefined;
+  // platform/rollout.yaml: the environment's jobs go wave by wave, health-checked in between.
+  const inRollout = resolveRollout(repo, env, []) !== undefined;
+  const problems = inRollout ? rolloutProblems(repo).filter((d) => d.severity === 'error') : [];
+  if (problems.length)
+    return notApplied(
+      problems.map((d) => ({ ...d, rule: 'platform/rollout' })),
+      `${ROLLOUT_FILE} names what the repository does not have`,
+    );
   try {
     client = await connect(repo, env, o);
     const resources = new Resources(client);
@@ -138,44 +147,54 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
       });
       await lease.acquire();
     }
-    const outcome = await applyObjects(
-      client,
-      { env, project: project.project, objects: rendered.objects, dryRun: o.dryRun === true, force: o.force === true },
-      resources,
-    );
-    results.push(...outcome.results);
-    if (prunePlan) results.push(...(await prune(client, resources, prunePlan, pruneOptions)));
-    if (o.wait && !o.dryRun) {
-      const targets = outcome.results
-        .filter((r) => (r.result === 'created' || r.result === 'configured') && hasHealth(r.kind))
-        .map((r) => {
-          const key = `${r.kind}/${r.namespace}/${r.name}`;
-          const before = outcome.before.get(key)?.status?.error;
-          return {
-            apiVersion: outcome.live.get(key)!.apiVersion,
-            kind: r.kind,
-            namespace: r.namespace,
-            name: r.name,
-            errorBefore: typeof before === 'string' ? before : '',
-          };
-        });
-      health = await waitForHealth(client, resources, targets, {
-        timeoutMs,
-        ...(o.pollMs ? { pollMs: o.pollMs } : {}),
-        artifactsDir: o.artifacts ?? path.join(process.cwd(), 'flinkops-artifacts'),
-      });
+    const input = {
+      env,
+      project: project.project,
+      objects: rendered.objects,
+      dryRun: o.dryRun === true,
+      force: o.force === true,
+      schedulerDriven: schedulerDrivenJobs(repo),
+    };
+    const waitOptions = {
+      timeoutMs,
+      ...(o.pollMs ? { pollMs: o.pollMs } : {}),
+      artifactsDir: o.artifacts ?? 'flinkops-artifacts',
+    };
+    const rollout = inRollout
+      ? resolveRollout(repo, env, new Set(rendered.objects.flatMap((r) => (r.job ? [r.job] : []))))
+      : undefined;
+    if (rollout) {
+      const r = await applyInWaves(client, resources, rollout, input, { ...waitOptions, waitLast: o.wait === true });
+      results.push(...r.results);
+      health = r.health;
+      waves = r.waves;
+      // Prune only after every wave went well: a stopped rollout changes nothing more.
+      if (prunePlan && !r.waves.some((w) => w.result === 'stopped'))
+        results.push(...(await prune(client, resources, prunePlan, pruneOptions)));
+    } else {
+      const outcome = await applyObjects(client, input, resources);
+      results.push(...outcome.results);
+      if (prunePlan) results.push(...(await prune(client, resources, prunePlan, pruneOptions)));
+      if (o.wait && !o.dryRun) health = await waitForHealth(client, resources, waitTargets(outcome), waitOptions);
     }
   } catch (e) {
     // Whatever was applied before the failure is still reported, so nothing that changed goes unsaid.
-    const partial = results.length ? format(env, results, health, o) : '';
+    const partial = results.length ? format(env, results, health, o, waves) : '';
     return kubeFailure('apply', e, partial);
   } finally {
     await lease?.release();
     client?.close();
   }
   const failed =
-    results.some((r) => r.result === 'failed') || health.some((h) => h.health === 'failed' || h.health === 'timeout');
-  return { stdout: format(env, results, health, o), exitCode: failed ? 1 : 0 };
+    results.some((r) => r.result === 'failed') ||
+    health.some((h) => h.health === 'failed' || h.health === 'timeout') ||
+    !!waves?.some((w) => w.result === 'stopped');
+  return { stdout: format(env, results, health, o, waves), exitCode: failed ? 1 : 0 };
+}
+
+/** Jobs whose lifecycle a scheduler drives (job.yaml `lifecycle: scheduler`). */
+export function schedulerDrivenJobs(repo: Repo): Set<string> {
+  return new Set(repo.jobs.filter((j) => j.job?.spec.lifecycle === 'scheduler').map((j) => j.id));
 }
 
 async function checkReview(
@@ -278,7 +297,13 @@ function refused(r: Refusal, json?: boolean): ActionResult {
 
 const SIGN: Record<string, string> = { created: '+', configured: '~', unchanged: '=', deleted: '-', failed: '✖' };
 
-function format(env: string, results: ObjectResult[], health: WaitResult[], o: ApplyActionOptions): string {
+function format(
+  env: string,
+  results: ObjectResult[],
+  health: WaitResult[],
+  o: ApplyActionOptions,
+  waves?: WaveReport[],
+): string {
   if (o.json)
     return `${JSON.stringify(
       {
@@ -290,29 +315,76 @@ function format(env: string, results: ObjectResult[], health: WaitResult[], o: A
           message,
           ...rest,
         })),
-        ...(o.wait ? { health } : {}),
+        ...(o.wait || waves ? { health } : {}),
+        ...(waves
+          ? {
+              rollout: {
+                file: ROLLOUT_FILE,
+                waves: waves.map(({ name, jobs, result, reason }) => ({
+                  name,
+                  jobs,
+                  result,
+                  ...(reason ? { reason } : {}),
+                })),
+              },
+            }
+          : {}),
       },
       null,
       2,
     )}\n`;
-  const lines = [`flinkops apply --env ${env}${o.dryRun ? ' (server dry run: nothing stored)' : ''}`];
-  for (const r of results) {
-    if (r.result === 'unchanged') continue;
-    lines.push(
-      `  ${SIGN[r.result]} ${r.result.padEnd(10)} ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.message ? `  ${r.message}` : ''}`,
-    );
-  }
-  if (health.length) {
-    lines.push('', 'health');
-    for (const h of health)
-      lines.push(
-        `  ${h.health === 'healthy' ? '✔' : h.health === 'suspended' ? '⏸' : '✖'} ${h.health.padEnd(10)} ${h.kind} ${h.namespace}/${h.name}  ${h.message}`,
-      );
+  const lines = [
+    `flinkops apply --env ${env}${o.dryRun ? ' (server dry run: nothing stored)' : ''}${waves ? ` (rollout: ${waves.length} wave${waves.length === 1 ? '' : 's'} of ${ROLLOUT_FILE})` : ''}`,
+  ];
+  if (waves)
+    waves.forEach((w, i) => {
+      const head = `wave ${i + 1}/${waves.length} ${w.name}`;
+      if (w.result === 'not-applied') {
+        lines.push(`${head}: not applied — ${w.jobs.join(', ')}`);
+        return;
+      }
+      const what = w.result === 'stopped' ? `stopped — ${w.reason}` : `${w.result} — ${w.jobs.join(', ')}`;
+      lines.push(`${head}: ${what}`);
+      lines.push(...objectLines(w.results), ...healthLines(w.health));
+    });
+  else {
+    lines.push(...objectLines(results));
+    if (health.length) lines.push('', 'health', ...healthLines(health));
   }
   const n = (k: string) => results.filter((r) => r.result === k).length;
   lines.push(
     '',
     `Apply: ${n('created')} created, ${n('configured')} configured, ${n('unchanged')} unchanged, ${n('deleted')} deleted, ${n('failed')} failed.`,
   );
+  const stoppedAt = waves?.findIndex((w) => w.result === 'stopped') ?? -1;
+  if (waves && stoppedAt >= 0) {
+    const skipped = waves.slice(stoppedAt + 1);
+    lines.push(
+      `Rollout stopped at wave ${stoppedAt + 1}/${waves.length} (${waves[stoppedAt]!.name}): ${
+        skipped.length
+          ? `${skipped.length} wave${skipped.length === 1 ? '' : 's'} not applied (${skipped.reduce((k, w) => k + w.jobs.length, 0)} jobs: ${skipped.map((w) => w.name).join(', ')})`
+          : 'it was the last wave'
+      }.`,
+    );
+  }
   return `${lines.join('\n')}\n`;
+}
+
+function objectLines(results: ObjectResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    // An unchanged object is shown when it has something to say: a field Git does not decide.
+    if (r.result === 'unchanged' && !r.message.replace(/^dry run(; |$)/, '')) continue;
+    lines.push(
+      `  ${SIGN[r.result]} ${r.result.padEnd(10)} ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}${r.message ? `  ${r.message}` : ''}`,
+    );
+  }
+  return lines;
+}
+
+function healthLines(health: WaitResult[]): string[] {
+  return health.map(
+    (h) =>
+      `  ${h.health === 'healthy' || h.health === 'finished' ? '✔' : h.health === 'suspended' ? '⏸' : '✖'} ${h.health.padEnd(10)} ${h.kind} ${h.namespace}/${h.name}  ${h.message}`,
+  );
 }

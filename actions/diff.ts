@@ -6,11 +6,13 @@ import { hasErrors, sortDiagnostics } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import type { KubeClient } from '../lib/k8s/client.js';
 import { Resources } from '../lib/k8s/resources.js';
+import { ANNOTATION } from '../lib/render/labels.js';
 import { renderEnv } from '../lib/render/render.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv } from '../lib/repo/select.js';
 import { connect, kubeFailure, type KubeTarget } from './kube.js';
 import type { ActionResult } from './result.js';
+import { schedulerDrivenJobs } from './apply.js';
 
 export interface DiffOptions extends KubeTarget {
   repo: string;
@@ -52,18 +54,21 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
     });
     if (hasErrors(rendered.diagnostics))
       return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text'), exitCode: 1 };
-    // The commit annotation changes with every commit: it is not drift.
-    for (const r of rendered.objects)
-      delete (r.object.metadata as { annotations?: Record<string, string> }).annotations?.['flinkops.io/commit'];
+    // The commit annotation records which commit was applied last, not what Git says: the dry run
+    // sends its live value back, so it is never drift (and a Git change elsewhere still is).
     const outcome = await applyObjects(
       client,
-      { env, project: project.project, objects: rendered.objects, dryRun: true, force: true },
+      {
+        env,
+        project: project.project,
+        objects: rendered.objects,
+        dryRun: true,
+        force: true,
+        keepLiveAnnotations: [ANNOTATION.commit],
+        schedulerDriven: schedulerDrivenJobs(repo),
+      },
       resources,
     );
-    for (const [key, live] of outcome.live) {
-      const prior = outcome.before.get(key)?.metadata.annotations?.['flinkops.io/commit'];
-      if (prior) live.metadata.annotations = { ...live.metadata.annotations, 'flinkops.io/commit': prior };
-    }
     const prunable = await findPrunable(client, resources, {
       ref: { env, project: project.project },
       jobsInGit: new Set(repo.jobIds),
@@ -106,34 +111,11 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
   }
 }
 
-const COMMIT_FIELD = 'metadata.annotations.flinkops.io/commit';
-
-function withoutCommit(message: string): string {
-  return message
-    .split('; ')
-    .map((part) => {
-      if (!part.startsWith('changed: ')) return part;
-      const fields = part
-        .slice('changed: '.length)
-        .split(', ')
-        .filter((f) => f !== COMMIT_FIELD);
-      return fields.length ? `changed: ${fields.join(', ')}` : '';
-    })
-    .filter(Boolean)
-    .join('; ');
-}
-
 function toDrift(r: ObjectResult): Drift | undefined {
   const base = { kind: r.kind, namespace: r.namespace, name: r.name };
   const message = r.message.replace(/(^|; )dry run( \([^)]*\))?/g, '').replace(/^; /, '');
   if (r.result === 'created') return { ...base, drift: 'missing', message: message || 'not in the cluster' };
-  if (r.result === 'configured') {
-    // The forced dry run drops the commit annotation the render left out; that, and fields a run-time
-    // action owns, are not drift.
-    const kept = withoutCommit(message);
-    if (/(^|; )changed: /.test(message) && !/(^|; )changed: /.test(kept)) return undefined;
-    return { ...base, drift: 'changed', message: kept || 'differs from Git' };
-  }
+  if (r.result === 'configured') return { ...base, drift: 'changed', message: message || 'differs from Git' };
   if (r.result === 'failed') return { ...base, drift: 'error', message: r.message };
   return undefined;
 }

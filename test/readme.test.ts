@@ -6,7 +6,8 @@ import { createTwoFilesPatch } from 'diff';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { KubeClient } from '../lib/k8s/client.js';
-import { editByHand, flinkPath, setStatus } from './apply/support.js';
+import type { KubeObject } from '../lib/k8s/objects.js';
+import { editByHand, flinkPath, get, setStatus } from './apply/support.js';
 import { isCI, kubeAvailability } from './kube/harness.js';
 import { PROJECT } from './support/fixture.js';
 import { flinkAvailable } from './support/flink.js';
@@ -23,6 +24,8 @@ interface Example {
   /** 1-based line of the `$` in README.md. */
   line: number;
   command: string;
+  /** The line as written, remark included: two examples of one command in different states are told apart by it. */
+  written: string;
   expected: string[];
 }
 interface Block {
@@ -58,7 +61,7 @@ function blockOf(lines: string[], start: number): Block {
     if (l.startsWith('$ ')) {
       // A trailing `   # remark` is prose for the reader, not part of the command.
       const command = l.slice(2).replace(/\s{2,}#\s.*$/, '');
-      examples.push({ line: start + i + 1, command, expected: [] });
+      examples.push({ line: start + i + 1, command, written: l.slice(2), expected: [] });
     } else examples.at(-1)!.expected.push(l);
   });
   return { examples };
@@ -72,6 +75,7 @@ function normalise(text: string, root: string): string[] {
     .replace(/\/tmp\/[\w.-]+/g, '<tmp>')
     .replace(/\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b/g, '<hash>')
     .replace(/"<hash>"/g, '<hash>') // YAML quotes a hash that would read as a number
+    .replace(/\b1\d{12}\b/g, '<time>') // epoch milliseconds: the nonces an action sets
     .replace(/\b\d+(\.\d+)?\s?(ms|s)\b/g, '<time>')
     .replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\b/g, '<time>')
     .split('\n')
@@ -258,6 +262,50 @@ const scenes: Record<string, (c: Context) => void | Promise<void>> = {
     fx.edit('jobs/rental/rental-metrics-1m/job.yaml', 'parallelism: 3\n', 'parallelism: 2\n');
     await quietly(scene, 'npx flinkops apply --env test homeservice/daily-settlement');
   },
+  'GITLAB_USER_LOGIN=dolphin-bot npx flinkops action run homeservice/daily-settlement --env test --var biz_date=2024-06-30 --wait':
+    ({ kube }) => {
+      // Plays the operator while the command waits: the run's new restartNonce deploys a new job (a new
+      // job id, ApplicationReconciler) that ends FINISHED with lifecycleState STABLE (CommonStatus#getLifecycleState).
+      const p = flinkPath('flink-homeservice', 'daily-settlement');
+      void (async () => {
+        const before = (await get(kube!, p))?.spec?.restartNonce;
+        for (let i = 0; i < 600; i++) {
+          if ((await get(kube!, p))?.spec?.restartNonce !== before)
+            return setStatus(kube!, p, {
+              lifecycleState: 'STABLE',
+              jobStatus: { state: 'FINISHED', jobId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90' },
+            });
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })().catch(() => undefined);
+    },
+  'npx flinkops savepoints datasync/kafka-orders-to-paimon --env test': async ({ kube, scene }) => {
+    await quietly(scene, 'npx flinkops apply --env test datasync/kafka-orders-to-paimon');
+    // Plays the operator: its savepoint history (SavepointInfo), one taken before this apply and one after.
+    const dir = 'hdfs://test-nn/flink/savepoints/datasync/kafka-orders-to-paimon';
+    await setStatus(kube!, flinkPath('flink-datasync', 'kafka-orders-to-paimon'), {
+      lifecycleState: 'STABLE',
+      jobStatus: {
+        state: 'RUNNING',
+        savepointInfo: {
+          lastSavepoint: {
+            timeStamp: Date.now(),
+            location: `${dir}/savepoint-7c21d0`,
+            triggerType: 'PERIODIC',
+            formatType: 'CANONICAL',
+          },
+          savepointHistory: [
+            {
+              timeStamp: Date.now() - 2 * 86_400_000,
+              location: `${dir}/savepoint-3fa9e1`,
+              triggerType: 'UPGRADE',
+              formatType: 'CANONICAL',
+            },
+          ],
+        },
+      },
+    });
+  },
   'npx flinkops status --env test rental/rental-metrics-1m homeservice/daily-settlement datasync/kafka-orders-to-paimon':
     async ({ kube, scene }) => {
       await quietly(scene, 'npx flinkops apply --env test datasync/kafka-orders-to-paimon');
@@ -266,14 +314,75 @@ const scenes: Record<string, (c: Context) => void | Promise<void>> = {
         lifecycleState: 'STABLE',
         jobStatus: { state: 'RUNNING' },
       });
+      // The batch run above FINISHED: the operator keeps lifecycleState STABLE (CommonStatus#getLifecycleState).
       await setStatus(kube!, flinkPath('flink-homeservice', 'daily-settlement'), {
-        lifecycleState: 'SUSPENDED',
+        lifecycleState: 'STABLE',
+        jobStatus: { state: 'FINISHED' },
+      });
+      await setStatus(kube!, flinkPath('flink-datasync', 'kafka-orders-to-paimon'), {
+        lifecycleState: 'STABLE',
         jobStatus: {
-          state: 'FINISHED',
-          upgradeSavepointPath: 'hdfs://test-nn/flink/savepoints/homeservice/daily-settlement/savepoint-5f1e2a',
+          state: 'RUNNING',
+          checkpointInfo: { lastCheckpoint: { timeStamp: Date.now() - 48_000, triggerType: 'PERIODIC' } },
+          savepointInfo: {
+            lastSavepoint: {
+              timeStamp: Date.now() - 600_000,
+              location: 'hdfs://test-nn/flink/savepoints/datasync/kafka-orders-to-paimon/savepoint-7c21d0',
+              triggerType: 'PERIODIC',
+              formatType: 'CANONICAL',
+            },
+          },
         },
       });
     },
+  'npx flinkops diff --env test --exit-code       # right after a full apply, HEAD one commit further': async ({
+    fx,
+    scene,
+  }) => {
+    await quietly(scene, 'npx flinkops apply --env test');
+    fx.write('NOTES.md', 'On-call notes.\n').commit('notes for the on-call');
+  },
+  'npx flinkops apply --env test       # checkpoints every 30 s, in waves': ({ fx, kube }) => {
+    fx.edit('platform/rollout.yaml', 'envs: [prod]', 'envs: [test, prod]');
+    fx.edit(
+      'platform/flink-conf.yaml',
+      'execution.checkpointing.interval: 60s',
+      'execution.checkpointing.interval: 30s',
+    );
+    // Plays the operator while apply waits between waves: each generation it has not reconciled gets the
+    // status CommonStatus#getLifecycleState gives it — STABLE and RUNNING, SUSPENDED for a suspended spec,
+    // a session cluster's JobManager READY; acquisition/listing-score's job FAILED, with the operator's error.
+    void (async () => {
+      const until = Date.now() + 120_000;
+      while (Date.now() < until) {
+        for (const plural of ['flinkdeployments', 'flinksessionjobs']) {
+          const list = await kube!.request<{ items: KubeObject[] }>('GET', `/apis/flink.apache.org/v1beta1/${plural}`);
+          for (const o of list.body.items) {
+            const generation = o.metadata.generation ?? 0;
+            if ((o.status?.observedGeneration ?? 0) >= generation) continue;
+            const status = !o.spec?.job
+              ? { lifecycleState: 'STABLE', jobManagerDeploymentStatus: 'READY' }
+              : o.spec.job.state === 'suspended'
+                ? { lifecycleState: 'SUSPENDED', jobStatus: { state: 'FINISHED' } }
+                : o.metadata.name === 'listing-score'
+                  ? {
+                      lifecycleState: 'FAILED',
+                      jobStatus: { state: 'FAILED' },
+                      error:
+                        '{"message":"org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy"}',
+                    }
+                  : { lifecycleState: 'STABLE', jobStatus: { state: 'RUNNING' } };
+            await setStatus(
+              kube!,
+              `/apis/flink.apache.org/v1beta1/namespaces/${o.metadata.namespace}/${plural}/${o.metadata.name}`,
+              status,
+            );
+          }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })().catch(() => undefined);
+  },
   'npx flinkops diff --env test --exit-code': async ({ kube, scene }) => {
     await quietly(scene, 'npx flinkops apply --env test');
     await editByHand(kube!, flinkPath('flink-rental', 'orders-enrich-house'), {
@@ -282,8 +391,13 @@ const scenes: Record<string, (c: Context) => void | Promise<void>> = {
   },
 };
 
+/** A scene is named by the command, or by the line as written when one command is shown in several states. */
+function sceneOf(example: Example): ((c: Context) => void | Promise<void>) | undefined {
+  return scenes[example.written] ?? scenes[example.command];
+}
+
 /** Examples that talk to a cluster share one, in README order. */
-const CLUSTER = /^(\w+=\S+ )*npx flinkops (apply|action|status|logs|diff)\b/;
+const CLUSTER = /^(\w+=\S+ )*npx flinkops (apply|action|status|logs|diff|savepoints)\b/;
 
 async function quietly(scene: Scene, command: string): Promise<void> {
   const r = await scene.run(command);
@@ -307,7 +421,7 @@ function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 describe('README.md examples', () => {
   it('has examples, and a scene for each block that needs one still names a README example', () => {
-    const commands = new Set(blocks.flatMap((b) => b.examples.map((e) => e.command)));
+    const commands = new Set(blocks.flatMap((b) => b.examples.flatMap((e) => [e.command, e.written])));
     const stale = Object.keys(scenes).filter((c) => !commands.has(c));
     if (stale.length) throw new Error(`scenes for commands the README no longer shows: ${stale.join('; ')}`);
     if (local.length < 5 || cluster.length < 4) throw new Error('the README lost its examples');
@@ -322,7 +436,7 @@ describe('README.md examples', () => {
         const scene = new Scene(baseEnv());
         try {
           for (const example of block.examples) {
-            await scenes[example.command]?.({ scene, fx: scene.fx });
+            await sceneOf(example)?.({ scene, fx: scene.fx });
             await check(scene, example);
           }
         } finally {
@@ -378,7 +492,7 @@ describe('README.md examples against a cluster', () => {
       `README.md:${block.examples[0]!.line} $ ${first(block)}`,
       async () => {
         for (const example of block.examples) {
-          await scenes[example.command]?.({ scene: c!.scene, fx: c!.scene.fx, kube: c!.kube });
+          await sceneOf(example)?.({ scene: c!.scene, fx: c!.scene.fx, kube: c!.kube });
           await check(c!.scene, example);
         }
       },

@@ -4,11 +4,13 @@ import type { Command } from '../command.js';
 export const actionCommand: Command = {
   name: 'action',
   usage:
-    'action start|stop|suspend|savepoint|restart JOB --env ENV [--savepoint PATH] [--allow-non-restored-state] [--callback URL] [--wait] [--timeout S] [--context NAME] [--kubeconfig FILE] [--json]',
+    'action start|stop|suspend|savepoint|restart|run|restore JOB --env ENV [--savepoint PATH] [--from PATH|latest|none] [--var NAME=VALUE]... [--allow-non-restored-state] [--callback URL] [--wait] [--timeout S] [--context NAME] [--kubeconfig FILE] [--json]',
   summary: 'run-time actions for schedulers, authorised by owners.yaml (field manager flinkops-action)',
   options: {
     env: { type: 'string' },
     savepoint: { type: 'string' },
+    from: { type: 'string' },
+    var: { type: 'string', multiple: true },
     'allow-non-restored-state': { type: 'boolean' },
     callback: { type: 'string' },
     wait: { type: 'boolean' },
@@ -31,6 +33,8 @@ export const actionCommand: Command = {
       env: v.env as string | undefined,
       ...(v.savepoint ? { savepoint: v.savepoint as string } : {}),
       allowNonRestoredState: Boolean(v['allow-non-restored-state']),
+      ...(v.from !== undefined ? { from: v.from as string } : {}),
+      ...(v.var ? { vars: v.var as string[] } : {}),
       ...(v.callback ? { callback: v.callback as string } : {}),
       wait: Boolean(v.wait),
       ...(timeout ? { timeoutSeconds: timeout } : {}),

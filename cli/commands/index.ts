@@ -3,6 +3,7 @@ import { actionCommand } from './action.js';
 import { applyCommand } from './apply.js';
 import { diffCommand } from './diff.js';
 import { logsCommand } from './logs.js';
+import { savepointsCommand } from './savepoints.js';
 import { statusCommand } from './status.js';
 import { codeownersCommand } from './codeowners.js';
 import { configCommand } from './config.js';
@@ -30,6 +31,7 @@ export const commands: Command[] = [
   applyCommand,
   actionCommand,
   statusCommand,
+  savepointsCommand,
   logsCommand,
   diffCommand,
   imageCommand,

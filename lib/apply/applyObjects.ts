@@ -4,6 +4,7 @@ import {
   changedPaths,
   comparable,
   deletePath,
+  type FieldPath,
   getPath,
   MANAGER,
   objectKey,
@@ -13,6 +14,7 @@ import {
 import { Resources } from '../k8s/resources.js';
 import type { RenderedObject } from '../render/context.js';
 import { LABEL } from '../render/labels.js';
+import { RUN_VAR_CONF_PREFIX } from '../vars/runVars.js';
 import {
   APPLYSET,
   type ApplySetRef,
@@ -26,6 +28,8 @@ import { byIdentity, inWaves } from './order.js';
 
 /** The job folder an object belongs to (set at apply time; session clusters and shared ConfigMaps have none). */
 export const JOB_FOLDER = 'flinkops.io/job-folder';
+/** Git's `state:` as last applied: tells a Git change of `state:` (which wins) from an action's own value (which stays). */
+export const GIT_STATE = 'flinkops.io/git-state';
 
 export type ResultKind = 'created' | 'configured' | 'unchanged' | 'deleted' | 'failed';
 
@@ -52,6 +56,13 @@ export interface ApplyInput {
   dryRun?: boolean;
   /** Take back fields another manager changed (a conflict otherwise fails the object). */
   force?: boolean;
+  /**
+   * Annotations that record the apply, not Git's content (`flinkops.io/commit`): their live value is
+   * sent back unchanged, so a drift check's dry run compares only what Git decides.
+   */
+  keepLiveAnnotations?: string[];
+  /** Jobs whose `state` a scheduler drives (job.yaml `lifecycle: scheduler`): Git's `state:` counts at creation only. */
+  schedulerDriven?: Set<string>;
 }
 
 export interface ApplyOutcome {
@@ -158,13 +169,34 @@ export async function applyObjects(
           return;
         }
         const prior = before.get(item.key);
-        const { object, kept } = desired(r, id, prior);
+        const { object, kept, takeBack } = desired(r, id, prior, {
+          keepLive: input.keepLiveAnnotations ?? [],
+          schedulerDriven: !!r.job && !!input.schedulerDriven?.has(r.job),
+          dryRun,
+        });
         try {
+          // A Git change of a field an action owns: the action's manager first agrees to Git's value (two
+          // managers may own one field with the same value), Git's apply then shares it, and the action lets go.
+          if (takeBack.length && prior)
+            await serverSideApply(client, resources, ownedConfiguration(prior, MANAGER.action, object, takeBack), {
+              fieldManager: MANAGER.action,
+            });
           const res = await serverSideApply(client, resources, object, {
             fieldManager: MANAGER.apply,
             dryRun,
             force: input.force === true,
           });
+          if (takeBack.length && prior)
+            res.body = (
+              await serverSideApply(
+                client,
+                resources,
+                ownedConfiguration(res.body, MANAGER.action, undefined, takeBack),
+                {
+                  fieldManager: MANAGER.action,
+                },
+              )
+            ).body;
           live.set(item.key, res.body);
           const note = [dryRun ? 'dry run' : '', ...kept].filter(Boolean);
           if (res.status === 201) {
@@ -202,26 +234,120 @@ export async function applyObjects(
   return { results, live, before };
 }
 
-/** The object to send: the rendered one, marked as an ApplySet member, without the fields a run-time action owns. */
-function desired(r: RenderedObject, id: string, prior: KubeObject | undefined): { object: KubeObject; kept: string[] } {
+/**
+ * The object to send: the rendered one, marked as an ApplySet member, and who decides the run-time
+ * fields. A field a run-time action (`flinkops action`) owns stays as the action left it — unless Git
+ * changed it since the last apply (only `state:` is both in Git and an action's): then Git wins
+ * (`takeBack`). A job whose lifecycle a scheduler drives keeps its live `state` whatever Git says.
+ * Every field Git does not decide is named in `kept`.
+ */
+function desired(
+  r: RenderedObject,
+  id: string,
+  prior: KubeObject | undefined,
+  o: { keepLive: string[]; schedulerDriven: boolean; dryRun: boolean },
+): { object: KubeObject; kept: string[]; takeBack: FieldPath[] } {
   const object = structuredClone(r.object) as KubeObject;
   object.metadata = { ...object.metadata, labels: { ...(object.metadata.labels ?? {}), [APPLYSET.partOf]: id } };
+  const annotations = { ...(object.metadata.annotations ?? {}) };
+  for (const key of o.keepLive) {
+    const liveValue = prior?.metadata.annotations?.[key];
+    if (liveValue === undefined) delete annotations[key];
+    else annotations[key] = liveValue;
+  }
   // Prune deletes a job's objects only when this folder is gone from Git; shared objects carry none.
-  if (r.job) object.metadata.annotations = { ...(object.metadata.annotations ?? {}), [JOB_FOLDER]: `jobs/${r.job}` };
+  if (r.job) annotations[JOB_FOLDER] = `jobs/${r.job}`;
+  const gitState = object.spec?.job?.state as string | undefined;
+  if (gitState !== undefined) annotations[GIT_STATE] = gitState;
+  if (Object.keys(annotations).length) object.metadata.annotations = annotations;
   const kept: string[] = [];
-  // A scheduler's start/stop (flinkops action) owns those fields: Git's next apply must not undo it.
-  if (prior) {
-    for (const path of ownedFields(prior, MANAGER.action)) {
-      const gitValue = getPath(object, path);
-      if (deletePath(object as unknown as Record<string, unknown>, path)) {
-        const liveValue = getPath(prior, path);
-        kept.push(
-          `${path.join('.')} stays ${JSON.stringify(liveValue)} (set by flinkops action${JSON.stringify(gitValue) !== JSON.stringify(liveValue) ? `; Git says ${JSON.stringify(gitValue)}` : ''})`,
-        );
-      }
+  const takeBack: FieldPath[] = [];
+  if (!prior) return { object, kept, takeBack };
+  const show = (v: unknown) => JSON.stringify(v);
+  const statePath = ['spec', 'job', 'state'];
+  const liveState = getPath(prior, statePath);
+  if (o.schedulerDriven && gitState !== undefined && liveState !== undefined) {
+    object.spec!.job.state = liveState;
+    kept.push(
+      `spec.job.state stays ${show(liveState)} (lifecycle: scheduler — a scheduler drives it${liveState !== gitState ? `; Git says ${show(gitState)}` : ''})`,
+    );
+  }
+  for (const path of ownedFields(prior, MANAGER.action)) {
+    const isState = path.join('.') === statePath.join('.');
+    if (isState && o.schedulerDriven) continue;
+    const gitValue = getPath(object, path);
+    const liveValue = getPath(prior, path);
+    // A field that is Git's alone (upgradeMode, after `action restore --from none`) returns to Git.
+    if (!isRunTimeField(path) && gitValue !== undefined) {
+      if (o.dryRun) deletePath(object as unknown as Record<string, unknown>, path);
+      else takeBack.push(path);
+      kept.push(
+        `${path.join('.')} ${o.dryRun ? 'would return' : 'returns'} to Git (${show(gitValue)}${show(gitValue) !== show(liveValue) ? `; flinkops action had set ${show(liveValue)}` : ''})`,
+      );
+      continue;
+    }
+    const gitBefore = prior.metadata.annotations?.[GIT_STATE];
+    if (isState && gitValue !== undefined && gitBefore !== undefined && gitBefore !== gitValue) {
+      if (gitValue === liveValue) continue;
+      if (o.dryRun) deletePath(object as unknown as Record<string, unknown>, path);
+      else takeBack.push(path);
+      kept.push(
+        `spec.job.state ${o.dryRun ? 'would become' : 'becomes'} ${show(gitValue)}: Git changed state: ${show(gitBefore)} → ${show(gitValue)}, which wins over flinkops action's ${show(liveValue)}`,
+      );
+      continue;
+    }
+    if (deletePath(object as unknown as Record<string, unknown>, path)) {
+      kept.push(
+        `${path.join('.')} stays ${show(liveValue)} (set by flinkops action${show(gitValue) !== show(liveValue) ? `; Git says ${show(gitValue)}${isState ? ' — change state: in Git to take it back' : ''}` : ''})`,
+      );
     }
   }
-  return { object, kept };
+  return { object, kept, takeBack };
+}
+
+/** The fields a run-time action decides: the job's state, the nonces, the savepoint to start from, run variables. */
+function isRunTimeField(path: FieldPath): boolean {
+  const p = path.join('.');
+  return (
+    [
+      'spec.job.state',
+      'spec.job.savepointTriggerNonce',
+      'spec.job.initialSavepointPath',
+      'spec.job.savepointRedeployNonce',
+      'spec.job.allowNonRestoredState',
+      'spec.restartNonce',
+    ].includes(p) ||
+    (path[1] === 'flinkConfiguration' && String(path[2]).startsWith(RUN_VAR_CONF_PREFIX))
+  );
+}
+
+/**
+ * The apply configuration of the fields `manager` owns, with their live values; `set` paths take the
+ * value from `from`, `drop` paths are left out (which gives them up).
+ */
+function ownedConfiguration(
+  live: KubeObject,
+  manager: string,
+  from: KubeObject | undefined,
+  paths: FieldPath[],
+): KubeObject {
+  const spec: Record<string, unknown> = {};
+  const key = (p: FieldPath) => p.join('\0');
+  const chosen = new Set(paths.map(key));
+  for (const path of ownedFields(live, manager)) {
+    if (path[0] !== 'spec') continue;
+    if (chosen.has(key(path)) && !from) continue;
+    const value = chosen.has(key(path)) ? getPath(from, path) : getPath(live, path);
+    let cur = spec;
+    for (const p of path.slice(1, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+    cur[path[path.length - 1]!] = value;
+  }
+  return {
+    apiVersion: live.apiVersion,
+    kind: live.kind,
+    metadata: { name: live.metadata.name, namespace: live.metadata.namespace! },
+    spec,
+  };
 }
 
 function summarise(paths: string[]): string {

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../k8s/objects.js';
 
-export type Health = 'healthy' | 'suspended' | 'progressing' | 'failed';
+/** `finished`: a batch job's run ended FINISHED — it succeeded (a streaming job never finishes by itself). */
+export type Health = 'healthy' | 'finished' | 'suspended' | 'progressing' | 'failed';
 
 export interface HealthReport {
   health: Health;
@@ -53,6 +54,9 @@ export function healthOf(o: KubeObject, errorBefore?: string): HealthReport {
       ? { health: 'healthy', message: `JobManager ${s.jobManagerDeploymentStatus ?? 'READY'}, ${detail}` }
       : { health: 'progressing', message: detail };
   if (lifecycle === 'STABLE' && jobState === 'RUNNING') return { health: 'healthy', message: detail };
+  // The operator keeps lifecycleState STABLE (or DEPLOYED) for a job that ran to its end (CommonStatus#getLifecycleState).
+  if ((lifecycle === 'STABLE' || lifecycle === 'DEPLOYED') && jobState === 'FINISHED')
+    return { health: 'finished', message: `${detail} (the run succeeded)` };
   if (jobState === 'FAILED') return { health: 'failed', message: detail };
   return { health: 'progressing', message: detail };
 }

@@ -5,7 +5,8 @@ import { ApiError, type KubeClient } from '../k8s/client.js';
 import { getObject } from '../k8s/requests.js';
 import type { KubeObject } from '../k8s/objects.js';
 import type { Resources } from '../k8s/resources.js';
-import { healthOf, type Health } from './health.js';
+import type { ApplyOutcome } from './applyObjects.js';
+import { hasHealth, healthOf, type Health } from './health.js';
 
 export interface WaitTarget {
   apiVersion: string;
@@ -31,6 +32,28 @@ export interface WaitOptions {
   pollMs?: number;
   /** Where to archive status, events and start-up logs of what failed (default `flinkops-artifacts`). */
   artifactsDir?: string;
+}
+
+/**
+ * What an apply created or changed that has a health to wait for (Flink objects), with the error each
+ * carried before; with `unchanged`, the Flink objects it left as they were too (a rollout wave is
+ * healthy only when all of its jobs are, so a retried apply does not pass a job that failed).
+ */
+export function waitTargets(outcome: ApplyOutcome, unchanged = false): WaitTarget[] {
+  const kinds = unchanged ? ['created', 'configured', 'unchanged'] : ['created', 'configured'];
+  return outcome.results
+    .filter((r) => kinds.includes(r.result) && hasHealth(r.kind))
+    .map((r) => {
+      const key = `${r.kind}/${r.namespace}/${r.name}`;
+      const before = outcome.before.get(key)?.status?.error;
+      return {
+        apiVersion: outcome.live.get(key)!.apiVersion,
+        kind: r.kind,
+        namespace: r.namespace,
+        name: r.name,
+        errorBefore: typeof before === 'string' ? before : '',
+      };
+    });
 }
 
 /** Polls until every target is healthy or suspended, one has failed for good, or time runs out. */

@@ -13,6 +13,14 @@ export function summaryLine(plan: Plan): string {
     : `Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`;
 }
 
+/** `execution.checkpointing.interval: 60s → 30s reaches 10 jobs` */
+export function platformKeyLines(plan: Plan): string[] {
+  return (plan.platformKeys ?? []).map(
+    (c) =>
+      `${c.key}: ${c.before ?? '(unset)'} → ${c.after ?? '(unset)'} reaches ${c.jobs.length} jobs (${c.jobs.slice(0, 5).join(', ')}${c.jobs.length > 5 ? `, and ${c.jobs.length - 5} more` : ''})`,
+  );
+}
+
 export function formatPlanJson(plan: Plan): string {
   return `${JSON.stringify(plan, null, 2)}\n`;
 }
@@ -33,6 +41,8 @@ export function formatPlanText(plan: Plan): string {
     if (j.effectiveSqlDiff) out.push(indent(j.effectiveSqlDiff, '    '));
     out.push('');
   }
+  for (const line of platformKeyLines(plan)) out.push(line);
+  if (plan.platformKeys?.length) out.push('');
   const unchanged = plan.jobs.filter((x) => x.action === 'noop').length;
   if (unchanged) out.push(`${unchanged} job${unchanged === 1 ? '' : 's'} checked and unchanged.`, '');
   for (const t of plan.teams.filter((x) => x.cpu || x.memoryMi))
@@ -63,6 +73,8 @@ export function formatPlanMarkdown(plan: Plan, options: { limit?: number; artifa
       `Resources: ${teams.map((t) => `${t.team} ${signed(t.cpu)} CPU / ${signed(t.memoryMi)} MiB`).join('; ')}`,
       '',
     );
+  for (const line of platformKeyLines(plan)) head.push(`${line}  `);
+  if (plan.platformKeys?.length) head.push('');
   for (const p of plan.policies)
     head.push(
       `Policy \`${p.policy}\` changed; it reaches ${p.jobs.map((j) => `\`${j}\``).join(', ') || 'no job'}.`,

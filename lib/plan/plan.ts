@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { resolveJob, type EffectiveJob } from '../resolve/config.js';
+import type { PlatformKeyChange } from './types.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { compilePlans, type CompileRequest } from '../flink/compile.js';
 import { FlinkUnavailable } from '../flink/launch.js';
@@ -205,11 +206,14 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult | PlanRefu
       if (id !== PLATFORM || action !== 'noop') jobs.push(jp);
     }
 
+    sessionRestarts(jobs, head, o.env);
+    const platformKeys = platformKeyChanges(jobs, base, head, o.env);
+
     if (classifyQueue.length && o.classify !== false) await classify(classifyQueue, o.log);
     for (const q of classifyQueue)
       if (q.jp.classification === 'state-breaking' && q.head.job.upgradeMode !== 'stateless')
         q.jp.warnings.push(
-          `state at risk: this SQL change is state-breaking — the job cannot restore from its ${q.head.job.upgradeMode === 'last-state' ? 'last checkpoint' : 'savepoint'}; deploy it with a new start (and allowNonRestoredState only if losing that state is intended)`,
+          `state at risk: this SQL change is state-breaking — the job cannot restore from its ${q.head.job.upgradeMode === 'last-state' ? 'last checkpoint' : 'savepoint'}. After the merge, start it from empty state: \`flinkops action restore ${q.jp.job} --env ${o.env} --from none\` (or keep the state operators still match: \`--from latest --allow-non-restored-state\`)`,
         );
 
     const summary = {
@@ -235,6 +239,7 @@ export async function computePlan(o: PlanOptions): Promise<PlanResult | PlanRefu
         .map(([team, v]) => ({ team, cpu: round(v.cpu), memoryMi: v.memoryMi }))
         .sort((x, y) => (x.team < y.team ? -1 : 1)),
       policies,
+      ...(platformKeys.length ? { platformKeys } : {}),
       planHash: planHash(after.objects, jobs),
     };
     const planned = new Set(jobs.map((j) => j.job));
@@ -292,6 +297,12 @@ async function classify(
 }
 
 function warn(jp: JobPlan, be: EffectiveJob | undefined, he: EffectiveJob | undefined, env: string): void {
+  if (be && !he && jp.action === 'delete' && be.upgradeMode !== 'stateless') {
+    const dir = be.flinkConf['execution.checkpointing.savepoint-dir'] ?? be.flinkConf['state.savepoints.dir'];
+    jp.warnings.push(
+      `stateful job destroyed: \`apply --prune\` suspends it with a final savepoint first${dir ? `, into ${dir}` : ''} (its path is in the apply result); to bring the state back, restore that path into a job with the same operators`,
+    );
+  }
   if (!he || !be) return;
   if (be.upgradeMode !== 'stateless' && he.upgradeMode === 'stateless')
     jp.warnings.push(
@@ -306,10 +317,12 @@ function warn(jp: JobPlan, be: EffectiveJob | undefined, he: EffectiveJob | unde
       `Flink version changes ${be.flinkVersion} → ${he.flinkVersion}: check savepoint compatibility between the two releases`,
     );
   if (be.state !== he.state) jp.warnings.push(`desired state changes ${be.state} → ${he.state}`);
-  if (
+  const flinkUpdate =
     jp.action === 'update' &&
-    jp.objects.some((o) => (o.kind === 'FlinkDeployment' || o.kind === 'FlinkSessionJob') && o.action === 'update')
-  )
+    jp.objects.some((o) => (o.kind === 'FlinkDeployment' || o.kind === 'FlinkSessionJob') && o.action === 'update');
+  if (flinkUpdate && he.state === 'suspended' && be.state === 'suspended')
+    jp.warnings.push('no restart: the job is suspended in Git; the change takes effect at its next start or run');
+  else if (flinkUpdate)
     jp.warnings.push(
       'restart needed: the operator upgrades the job (takes a savepoint or uses the last checkpoint per upgradeMode, then restarts it)',
     );
@@ -379,4 +392,58 @@ function policyChanges(base: Repo, head: Repo, jobs: JobPlan[]): Plan['policies'
     policy,
     jobs: jobs.filter((j) => j.reasons.some((r) => r.includes(`policy ${policy} changed`))).map((j) => j.job),
   }));
+}
+
+/** A session cluster's FlinkDeployment that changes restarts the cluster, and with it every job on it. */
+function sessionRestarts(jobs: JobPlan[], head: Repo, env: string): void {
+  const sessions = head.platform.sessions?.spec.sessions ?? {};
+  for (const jp of jobs) {
+    for (const o of jp.objects) {
+      if (o.kind !== 'FlinkDeployment' || o.action !== 'update' || !(o.name in sessions)) continue;
+      const on = head.jobs
+        .filter((j) => {
+          const e = resolveJob(head, j, env).effective;
+          return e?.enabled && e.mode === 'session' && e.session === o.name;
+        })
+        .map((j) => j.id)
+        .sort();
+      jp.warnings.push(
+        `session cluster ${o.name} restarts: ${on.length ? `every job on it restarts with it — ${on.join(', ')}` : 'no job runs on it'}`,
+      );
+    }
+  }
+}
+
+/**
+ * A platform change (platform/flink-conf.yaml, an environment's flinkConf) reaches many jobs with the
+ * same change: one line per key and value change, with the jobs it reaches.
+ */
+function platformKeyChanges(jobs: JobPlan[], base: Repo, head: Repo, env: string): PlatformKeyChange[] {
+  const byChange = new Map<string, PlatformKeyChange>();
+  for (const jp of jobs) {
+    if (jp.action !== 'update') continue;
+    const bj = base.jobs.find((j) => j.id === jp.job);
+    const hj = head.jobs.find((j) => j.id === jp.job);
+    if (!bj || !hj) continue;
+    const be = resolveJob(base, bj, env).effective;
+    const he = resolveJob(head, hj, env).effective;
+    if (!be || !he) continue;
+    for (const key of new Set([...Object.keys(be.flinkConf), ...Object.keys(he.flinkConf)])) {
+      const before = be.flinkConf[key];
+      const after = he.flinkConf[key];
+      if (String(before) === String(after)) continue;
+      // Only keys the job itself does not set: those come from platform/ or its team.
+      if (hj.job?.spec.flinkConf?.[key] !== undefined || bj.job?.spec.flinkConf?.[key] !== undefined) continue;
+      const id = `${key}\0${before}\0${after}`;
+      const c = byChange.get(id) ?? {
+        key,
+        ...(before !== undefined ? { before: String(before) } : {}),
+        ...(after !== undefined ? { after: String(after) } : {}),
+        jobs: [],
+      };
+      c.jobs.push(jp.job);
+      byChange.set(id, c);
+    }
+  }
+  return [...byChange.values()].filter((c) => c.jobs.length > 1).sort((a, b) => (a.key < b.key ? -1 : 1));
 }

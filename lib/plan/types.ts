@@ -44,6 +44,16 @@ export interface Plan {
   teams: { team: string; cpu: number; memoryMi: number }[];
   /** Policies that changed and the jobs they reach. */
   policies: { policy: string; jobs: string[] }[];
+  /** Configuration keys one platform change sets for many jobs at once. */
+  platformKeys?: PlatformKeyChange[];
   /** sha256 of the rendered objects of every job in the plan: apply refuses a different plan. */
   planHash: string;
+}
+
+/** `execution.checkpointing.interval: 60s → 30s` reaching several jobs. */
+export interface PlatformKeyChange {
+  key: string;
+  before?: string;
+  after?: string;
+  jobs: string[];
 }

@@ -7,6 +7,7 @@ import { addIngress, addUiConf, operatorIngress } from './ingress.js';
 import { jobAnnotations, jobLabels, jobSecretEnv, program, sha256, type ResolvedJob } from './job.js';
 import { ANNOTATION, LABEL, sortKeys } from './labels.js';
 import { emptyParts, podTemplate, type PodParts } from './podTemplate.js';
+import { runVarConfKey } from '../vars/runVars.js';
 import { SQL_RUNNER } from './runner.js';
 import { refuseSecretsInConf } from './secrets.js';
 
@@ -42,6 +43,9 @@ export function renderApplicationJob(ctx: RenderContext, r: ResolvedJob): void {
   refuseSecretsInConf(e, conf, 'flinkConf', ctx.diagnostics);
   addHadoop(ctx, namespace, conf);
   addUiConf(ctx, conf);
+  // Run variables: Git's default for the runner's `${run:NAME}` (a run overrides the key; see lib/vars/runVars.ts).
+  for (const name of Object.keys(r.job.job?.spec.runVars ?? {}))
+    if (e.vars[name] !== undefined) conf[runVarConfKey(name)] = e.vars[name]!;
 
   const parts: PodParts = emptyParts(sortKeys({ [LABEL.team]: e.team, [LABEL.job]: e.name, [LABEL.env]: ctx.env }));
   parts.env = jobSecretEnv(ctx, r);

@@ -23,7 +23,7 @@ export interface ResolvedJob {
 
 export function resolveForRender(ctx: RenderContext, job: Job): ResolvedJob | undefined {
   if (job.job?.spec.type === 'sql') {
-    const es = effectiveSql(ctx.repo, job, ctx.env);
+    const es = effectiveSql(ctx.repo, job, ctx.env, { runVars: 'placeholders' });
     if (!es) return undefined;
     ctx.diagnostics.push(...es.diagnostics);
     return {

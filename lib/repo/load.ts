@@ -239,6 +239,7 @@ function loadPlatform(files: RepoFiles, yaml: YamlLoader, diagnostics: Diagnosti
   if (required('platform/versions.yaml')) platform.versions = yaml('platform/versions.yaml', 'versions');
   if (files.exists('platform/sessions.yaml')) platform.sessions = yaml('platform/sessions.yaml', 'sessions');
   if (files.exists('platform/alerts.yaml')) platform.alerts = yaml('platform/alerts.yaml', 'alerts');
+  if (files.exists('platform/rollout.yaml')) platform.rollout = yaml('platform/rollout.yaml', 'rollout');
   if (required('platform/owners.yaml')) platform.owners = yaml('platform/owners.yaml', 'platform-owners');
   for (const e of files.list('platform/envs')) {
     if (e.dir) {

@@ -12,7 +12,9 @@ export type FlinkConf = Record<string, Scalar>;
 export type UpgradeMode = 'stateless' | 'savepoint' | 'last-state';
 export type JobState = 'running' | 'suspended';
 export type JobType = 'sql' | 'jar' | 'paimon-action';
-export type Action = 'start' | 'stop' | 'suspend' | 'savepoint' | 'restart';
+export type Action = 'start' | 'stop' | 'suspend' | 'savepoint' | 'restart' | 'run' | 'restore';
+/** Who drives a job's `state` at run time: Git (default; a Git change of `state:` wins) or a scheduler. */
+export type Lifecycle = 'git' | 'scheduler';
 
 export interface Resources {
   jobManager?: { cpu?: number; memory?: string; replicas?: number };
@@ -73,6 +75,9 @@ export interface JobSpec extends Overridable {
   session?: string;
   labels?: Record<string, string>;
   allowNonRestoredState?: boolean;
+  lifecycle?: Lifecycle;
+  /** Variables a scheduler passes to `action run --var NAME=VALUE`: name → the pattern a value must match. */
+  runVars?: Record<string, string>;
   jar?: { uri: string; entryClass?: string; args?: string[] };
   paimonAction?: {
     action: string;
@@ -242,6 +247,21 @@ export interface Job {
   sql: SqlSource[];
 }
 
+/** One wave of platform/rollout.yaml: the jobs it selects (by id, team or labels). */
+export interface RolloutWaveSpec {
+  name: string;
+  jobs?: string[];
+  teams?: string[];
+  labels?: Record<string, string>;
+}
+
+/** platform/rollout.yaml: the order in which one apply reaches the jobs of an environment. */
+export interface RolloutSpec {
+  envs?: string[];
+  waves: RolloutWaveSpec[];
+  remaining?: 'team-by-team' | 'together';
+}
+
 export interface Platform {
   flinkConf?: Loaded<FlinkConf>;
   versions?: Loaded<{ versions: Record<string, VersionSpec> }>;
@@ -249,6 +269,8 @@ export interface Platform {
   sessions?: Loaded<{ sessions: Record<string, SessionSpec> }>;
   /** platform/alerts.yaml: without it, no alerting objects are rendered. */
   alerts?: Loaded<PlatformAlertsSpec>;
+  /** platform/rollout.yaml: without it, apply sends every job at once. */
+  rollout?: Loaded<RolloutSpec>;
   owners?: Loaded<PlatformOwnersSpec>;
   policies: Loaded<{ policies: PolicySpec[] }>[];
   catalogs: Loaded<{ catalogs: CatalogSpec[] }>[];

@@ -9,6 +9,7 @@ import job from '../../schemas/job.schema.json' with { type: 'json' };
 import owners from '../../schemas/owners.schema.json' with { type: 'json' };
 import platformOwners from '../../schemas/platform-owners.schema.json' with { type: 'json' };
 import policies from '../../schemas/policies.schema.json' with { type: 'json' };
+import rollout from '../../schemas/rollout.schema.json' with { type: 'json' };
 import sessions from '../../schemas/sessions.schema.json' with { type: 'json' };
 import team from '../../schemas/team.schema.json' with { type: 'json' };
 import test from '../../schemas/test.schema.json' with { type: 'json' };
@@ -26,6 +27,7 @@ const all = {
   owners,
   'platform-owners': platformOwners,
   policies,
+  rollout,
   sessions,
   team,
   test,

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CatalogSpec, Job, Repo } from '../repo/model.js';
 import { jobSecurity, type JobPolicies } from '../security/index.js';
 import { substitute } from '../vars/substitute.js';
+import { runVarPlaceholder } from '../vars/runVars.js';
 import { JobSql, type Statement } from '../sql/script.js';
 
 /**
@@ -24,10 +25,21 @@ export interface EffectiveSql {
   secured: boolean;
 }
 
-export function effectiveSql(repo: Repo, job: Job, env: string): EffectiveSql | undefined {
+export function effectiveSql(
+  repo: Repo,
+  job: Job,
+  env: string,
+  options: { runVars?: 'defaults' | 'placeholders' } = {},
+): EffectiveSql | undefined {
   const { effective, diagnostics } = resolveJob(repo, job, env);
   if (effective?.type !== 'sql') return undefined;
-  const sql = new JobSql(job.sql, effective.vars);
+  // The script a cluster runs keeps `${run:NAME}` for the runner; validation and preview use the defaults.
+  const runVars = Object.keys(job.job?.spec.runVars ?? {});
+  const vars =
+    options.runVars === 'placeholders' && runVars.length
+      ? { ...effective.vars, ...Object.fromEntries(runVars.map((n) => [n, runVarPlaceholder(n)])) }
+      : effective.vars;
+  const sql = new JobSql(job.sql, vars);
   const catalogs = catalogsUsed(repo, sql, env, effective.vars);
   const security = jobSecurity(repo, job, env, effective.vars);
   return {

@@ -10,6 +10,8 @@ import { imageFactoriesRule } from './imageFactories.js';
 import { jobName } from './jobName.js';
 import { jobShape } from './jobShape.js';
 import { plaintextSecretRule } from './plaintextSecret.js';
+import { rollout } from './rollout.js';
+import { runVars } from './runVars.js';
 import { securityPolicies } from './securityPolicies.js';
 import { sessionJarUri } from './sessionJarUri.js';
 import type { CheckContext, Rule, RuleMeta } from './rule.js';
@@ -30,9 +32,11 @@ export const rules: Rule[] = [
   sqlSyntax,
   imageFactoriesRule,
   undefinedVar,
+  runVars,
   plaintextSecretRule,
   securityPolicies,
   testFiles,
+  rollout,
 ];
 
 /** Rules the loader applies while reading files (they need no model). */

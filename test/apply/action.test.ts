@@ -130,7 +130,8 @@ describe('flinkops action', () => {
     });
     expect(again.exitCode).toBe(0);
     const fd = JSON.parse(again.stdout).results.find((x: any) => x.kind === 'FlinkDeployment');
-    expect(fd.message).toContain('spec.job.state stays "suspended" (set by flinkops action)');
+    // daily-settlement says `lifecycle: scheduler`: the scheduler's state stays, and apply says so.
+    expect(fd.message).toContain('spec.job.state stays "suspended" (lifecycle: scheduler — a scheduler drives it)');
     expect((await get(k, p()))!.spec!.job.state).toBe('suspended');
   });
 
@@ -139,12 +140,12 @@ describe('flinkops action', () => {
     const r = await act('savepoint', scheduler, { callback: hookUrl });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(
-      'refused: scheduler:dolphinscheduler as user:dolphin-bot may not savepoint homeservice/daily-settlement in test: owners.yaml lets scheduler:dolphinscheduler only start/stop in test, prod',
+      'refused: scheduler:dolphinscheduler as user:dolphin-bot may not savepoint homeservice/daily-settlement in test: owners.yaml lets scheduler:dolphinscheduler only run/start/stop in test, prod',
     );
     expect(JSON.parse(received.at(-1)!.body)).toMatchObject({
       action: 'savepoint',
       result: 'failed',
-      message: 'refused: owners.yaml lets scheduler:dolphinscheduler only start/stop in test, prod',
+      message: 'refused: owners.yaml lets scheduler:dolphinscheduler only run/start/stop in test, prod',
     });
   });
 
@@ -161,12 +162,8 @@ describe('flinkops action', () => {
         `refused: user:mallory (FLINKOPS_TRIGGERED_BY=${claim} ignored: identity comes from the pipeline user and platform/owners.yaml schedulers) may not stop`,
       );
     }
-    // Another scheduler's token (its owner mapped to airflow in platform/owners.yaml) claims dolphinscheduler's name.
-    fx.edit(
-      'platform/owners.yaml',
-      '  dolphinscheduler: [dolphin-bot]',
-      '  dolphinscheduler: [dolphin-bot]\n  airflow: [airflow-bot]',
-    );
+    // Another scheduler's token (its owner mapped to airflow in the sample platform/owners.yaml) claims
+    // dolphinscheduler's name.
     const other = await act('stop', { ...scheduler, GITLAB_USER_LOGIN: 'airflow-bot' });
     expect(other.exitCode).toBe(1);
     expect(other.stderr).toContain(

@@ -30,7 +30,7 @@ describe('cluster commands on the command line', () => {
   it('wrong usage exits 2', () => {
     expect(fx.cli('apply', '--env', 'test', '--changed').code).toBe(2);
     expect(fx.cli('action', 'explode', 'daily-settlement', '--env', 'test').stderr).toContain(
-      'unknown action "explode" (actions: start, stop, suspend, savepoint, restart)',
+      'unknown action "explode" (actions: start, stop, suspend, savepoint, restart, run, restore)',
     );
     expect(
       fx.cli('action', 'stop', 'daily-settlement', '--env', 'test', '--callback', 'https://ds.example/cb').stderr,

@@ -21,6 +21,11 @@ export class FakeHosts {
       { iid: number; state: string; merge_commit_sha?: string; squash_commit_sha?: string | null; sha?: string }[]
     >,
     groupMembers: {} as Record<string, string[]>,
+    /** Pipeline trigger tokens (POST /projects/:id/trigger/pipeline authenticates with these, not PRIVATE-TOKEN). */
+    triggerToken: 'glptt-test',
+    pipelines: [] as { id: number; ref: string; status: string; variables: Record<string, string>; web_url: string }[],
+    /** Runs a triggered pipeline (the test plays the CI runner): resolves to its final status. */
+    runPipeline: undefined as undefined | ((variables: Record<string, string>) => Promise<'success' | 'failed'>),
   };
   readonly github = {
     token: 'ghs_test',
@@ -96,8 +101,39 @@ export class FakeHosts {
     send: (s: number, d: unknown, h?: Record<string, string>) => void,
   ): void {
     const g = this.gitlab;
-    if (req.headers['private-token'] !== g.token) return send(401, { message: '401 Unauthorized' });
     const p = url.pathname.slice('/api/v4'.length);
+    // The trigger API: a trigger token in the body, variables as a hash (GitLab's "Trigger a pipeline with a token").
+    const trigger = p.match(/^\/projects\/([^/]+)\/trigger\/pipeline$/);
+    if (trigger && req.method === 'POST') {
+      if (decodeURIComponent(trigger[1]!) !== g.project) return send(404, { message: '404 Project Not Found' });
+      const b = (body ?? {}) as { token?: unknown; ref?: unknown; variables?: unknown };
+      if (b.token !== g.triggerToken) return send(404, { message: '404 Not Found' });
+      if (typeof b.ref !== 'string' || !b.ref) return send(400, { message: 'ref is missing' });
+      const vars = (b.variables ?? {}) as Record<string, unknown>;
+      if (typeof vars !== 'object' || Object.values(vars).some((v) => typeof v !== 'string'))
+        return send(400, { message: 'variables must be a hash of strings' });
+      const id = this.nextId++;
+      const pipeline = {
+        id,
+        ref: b.ref,
+        status: 'running',
+        variables: vars as Record<string, string>,
+        web_url: `${this.url}/rent/flink-jobs/-/pipelines/${id}`,
+      };
+      g.pipelines.push(pipeline);
+      void (g.runPipeline?.(pipeline.variables) ?? Promise.resolve('success' as const)).then(
+        (status) => (pipeline.status = status),
+        () => (pipeline.status = 'failed'),
+      );
+      return send(201, { id, ref: pipeline.ref, status: 'created', web_url: pipeline.web_url });
+    }
+    if (req.headers['private-token'] !== g.token) return send(401, { message: '401 Unauthorized' });
+    const pipe = p.match(/^\/projects\/([^/]+)\/pipelines\/(\d+)$/);
+    if (pipe && req.method === 'GET') {
+      const found = g.pipelines.find((x) => x.id === Number(pipe[2]));
+      if (decodeURIComponent(pipe[1]!) !== g.project || !found) return send(404, { message: '404 Not found' });
+      return send(200, { id: found.id, ref: found.ref, status: found.status, web_url: found.web_url });
+    }
     const mr = p.match(/^\/projects\/([^/]+)\/merge_requests\/(\d+)\/(notes|approvals)(?:\/(\d+))?$/);
     if (mr) {
       if (decodeURIComponent(mr[1]!) !== g.project || Number(mr[2]) !== g.mr)

@@ -103,7 +103,7 @@ public final class SqlRunner {
             usage();
             throw new IllegalArgumentException("No SQL script given (--script <path> or --script-base64 <text>)");
         }
-        text = Secrets.substitute(text, System.getenv());
+        text = RunVars.substitute(Secrets.substitute(text, System.getenv()), System.getenv());
         SqlRunner runner = new SqlRunner(config, dryRun);
         if (policiesFile != null) {
             // refuses to start when the policies apply and cannot be enforced here
