@@ -9,6 +9,8 @@ import { explainRefusal, getObject, serverSideApply } from '../lib/k8s/requests.
 import { ApiError, KubeError, type KubeClient } from '../lib/k8s/client.js';
 import { MANAGER, type KubeObject } from '../lib/k8s/objects.js';
 import { Resources } from '../lib/k8s/resources.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
+import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { loadRepo } from '../lib/repo/load.js';
 import type { Action, Job, Repo } from '../lib/repo/model.js';
 import { resolveJob } from '../lib/resolve/config.js';
@@ -65,9 +67,12 @@ export async function runAction(o: RunActionOptions): Promise<ActionResult> {
         '--callback needs FLINKOPS_CALLBACK_SECRET (the key its HMAC-SHA256 signature is made with)',
       );
   }
-  const { repo } = loadRepo(o.repo);
+  const { repo, diagnostics: loadDiagnostics } = loadRepo(o.repo);
   const env = requireEnv(repo, o.env);
   const job = selectJob(repo, o.job);
+  // Nothing is patched from files that do not load (lib/repo/blocking.ts decides which problems stop it).
+  const blocked = blockingDiagnostics('action', loadDiagnostics, [job.id]);
+  if (blocked.length) return { stdout: '', stderr: formatDiagnostics(blocked, 'text'), exitCode: 1 };
   const caller = callerFromEnv(penv, repo.platform.owners?.spec.schedulers);
   // A trigger pipeline passes run variables as FLINKOPS_VARS ("biz_date=2024-06-30 city=bj").
   const given = o.vars?.length ? o.vars : (penv.FLINKOPS_VARS ?? '').split(/\s+/).filter(Boolean);

@@ -50,6 +50,8 @@ export interface ApplyActionOptions extends KubeTarget {
   artifacts?: string;
   pollMs?: number;
   log?: (line: string) => void;
+  /** Aborted with the signal's name (SIGINT, SIGTERM): requests in flight finish, nothing more is sent. */
+  signal?: AbortSignal;
 }
 
 export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
@@ -154,6 +156,7 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
       dryRun: o.dryRun === true,
       force: o.force === true,
       schedulerDriven: schedulerDrivenJobs(repo),
+      ...(o.signal ? { signal: o.signal } : {}),
     };
     const waitOptions = {
       timeoutMs,
@@ -174,8 +177,10 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
     } else {
       const outcome = await applyObjects(client, input, resources);
       results.push(...outcome.results);
-      if (prunePlan) results.push(...(await prune(client, resources, prunePlan, pruneOptions)));
-      if (o.wait && !o.dryRun) health = await waitForHealth(client, resources, waitTargets(outcome), waitOptions);
+      // An interrupted apply prunes nothing and waits for nothing: it reports and lets go of the lease.
+      if (prunePlan && !o.signal?.aborted) results.push(...(await prune(client, resources, prunePlan, pruneOptions)));
+      if (o.wait && !o.dryRun && !o.signal?.aborted)
+        health = await waitForHealth(client, resources, waitTargets(outcome), waitOptions);
     }
   } catch (e) {
     // Whatever was applied before the failure is still reported, so nothing that changed goes unsaid.
@@ -184,6 +189,10 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
   } finally {
     await lease?.release();
     client?.close();
+  }
+  if (o.signal?.aborted) {
+    const name = String(o.signal.reason);
+    return { stdout: format(env, results, health, o, waves), exitCode: name === 'SIGTERM' ? 143 : 130 };
   }
   const failed =
     results.some((r) => r.result === 'failed') ||
@@ -295,7 +304,14 @@ function refused(r: Refusal, json?: boolean): ActionResult {
   return { stdout: json ? `${JSON.stringify({ results: [], refused: r }, null, 2)}\n` : '', stderr: text, exitCode: 1 };
 }
 
-const SIGN: Record<string, string> = { created: '+', configured: '~', unchanged: '=', deleted: '-', failed: '✖' };
+const SIGN: Record<string, string> = {
+  created: '+',
+  configured: '~',
+  unchanged: '=',
+  deleted: '-',
+  failed: '✖',
+  'not-sent': '·',
+};
 
 function format(
   env: string,
@@ -354,8 +370,13 @@ function format(
   const n = (k: string) => results.filter((r) => r.result === k).length;
   lines.push(
     '',
-    `Apply: ${n('created')} created, ${n('configured')} configured, ${n('unchanged')} unchanged, ${n('deleted')} deleted, ${n('failed')} failed.`,
+    `Apply: ${n('created')} created, ${n('configured')} configured, ${n('unchanged')} unchanged, ${n('deleted')} deleted, ${n('failed')} failed${n('not-sent') ? `, ${n('not-sent')} not sent` : ''}.`,
   );
+  const notSent = results.filter((r) => r.result === 'not-sent');
+  if (o.signal?.aborted)
+    lines.push(
+      `Interrupted (${String(o.signal.reason)}): ${notSent.length ? `${notSent.length} object${notSent.length === 1 ? ' was' : 's were'} not sent and stay as they were in the cluster` : 'every object was sent'}; nothing was pruned; the apply lease was released.`,
+    );
   const stoppedAt = waves?.findIndex((w) => w.result === 'stopped') ?? -1;
   if (waves && stoppedAt >= 0) {
     const skipped = waves.slice(stoppedAt + 1);

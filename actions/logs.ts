@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { jobManagerPods } from '../lib/apply/wait.js';
 import { ApiError, type KubeClient } from '../lib/k8s/client.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
+import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv, selectJob } from '../lib/repo/select.js';
 import { connect, kubeFailure, type KubeTarget } from './kube.js';
@@ -23,9 +25,11 @@ export interface LogsOptions extends KubeTarget {
 
 /** The JobManager's log; when no JobManager runs, the start-up log `apply --wait` archived. */
 export async function logs(o: LogsOptions): Promise<ActionResult> {
-  const { repo } = loadRepo(o.repo);
+  const { repo, diagnostics: loadDiagnostics } = loadRepo(o.repo);
   const env = requireEnv(repo, o.env);
   const job = selectJob(repo, o.job);
+  const blocked = blockingDiagnostics('logs', loadDiagnostics, [job.id]);
+  if (blocked.length) return { stdout: '', stderr: formatDiagnostics(blocked, 'text'), exitCode: 1 };
   const ref = flinkRef(repo, job, env);
   if (!ref) return { stdout: '', stderr: `flinkops logs: ${job.id} is not deployed in ${env}\n`, exitCode: 1 };
   // A session job's logs are its session cluster's.

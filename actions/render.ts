@@ -1,5 +1,5 @@
 import { ownHeadCommit } from '../lib/git/git.js';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
@@ -58,9 +58,10 @@ export function render(options: RenderActionOptions): ActionResult {
   if (hasErrors(diagnostics)) return { stdout: '', ...(stderr ? { stderr } : {}), exitCode: 1 };
 
   if (!options.out) return { stdout: toStream(result.objects), ...(stderr ? { stderr } : {}), exitCode: 0 };
-  prepareOut(options.out);
-  for (const o of result.objects) {
-    const file = path.join(options.out, objectPath(o));
+  const files = result.objects.map((o) => objectPath(o));
+  prepareOut(options.out, files);
+  for (const [i, o] of result.objects.entries()) {
+    const file = path.join(options.out, files[i]!);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, toYaml(o));
   }
@@ -68,16 +69,42 @@ export function render(options: RenderActionOptions): ActionResult {
   return { stdout: summary, ...(stderr ? { stderr } : {}), exitCode: 0 };
 }
 
-function prepareOut(out: string): void {
-  if (existsSync(out) && readdirSync(out).length > 0) {
-    if (!existsSync(path.join(out, MARKER)))
-      throw new UsageError(
-        `--out ${out} is not empty and was not written by flinkops render; name a new or empty folder`,
-      );
-    rmSync(out, { recursive: true, force: true });
+const MARKER_HEADER = 'written by `flinkops render`; the next run removes the files listed below\n';
+
+/**
+ * Makes `out` ready for this run's `files`: a new or empty folder, or one an earlier render wrote — then
+ * only the files its marker lists are removed (never the folder itself, nor anything else in it).
+ */
+function prepareOut(out: string, files: readonly string[]): void {
+  const hint = 'name a new or empty folder, or one flinkops render wrote before';
+  const stat = statSync(out, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory()) throw new UsageError(`--out ${out} is a file, not a folder; ${hint}`);
+  if (stat && readdirSync(out).length > 0) {
+    const marker = path.join(out, MARKER);
+    if (!existsSync(marker))
+      throw new UsageError(`--out ${out} is not empty and was not written by flinkops render; ${hint}`);
+    const root = path.resolve(out);
+    const written = readFileSync(marker, 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((f) => f && !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..'));
+    for (const f of written) rmSync(path.join(root, f), { force: true });
+    // Folders the listed files leave empty go too, deepest first; the --out folder itself stays.
+    const dirs = [...new Set(written.flatMap((f) => ancestors(path.dirname(f))))].sort((a, b) => b.length - a.length);
+    for (const d of dirs) {
+      const abs = path.join(root, d);
+      if (existsSync(abs) && readdirSync(abs).length === 0) rmdirSync(abs);
+    }
   }
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, MARKER), 'written by `flinkops render`; the next run empties this folder\n');
+  writeFileSync(path.join(out, MARKER), `${MARKER_HEADER}${files.map((f) => `${f}\n`).join('')}`);
+}
+
+/** `a/b/c` → `a/b/c`, `a/b`, `a` (never `.`). */
+function ancestors(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; d && d !== '.' && d !== path.dirname(d); d = path.dirname(d)) out.push(d);
+  return out;
 }
 
 function commitOption(options: RenderActionOptions): { commit?: string } {

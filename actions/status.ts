@@ -6,6 +6,8 @@ import { getPath, MANAGER, ownedFields } from '../lib/k8s/objects.js';
 import { ownHeadCommit } from '../lib/git/git.js';
 import { ANNOTATION } from '../lib/render/labels.js';
 import { Resources } from '../lib/k8s/resources.js';
+import { blockingDiagnostics } from '../lib/repo/blocking.js';
+import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { loadRepo } from '../lib/repo/load.js';
 import type { Job, Repo } from '../lib/repo/model.js';
 import { requireEnv, selectJobs } from '../lib/repo/select.js';
@@ -72,9 +74,16 @@ export function flinkRef(
 }
 
 export async function status(o: StatusOptions): Promise<ActionResult> {
-  const { repo } = loadRepo(o.repo);
+  const { repo, diagnostics: loadDiagnostics } = loadRepo(o.repo);
   const env = requireEnv(repo, o.env);
   const jobs = selectJobs(repo, o.jobs) ?? repo.jobs;
+  // A job whose files do not load has no trustworthy object name to look up (lib/repo/blocking.ts decides).
+  const blocked = blockingDiagnostics(
+    'status',
+    loadDiagnostics,
+    jobs.map((j) => j.id),
+  );
+  if (blocked.length) return { stdout: '', stderr: formatDiagnostics(blocked, 'text'), exitCode: 1 };
   let client: KubeClient | undefined;
   const head = process.env.FLINKOPS_COMMIT ?? process.env.CI_COMMIT_SHA ?? ownHeadCommit(o.repo);
   const now = o.now ?? Date.now();

@@ -28,25 +28,37 @@ export const applyCommand: Command = {
     const { apply } = await import('../../actions/apply.js');
     const timeout = v.timeout === undefined ? undefined : Number(v.timeout);
     if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--timeout takes seconds, a positive number');
-    return apply({
-      repo,
-      env: v.env as string | undefined,
-      jobs: positionals,
-      changed: Boolean(v.changed),
-      ...(v.base ? { base: v.base as string } : {}),
-      dryRun: Boolean(v['dry-run']),
-      wait: Boolean(v.wait),
-      ...(timeout ? { timeoutSeconds: timeout } : {}),
-      prune: Boolean(v.prune),
-      allowMassPrune: Boolean(v['allow-mass-prune']),
-      force: Boolean(v['force-conflicts']),
-      json: Boolean(v.json),
-      ...(v.context ? { context: v.context as string } : {}),
-      ...(v.kubeconfig ? { kubeconfig: v.kubeconfig as string } : {}),
-      ...(v['plan-hash'] ? { planHash: v['plan-hash'] as string } : {}),
-      requireReview: Boolean(v['require-review']),
-      ...(v.artifacts ? { artifacts: v.artifacts as string } : {}),
-      ...(process.env.FLINKOPS_POLL_MS ? { pollMs: Number(process.env.FLINKOPS_POLL_MS) } : {}),
-    });
+    // SIGINT (Ctrl-C) or SIGTERM (a cancelled CI job): requests in flight finish, nothing more is sent,
+    // what changed is printed and the lease released; the exit code is 128 + the signal's number.
+    const interrupt = new AbortController();
+    const onSignal = (name: NodeJS.Signals) => interrupt.abort(name);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      return await apply({
+        signal: interrupt.signal,
+        repo,
+        env: v.env as string | undefined,
+        jobs: positionals,
+        changed: Boolean(v.changed),
+        ...(v.base ? { base: v.base as string } : {}),
+        dryRun: Boolean(v['dry-run']),
+        wait: Boolean(v.wait),
+        ...(timeout ? { timeoutSeconds: timeout } : {}),
+        prune: Boolean(v.prune),
+        allowMassPrune: Boolean(v['allow-mass-prune']),
+        force: Boolean(v['force-conflicts']),
+        json: Boolean(v.json),
+        ...(v.context ? { context: v.context as string } : {}),
+        ...(v.kubeconfig ? { kubeconfig: v.kubeconfig as string } : {}),
+        ...(v['plan-hash'] ? { planHash: v['plan-hash'] as string } : {}),
+        requireReview: Boolean(v['require-review']),
+        ...(v.artifacts ? { artifacts: v.artifacts as string } : {}),
+        ...(process.env.FLINKOPS_POLL_MS ? { pollMs: Number(process.env.FLINKOPS_POLL_MS) } : {}),
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   },
 };

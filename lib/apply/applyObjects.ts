@@ -31,7 +31,8 @@ export const JOB_FOLDER = 'flinkops.io/job-folder';
 /** Git's `state:` as last applied: tells a Git change of `state:` (which wins) from an action's own value (which stays). */
 export const GIT_STATE = 'flinkops.io/git-state';
 
-export type ResultKind = 'created' | 'configured' | 'unchanged' | 'deleted' | 'failed';
+/** `not-sent`: an interrupted apply (SIGINT, SIGTERM) never sent the object; the cluster has it as before. */
+export type ResultKind = 'created' | 'configured' | 'unchanged' | 'deleted' | 'failed' | 'not-sent';
 
 /** What happened to one object: the JSON contract of `flinkops apply --json`. */
 export interface ObjectResult {
@@ -63,6 +64,8 @@ export interface ApplyInput {
   keepLiveAnnotations?: string[];
   /** Jobs whose `state` a scheduler drives (job.yaml `lifecycle: scheduler`): Git's `state:` counts at creation only. */
   schedulerDriven?: Set<string>;
+  /** Aborted (SIGINT, SIGTERM): requests in flight finish, nothing more is sent. */
+  signal?: AbortSignal;
 }
 
 export interface ApplyOutcome {
@@ -99,6 +102,18 @@ export async function applyObjects(
   const results: ObjectResult[] = [];
   const live = new Map<string, KubeObject>();
 
+  if (input.signal?.aborted) {
+    for (const r of input.objects)
+      results.push({
+        kind: r.kind,
+        namespace: r.namespace,
+        name: r.name,
+        ...(r.job ? { job: r.job } : {}),
+        result: 'not-sent',
+        message: 'interrupted before it was sent',
+      });
+    return { results: results.sort(byIdentity), live, before: new Map() };
+  }
   // Every kind must be served before anything is written: a missing CRD fails the run up front.
   for (const o of input.objects) await resources.resolve(o.apiVersion, o.kind);
 
@@ -152,77 +167,87 @@ export async function applyObjects(
 
   for (const wave of inWaves(items)) {
     const waveFailures: { item: Item; reason: string }[] = [];
-    await Promise.all(
-      wave.map(async (item) => {
-        const { r } = item;
-        const base = { kind: r.kind, namespace: r.namespace, name: r.name, ...(r.job ? { job: r.job } : {}) };
-        const blocker = failedNs.has(r.namespace)
-          ? `Namespace ${r.namespace}`
-          : (r.job && failedJobs.get(r.job)) || failedShared.get(r.namespace);
-        if (blocker) {
-          results.push({ ...base, result: 'failed', message: `not applied: ${blocker} failed before it` });
-          waveFailures.push({ item, reason: blocker });
-          return;
-        }
-        if (dryRun && missingNs.has(r.namespace)) {
-          results.push({ ...base, result: 'created', message: `dry run (namespace ${r.namespace} is created first)` });
-          return;
-        }
-        const prior = before.get(item.key);
-        const { object, kept, takeBack } = desired(r, id, prior, {
-          keepLive: input.keepLiveAnnotations ?? [],
-          schedulerDriven: !!r.job && !!input.schedulerDriven?.has(r.job),
-          dryRun,
-        });
-        try {
-          // A Git change of a field an action owns: the action's manager first agrees to Git's value (two
-          // managers may own one field with the same value), Git's apply then shares it, and the action lets go.
-          if (takeBack.length && prior)
-            await serverSideApply(client, resources, ownedConfiguration(prior, MANAGER.action, object, takeBack), {
-              fieldManager: MANAGER.action,
-            });
-          const res = await serverSideApply(client, resources, object, {
-            fieldManager: MANAGER.apply,
-            dryRun,
-            force: input.force === true,
+    const send = async (item: Item) => {
+      const { r } = item;
+      const base = { kind: r.kind, namespace: r.namespace, name: r.name, ...(r.job ? { job: r.job } : {}) };
+      if (input.signal?.aborted) {
+        results.push({ ...base, result: 'not-sent', message: 'interrupted before it was sent' });
+        return;
+      }
+      const blocker = failedNs.has(r.namespace)
+        ? `Namespace ${r.namespace}`
+        : (r.job && failedJobs.get(r.job)) || failedShared.get(r.namespace);
+      if (blocker) {
+        results.push({ ...base, result: 'failed', message: `not applied: ${blocker} failed before it` });
+        waveFailures.push({ item, reason: blocker });
+        return;
+      }
+      if (dryRun && missingNs.has(r.namespace)) {
+        results.push({ ...base, result: 'created', message: `dry run (namespace ${r.namespace} is created first)` });
+        return;
+      }
+      const prior = before.get(item.key);
+      const { object, kept, takeBack } = desired(r, id, prior, {
+        keepLive: input.keepLiveAnnotations ?? [],
+        schedulerDriven: !!r.job && !!input.schedulerDriven?.has(r.job),
+        dryRun,
+      });
+      try {
+        // A Git change of a field an action owns: the action's manager first agrees to Git's value (two
+        // managers may own one field with the same value), Git's apply then shares it, and the action lets go.
+        if (takeBack.length && prior)
+          await serverSideApply(client, resources, ownedConfiguration(prior, MANAGER.action, object, takeBack), {
+            fieldManager: MANAGER.action,
           });
-          if (takeBack.length && prior)
-            res.body = (
-              await serverSideApply(
-                client,
-                resources,
-                ownedConfiguration(res.body, MANAGER.action, undefined, takeBack),
-                {
-                  fieldManager: MANAGER.action,
-                },
-              )
-            ).body;
-          live.set(item.key, res.body);
-          const note = [dryRun ? 'dry run' : '', ...kept].filter(Boolean);
-          if (res.status === 201) {
-            results.push({ ...base, result: 'created', message: note.join('; ') });
-          } else if (!prior) {
-            results.push({
-              ...base,
-              result: 'configured',
-              message: ["adopted: it existed without flinkops' ApplySet label", ...note].join('; '),
-            });
-          } else {
-            const changed = changedPaths(comparable(prior), comparable(res.body));
-            const same = dryRun
-              ? changed.length === 0
-              : prior.metadata.resourceVersion === res.body.metadata.resourceVersion;
-            results.push({
-              ...base,
-              result: same ? 'unchanged' : 'configured',
-              message: [same ? '' : summarise(changed), ...note].filter(Boolean).join('; '),
-            });
-          }
-        } catch (e) {
-          const reason = explainRefusal(e);
-          results.push({ ...base, result: 'failed', message: reason });
-          waveFailures.push({ item, reason: `${r.kind} ${r.namespace}/${r.name}` });
+        const res = await serverSideApply(client, resources, object, {
+          fieldManager: MANAGER.apply,
+          dryRun,
+          force: input.force === true,
+        });
+        if (takeBack.length && prior)
+          res.body = (
+            await serverSideApply(
+              client,
+              resources,
+              ownedConfiguration(res.body, MANAGER.action, undefined, takeBack),
+              {
+                fieldManager: MANAGER.action,
+              },
+            )
+          ).body;
+        live.set(item.key, res.body);
+        const note = [dryRun ? 'dry run' : '', ...kept].filter(Boolean);
+        if (res.status === 201) {
+          results.push({ ...base, result: 'created', message: note.join('; ') });
+        } else if (!prior) {
+          results.push({
+            ...base,
+            result: 'configured',
+            message: ["adopted: it existed without flinkops' ApplySet label", ...note].join('; '),
+          });
+        } else {
+          const changed = changedPaths(comparable(prior), comparable(res.body));
+          const same = dryRun
+            ? changed.length === 0
+            : prior.metadata.resourceVersion === res.body.metadata.resourceVersion;
+          results.push({
+            ...base,
+            result: same ? 'unchanged' : 'configured',
+            message: [same ? '' : summarise(changed), ...note].filter(Boolean).join('; '),
+          });
         }
+      } catch (e) {
+        const reason = explainRefusal(e);
+        results.push({ ...base, result: 'failed', message: reason });
+        waveFailures.push({ item, reason: `${r.kind} ${r.namespace}/${r.name}` });
+      }
+    };
+    // As many workers as the client sends at once, each checking for an interrupt before its next object:
+    // queued objects are never sent after one (the client's own queue would send them all).
+    const queue = [...wave];
+    await Promise.all(
+      Array.from({ length: Math.min(client.concurrency, queue.length) }, async () => {
+        for (let item = queue.shift(); item; item = queue.shift()) await send(item);
       }),
     );
     for (const { item, reason } of waveFailures) {

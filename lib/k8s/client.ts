@@ -189,6 +189,7 @@ export class KubeClient {
         : typeof options.body === 'string'
           ? options.body
           : JSON.stringify(options.body);
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       let r: KubeResponse;
       try {
@@ -197,8 +198,10 @@ export class KubeClient {
         );
       } catch (e) {
         if (!isTransient(e) || attempt >= this.attempts) {
+          // The time actually waited, not one attempt's: retries and backoff make it several times the timeout.
+          const waited = attempt > 1 ? ` (${attempt} attempts over ${seconds(Date.now() - started)})` : '';
           throw new KubeError(
-            `cannot reach the Kubernetes API at ${this.server}: ${(e as Error).message}`,
+            `cannot reach the Kubernetes API at ${this.server}: ${(e as Error).message}${waited}`,
             'check the network, the cluster address in the kubeconfig, and that the cluster is up',
           );
         }
@@ -280,7 +283,9 @@ export class KubeClient {
         },
       );
       req.on('timeout', () =>
-        req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })),
+        req.destroy(
+          Object.assign(new Error(`no answer within ${seconds(this.timeoutMs)} per attempt`), { code: 'ETIMEDOUT' }),
+        ),
       );
       req.on('error', reject);
       if (body !== undefined) req.write(body);
@@ -332,6 +337,11 @@ export class KubeClient {
 /** A server-side apply conflict with another field manager: retrying cannot help. */
 export function isFieldConflict(st: KubeStatus | undefined): boolean {
   return !!st?.details?.causes?.some((c) => (c.reason ?? c.type) === 'FieldManagerConflict');
+}
+
+/** A duration for a message: whole seconds, or tenths under 10 s. */
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_FILE_BYTES, RepoFiles } from './files.js';
-import type { Job, Loaded, Platform, Repo, Team } from './model.js';
+import type { Job, Loaded, Platform, PolicySpec, Repo, Team } from './model.js';
 import { checkSchema, type SchemaName } from './schemas.js';
 import { closest } from './suggest.js';
 import { YamlFile } from './yamlFile.js';
@@ -272,8 +272,10 @@ function loadPlatform(files: RepoFiles, yaml: YamlLoader, diagnostics: Diagnosti
   }
   for (const e of files.list('platform/policies')) {
     if (!e.dir && e.name.endsWith('.yaml')) {
-      const l = yaml<never>(`platform/policies/${e.name}`, 'policies');
-      if (l) platform.policies.push(l);
+      const l = yaml<{ policies: PolicySpec[] }>(`platform/policies/${e.name}`, 'policies');
+      // A file of the wrong shape is reported by its schema errors (which stop every command but validate);
+      // no stage reads its policies, so none trips over a list, a scalar or a map where policies belong.
+      if (l) platform.policies.push(l.valid ? l : { ...l, spec: { policies: [] } });
     }
   }
   for (const e of files.list('platform/catalogs')) {

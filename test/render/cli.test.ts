@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { Fixture } from '../support/fixture.js';
+import { Fixture, PROJECT } from '../support/fixture.js';
 import { CRD_DIR } from './support.js';
 
 // The CLI validates against the CRDs the repository carries, unless FLINKOPS_CRDS names others.
@@ -52,6 +53,43 @@ describe('flinkops render', () => {
     const r = fx.cli('render', '--env', 'prod', '--out', out);
     expect(r.code).toBe(2);
     expect(readFileSync(path.join(out, 'precious.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('--out FILE is a usage error with a hint (exit 2, no stack), and the file is kept', () => {
+    const file = path.join(out, 'manifests.yaml');
+    writeFileSync(file, 'keep me');
+    const r = fx.cli('render', '--env', 'prod', '--out', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is a file, not a folder');
+    expect(r.stderr).toContain('name a new or empty folder');
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+  });
+
+  it('--out . twice re-renders in place, removing only the files it wrote', () => {
+    const here = path.join(out, 'here');
+    mkdirSync(here);
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(PROJECT, 'bin/flinkops.mjs'), ...args, '--repo', fx.root], {
+        encoding: 'utf8',
+        cwd: here,
+      });
+    expect(cli('render', '--env', 'prod', '--out', '.').status).toBe(0);
+    writeFileSync(path.join(here, 'notes.txt'), 'mine');
+    const second = cli('render', '--env', 'prod', '--out', '.');
+    expect(second.stderr).toBe('');
+    expect(second.status).toBe(0);
+    expect(existsSync(path.join(here, 'flink-datasync/flinkdeployment-kafka-orders-to-paimon.yaml'))).toBe(true);
+    // Not written by flinkops: kept.
+    expect(readFileSync(path.join(here, 'notes.txt'), 'utf8')).toBe('mine');
+    fx.edit(
+      'jobs/datasync/kafka-orders-to-paimon/job.yaml',
+      '  prod:\n    parallelism: 8',
+      '  prod:\n    enabled: false\n    parallelism: 8',
+    );
+    expect(cli('render', '--env', 'prod', '--out', '.').status).toBe(0);
+    expect(existsSync(path.join(here, 'flink-datasync/flinkdeployment-kafka-orders-to-paimon.yaml'))).toBe(false);
+    expect(readFileSync(path.join(here, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
   it('renders only the named jobs', () => {
