@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { detectHost, platformFromEnv } from '../lib/scm/detect.js';
 import { GithubHost } from '../lib/scm/github/index.js';
 import { GitlabHost } from '../lib/scm/gitlab/index.js';
+import { platformForCommit } from '../lib/scm/merged.js';
 import { scmPlatform } from '../lib/scm/platform.js';
-import { marker, ScmError } from '../lib/scm/types.js';
+import { type GitHost, type HostNote, marker, ScmError } from '../lib/scm/types.js';
 import { FakeHosts } from './support/fakeHosts.js';
 
 process.env.FLINKOPS_RETRY_BASE_MS = '5';
@@ -256,4 +258,66 @@ describe('mentions in notes are neutralised', () => {
       // Posting the same plan again finds it unchanged (neutralising is stable).
       expect((await host().ensurePlanNote({ topic: 'plan:prod', body })).action).toBe('unchanged');
     });
+});
+
+describe('one host detection, one note routine', () => {
+  const gitlabEnv = () => ({
+    GITLAB_CI: 'true',
+    CI_API_V4_URL: `${hosts.url}/api/v4`,
+    CI_PROJECT_ID: hosts.gitlab.project,
+    GITLAB_TOKEN: hosts.gitlab.token,
+  });
+
+  it('names the host from the CI variables, and what is missing', async () => {
+    expect(() => detectHost({})).toThrow(
+      'no Git host found: set the GitLab (CI_API_V4_URL, CI_PROJECT_ID, GITLAB_TOKEN) or GitHub (GITHUB_REPOSITORY, GITHUB_TOKEN) variables',
+    );
+    expect(() => detectHost({ GITLAB_CI: 'true', CI_API_V4_URL: 'x' })).toThrow(
+      'GitLab: CI_PROJECT_ID, GITLAB_TOKEN not set (a project access token with api scope in GITLAB_TOKEN)',
+    );
+    expect(() => platformFromEnv(gitlabEnv())).toThrow(/CI_MERGE_REQUEST_IID not set/);
+    expect(() =>
+      platformFromEnv({ GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'rent/flink-jobs', GITHUB_TOKEN: 't' }),
+    ).toThrow(/GITHUB_EVENT_PATH not set/);
+    // The same detection serves plan --comment (the pipeline's merge request) and apply (the commit's).
+    const plan = platformFromEnv({ ...gitlabEnv(), CI_MERGE_REQUEST_IID: String(hosts.gitlab.mr) });
+    expect(plan.host).toBe('gitlab');
+    await plan.ensurePlanNote({ topic: 'plan:prod', body: 'x' });
+    const merge = 'c'.repeat(40);
+    hosts.gitlab.mergeRequestsOfCommit[merge] = [{ iid: hosts.gitlab.mr, state: 'merged', merge_commit_sha: merge }];
+    const bound = await platformForCommit(merge, gitlabEnv());
+    expect(bound?.number).toBe(hosts.gitlab.mr);
+    expect(await bound!.platform.readPlanNote('plan:prod')).toBe('x');
+  });
+
+  it('a third host is only its primitives: the shared routine keeps its note sticky and ignores forgeries', async () => {
+    // An in-memory host (as a new folder under lib/scm/ would implement against its API).
+    const notes: HostNote[] = [{ id: 1, body: forged, author: { login: 'mallory' } }];
+    const third: GitHost = {
+      name: 'third',
+      noteLimit: 200,
+      whoAmI: async () => ({ login: 'flinkops' }),
+      listNotes: async () => notes.map((n) => ({ ...n })),
+      createNote: async (body) => {
+        notes.push({ id: notes.length + 1, body, author: { login: 'flinkops' } });
+        return { id: notes.length };
+      },
+      updateNote: async (id, body) => {
+        notes.find((n) => n.id === id)!.body = body;
+      },
+      setCommitStatus: async () => {},
+      listApprovals: async () => [],
+      findMergeRequest: async () => undefined,
+      forMergeRequest: () => third,
+      listGroupMembers: async () => [],
+    };
+    const p = scmPlatform(third);
+    expect((await p.ensurePlanNote({ topic: 'plan:prod', body: 'a @all' })).action).toBe('created');
+    expect((await p.ensurePlanNote({ topic: 'plan:prod', body: 'b @all' })).action).toBe('updated');
+    expect(notes.map((n) => n.body)).toEqual([forged, `${marker('plan:prod')}\nb @\u2060all`]);
+    expect(await p.readPlanNote('plan:prod')).toBe('b @\u2060all');
+    await expect(p.ensurePlanNote({ topic: 'plan:prod', body: 'x'.repeat(200) })).rejects.toThrow(
+      /third: the note has 228 characters, more than the host accepts \(200\)/,
+    );
+  });
 });
