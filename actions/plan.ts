@@ -41,9 +41,6 @@ export interface PlanActionOptions {
   log?: (line: string) => void;
 }
 
-/** Host limits for one note: GitHub 65,536 characters, GitLab 1,000,000 (with a margin for the marker). */
-const NOTE_LIMIT = { github: 65_000, gitlab: 999_000 } as const;
-
 /** The environment must exist; checked on the file system, without loading every job. */
 function requireEnvFile(root: string, env: string | undefined): string {
   const envs = (() => {
@@ -117,7 +114,7 @@ export async function plan(o: PlanActionOptions): Promise<ActionResult> {
         : process.env.GITHUB_SERVER_URL && process.env.GITHUB_RUN_ID
           ? `${process.env.GITHUB_SERVER_URL}/${process.env.GITHUB_REPOSITORY}/actions/runs/${process.env.GITHUB_RUN_ID}`
           : undefined;
-      const body = formatPlanMarkdown(p, { limit: NOTE_LIMIT[host.host], ...(artifactUrl ? { artifactUrl } : {}) });
+      const body = formatPlanMarkdown(p, { limit: host.noteLimit, ...(artifactUrl ? { artifactUrl } : {}) });
       const note = await host.ensurePlanNote({ topic: `plan:${env}`, body });
       await host.setCommitStatus({
         sha: p.head,

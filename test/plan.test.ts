@@ -245,6 +245,38 @@ describe('plan --comment', () => {
     expect(hosts.gitlab.statuses[1]!.sha).toBe(fx.git('rev-parse', 'HEAD').trim());
   });
 
+  it('an owner change in the note pings none of the owners', async () => {
+    Object.assign(process.env, {
+      GITLAB_CI: 'true',
+      CI_API_V4_URL: `${hosts.url}/api/v4`,
+      CI_PROJECT_ID: hosts.gitlab.project,
+      CI_MERGE_REQUEST_IID: String(hosts.gitlab.mr),
+      GITLAB_TOKEN: hosts.gitlab.token,
+    });
+    fx.edit(
+      'jobs/rental/rental-metrics-1m/owners.yaml',
+      'owners: ["@rent/rental-analysts", "@zhao.min"]',
+      'owners: ["@rent/rental-analysts", "@zhao.min", "@rent/datasync-engineers"]',
+    );
+    fx.commit('datasync co-owns the metrics');
+    const r = await planAction({
+      repo: fx.root,
+      env: 'prod',
+      base: 'main',
+      format: 'text',
+      comment: true,
+      classify: false,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const posted = hosts.gitlab.notes.at(-1)!.body;
+    const owners = posted.split('\n').find((l) => l.startsWith('Owners:'))!;
+    // Shown as written, but no `@` is followed by a name: GitLab and GitHub link (and notify) only that.
+    expect(owners.replaceAll('\u2060', '')).toBe(
+      'Owners: @rent/rental-analysts @zhao.min → @rent/rental-analysts @zhao.min @rent/datasync-engineers',
+    );
+    expect(owners).not.toMatch(/@[A-Za-z0-9_.]/);
+  });
+
   it('fails clearly when the host refuses the token', async () => {
     Object.assign(process.env, {
       GITLAB_CI: 'true',

@@ -6,6 +6,9 @@ import { YamlFile } from '../repo/yamlFile.js';
 
 export type Row = Record<string, unknown>;
 
+/** A row as a test file writes it: by column name; `$op` (+I, -U, +U, -D) makes it a changelog row. */
+export type TestRow = { $op?: '+I' | '-U' | '+U' | '-D' } & Row;
+
 /** Rows with the file position of each (a line of the test file, or of its `.jsonl` file). */
 export interface PlacedRows {
   rows: Row[];
@@ -27,8 +30,8 @@ export interface TestSpec {
   envs?: string[];
   vars?: Record<string, string | number | boolean>;
   timeZone?: string;
-  given?: Record<string, Row[] | { file: string }>;
-  expect?: Record<string, { rows?: Row[]; changelog?: Row[]; ordered?: boolean; tolerance?: number }>;
+  given: Record<string, TestRow[] | { file: string }>;
+  expect: Record<string, { rows?: TestRow[]; changelog?: TestRow[]; ordered?: boolean; tolerance?: number }>;
 }
 
 /** One test file of a job, read and placed; `valid` is false when it cannot run (its diagnostics say why). */

@@ -15,22 +15,64 @@ export type JobType = 'sql' | 'jar' | 'paimon-action';
 export type Action = 'start' | 'stop' | 'suspend' | 'savepoint' | 'restart' | 'run' | 'restore';
 /** Who drives a job's `state` at run time: Git (default; a Git change of `state:` wins) or a scheduler. */
 export type Lifecycle = 'git' | 'scheduler';
+export type PaimonActionName =
+  | 'compact'
+  | 'compact_database'
+  | 'expire_snapshots'
+  | 'drop_partition'
+  | 'merge_into'
+  | 'rollback_to'
+  | 'create_tag'
+  | 'delete';
+/** Filesystem schemes an image can carry (Flink's filesystem plugins and Hadoop's). */
+export type FilesystemScheme =
+  | 'hdfs'
+  | 'viewfs'
+  | 's3'
+  | 's3a'
+  | 's3p'
+  | 'oss'
+  | 'gs'
+  | 'abfs'
+  | 'abfss'
+  | 'wasb'
+  | 'wasbs';
 
 export interface Resources {
   jobManager?: { cpu?: number; memory?: string; replicas?: number };
   taskManager?: { cpu?: number; memory?: string; slots?: number; replicas?: number };
 }
 
-/** One check of platform/alerts.yaml; each level overrides the one before it key by key. */
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+
+/** One check with every level merged (platform/alerts.yaml, its environment, the job): what is rendered. */
 export interface AlertRuleSpec {
   enabled?: boolean;
-  severity?: 'critical' | 'warning' | 'info';
+  severity?: AlertSeverity;
   for?: string;
   window?: string;
   max?: number | string;
   maxAge?: string;
   maxMsPerSecond?: number;
   maxRecords?: number;
+}
+
+interface AlertRuleSwitch {
+  enabled?: boolean;
+  severity?: AlertSeverity;
+}
+
+/** The checks as one level writes them (schemas/defs.schema.json `alertRules`): each with its own thresholds. */
+export interface AlertRules {
+  notRunning?: AlertRuleSwitch & { for?: string };
+  restarts?: AlertRuleSwitch & { max?: number; window?: string };
+  checkpointFailures?: AlertRuleSwitch & { max?: number; window?: string };
+  checkpointAge?: AlertRuleSwitch & { maxAge?: string };
+  checkpointDuration?: AlertRuleSwitch & { max?: string; for?: string };
+  backpressure?: AlertRuleSwitch & { maxMsPerSecond?: number; for?: string };
+  busy?: AlertRuleSwitch & { maxMsPerSecond?: number; for?: string };
+  kafkaLag?: AlertRuleSwitch & { maxRecords?: number; for?: string };
+  savepointFailures?: AlertRuleSwitch & { for?: string };
 }
 
 export type AlertRuleName =
@@ -48,7 +90,7 @@ export type AlertRuleName =
 export interface AlertsSpec {
   enabled?: boolean;
   labels?: Record<string, string>;
-  rules?: Partial<Record<AlertRuleName, AlertRuleSpec>>;
+  rules?: AlertRules;
 }
 
 export interface PlatformAlertsSpec extends AlertsSpec {
@@ -80,7 +122,7 @@ export interface JobSpec extends Overridable {
   runVars?: Record<string, string>;
   jar?: { uri: string; entryClass?: string; args?: string[] };
   paimonAction?: {
-    action: string;
+    action: PaimonActionName;
     warehouse: string;
     database: string;
     table?: string;
@@ -95,7 +137,7 @@ export interface TeamSpec {
   namespace: string;
   owners: string[];
   approvals?: number;
-  defaults?: Omit<Overridable, 'state'> & { flinkVersion?: string; labels?: Record<string, string> };
+  defaults?: Omit<Overridable, 'state' | 'alerts'> & { flinkVersion?: string; labels?: Record<string, string> };
   envs?: Record<string, { flinkConf?: FlinkConf; vars?: FlinkConf }>;
 }
 
@@ -129,7 +171,7 @@ export interface VersionSpec {
   connectors?: (string | ({ maven: string } & Factories))[];
   paimonActionJar?: string;
   /** Filesystem schemes the image carries beyond those the platform's paths use (hdfs, s3, …). */
-  filesystems?: string[];
+  filesystems?: FilesystemScheme[];
   /** Hadoop client version for HDFS (default 3.3.6). */
   hadoop?: string;
   deprecated?: boolean;

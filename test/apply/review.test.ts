@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply } from '../../actions/apply.js';
 import type { KubeClient } from '../../lib/k8s/client.js';
 import { computePlan } from '../../lib/plan/plan.js';
-import { GithubPlatform } from '../../lib/scm/github/index.js';
-import { GitlabPlatform } from '../../lib/scm/gitlab/index.js';
+import { GithubHost } from '../../lib/scm/github/index.js';
+import { GitlabHost } from '../../lib/scm/gitlab/index.js';
+import { scmPlatform } from '../../lib/scm/platform.js';
 import { marker } from '../../lib/scm/types.js';
 import { startKubeForTests, type KubeCluster } from '../kube/harness.js';
 import { FakeHosts } from '../support/fakeHosts.js';
@@ -90,7 +91,7 @@ describe('apply applies only the reviewed plan', () => {
 
   it('refuses a plan that differs from the reviewed one, and changes nothing', async (ctx) => {
     if (!kube) return ctx.skip();
-    hosts.gitlab.notes.push({ id: 1, body: note('0'.repeat(64)), system: false });
+    hosts.gitlab.notes.push({ id: 1, body: note('0'.repeat(64)), system: false, author: hosts.gitlab.user });
     const r = await run();
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(
@@ -104,6 +105,23 @@ describe('apply applies only the reviewed plan', () => {
         (q) => q.path === `/api/v4/projects/${hosts.gitlab.project}/repository/commits/${merge}/merge_requests`,
       ),
     ).toBe(true);
+  });
+
+  it('a note by someone else that carries the marker and the right hash is not the reviewed plan', async (ctx) => {
+    if (!kube) return ctx.skip();
+    const ours = hosts.gitlab.notes.splice(0);
+    const mallory = { id: 66, username: 'mallory' };
+    hosts.gitlab.notes.push({ id: 2, body: note(hash), system: false, author: mallory });
+    let r = await run();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`no reviewed plan for test on merge request !${hosts.gitlab.mr}`);
+    // Listed before flinkops' own note, it still does not count: the own note's (other) hash decides.
+    hosts.gitlab.notes.push(...ours);
+    r = await run();
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`differs from the plan reviewed on merge request !${hosts.gitlab.mr} (000000000000)`);
+    expect(await get(k, flinkPath(ns(), 'kafka-orders-to-paimon'))).toBeUndefined();
+    hosts.gitlab.notes.splice(0, hosts.gitlab.notes.length, ...ours);
   });
 
   it('refuses the reviewed plan when no owner of the changed job approved', async (ctx) => {
@@ -152,15 +170,22 @@ describe('apply applies only the reviewed plan', () => {
 
 describe('Git hosts: the merge request of a commit, the plan note, group members', () => {
   it('GitLab', async () => {
-    const gl = new GitlabPlatform({
-      apiUrl: `${hosts.url}/api/v4`,
-      projectId: hosts.gitlab.project,
-      mergeRequestIid: 0,
-      token: hosts.gitlab.token,
-    });
+    const gl = scmPlatform(
+      new GitlabHost({
+        apiUrl: `${hosts.url}/api/v4`,
+        projectId: hosts.gitlab.project,
+        mergeRequestIid: 0,
+        token: hosts.gitlab.token,
+      }),
+    );
     expect(await gl.findMergeRequest(merge)).toBe(7);
     expect(await gl.findMergeRequest('a'.repeat(40))).toBeUndefined();
-    hosts.gitlab.notes.splice(0, hosts.gitlab.notes.length, { id: 5, body: note(hash), system: false });
+    hosts.gitlab.notes.splice(0, hosts.gitlab.notes.length, {
+      id: 5,
+      body: note(hash),
+      system: false,
+      author: hosts.gitlab.user,
+    });
     expect(await gl.forMergeRequest(7).readPlanNote('plan:test')).toContain(`plan hash \`${hash}\``);
     expect(await gl.forMergeRequest(7).readPlanNote('plan:prod')).toBeUndefined();
     expect(await gl.listGroupMembers('rent/datasync-engineers')).toEqual(['wang.fang']);
@@ -168,13 +193,15 @@ describe('Git hosts: the merge request of a commit, the plan note, group members
 
   it('GitHub', async () => {
     const h = hosts.github;
-    const gh = new GithubPlatform({ apiUrl: hosts.url, owner: h.owner, repo: h.repo, pullNumber: 0, token: h.token });
+    const gh = scmPlatform(
+      new GithubHost({ apiUrl: hosts.url, owner: h.owner, repo: h.repo, pullNumber: 0, token: h.token }),
+    );
     h.pullsOfCommit[merge] = [
       { number: 8, merged_at: null, merge_commit_sha: 'b'.repeat(40) },
       { number: h.pr, merged_at: '2025-01-01T00:00:00Z', merge_commit_sha: merge },
     ];
     expect(await gh.findMergeRequest(merge)).toBe(h.pr);
-    h.comments.push({ id: 77, body: note(hash), html_url: 'x' });
+    h.comments.push({ id: 77, body: note(hash), html_url: 'x', user: h.user });
     expect(await gh.forMergeRequest(h.pr).readPlanNote('plan:test')).toContain(hash);
     h.teamMembers['rent/datasync-engineers'] = ['wang-fang'];
     expect(await gh.listGroupMembers('rent/datasync-engineers')).toEqual(['wang-fang']);

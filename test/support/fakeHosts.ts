@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
  * A local HTTP server that answers the GitLab and GitHub endpoints flinkops uses, checking each
  * request as the real API would: path and ids, the token header, the method, the JSON body and its
  * required fields and enumerations. It keeps notes, comments and statuses in memory, paginates, and
- * can be told to fail the next requests (401, 404, 429 with Retry-After, 5xx).
+ * can be told to fail the next requests (401, 404, 429 with Retry-After, 5xx). Notes are written by
+ * the token's user (GitLab `GET /user`; GitHub `GET /user`, or `github-actions[bot]` for an
+ * installation token, which GitHub refuses `GET /user` with 403 "Resource not accessible by integration").
  */
 export class FakeHosts {
   readonly requests: { method: string; path: string; body: unknown }[] = [];
@@ -13,7 +15,9 @@ export class FakeHosts {
     token: 'glpat-test',
     project: '42',
     mr: 7,
-    notes: [] as { id: number; body: string; system: boolean }[],
+    /** The user the token acts as (a project access token's bot user). */
+    user: { id: 501, username: 'project_42_bot' },
+    notes: [] as { id: number; body: string; system: boolean; author: { id: number; username: string } }[],
     statuses: [] as Record<string, unknown>[],
     approvedBy: ['zhang.wei'],
     mergeRequestsOfCommit: {} as Record<
@@ -32,7 +36,10 @@ export class FakeHosts {
     owner: 'rent',
     repo: 'flink-jobs',
     pr: 9,
-    comments: [] as { id: number; body: string; html_url: string }[],
+    /** `user`: a personal access token acting as `user`; `installation`: Actions' GITHUB_TOKEN. */
+    tokenKind: 'user' as 'user' | 'installation',
+    user: { id: 601, login: 'flinkops-bot' },
+    comments: [] as { id: number; body: string; html_url: string; user: { id: number; login: string } }[],
     statuses: [] as Record<string, unknown>[],
     reviews: [] as { user: { login: string }; state: string }[],
     pullsOfCommit: {} as Record<string, { number: number; merged_at: string | null; merge_commit_sha: string }[]>,
@@ -134,6 +141,7 @@ export class FakeHosts {
       if (decodeURIComponent(pipe[1]!) !== g.project || !found) return send(404, { message: '404 Not found' });
       return send(200, { id: found.id, ref: found.ref, status: found.status, web_url: found.web_url });
     }
+    if (p === '/user' && req.method === 'GET') return send(200, { ...g.user, name: g.user.username, bot: true });
     const mr = p.match(/^\/projects\/([^/]+)\/merge_requests\/(\d+)\/(notes|approvals)(?:\/(\d+))?$/);
     if (mr) {
       if (decodeURIComponent(mr[1]!) !== g.project || Number(mr[2]) !== g.mr)
@@ -162,10 +170,11 @@ export class FakeHosts {
         const text = (body as { body?: unknown })?.body;
         if (typeof text !== 'string' || !text) return send(400, { message: 'body is missing' });
         if (text.length > 1_000_000) return send(400, { message: 'Note is too long (maximum is 1000000 characters)' });
-        const note = { id: this.nextId++, body: text, system: false };
+        const note = { id: this.nextId++, body: text, system: false, author: { ...g.user } };
         g.notes.push(note);
         return send(201, note);
       }
+      // Like a maintainer's token, the fake may edit anyone's note: leaving others' notes alone is flinkops' job.
       if (mr[3] === 'notes' && req.method === 'PUT' && mr[4]) {
         const note = g.notes.find((n) => n.id === Number(mr[4]));
         if (!note) return send(404, { message: '404 Note Not Found' });
@@ -212,6 +221,13 @@ export class FakeHosts {
     if (auth !== `token ${h.token}` && auth !== `bearer ${h.token}` && auth !== `Bearer ${h.token}`)
       return send(401, { message: 'Bad credentials' });
     if (!String(req.headers['user-agent'] ?? '')) return send(403, { message: 'User-Agent required' });
+    if (url.pathname === '/user' && req.method === 'GET')
+      return h.tokenKind === 'installation'
+        ? send(403, {
+            message: 'Resource not accessible by integration',
+            documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+          })
+        : send(200, { ...h.user, type: 'User' });
     const team = url.pathname.match(/^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/);
     if (team && req.method === 'GET') {
       const list = h.teamMembers[`${team[1]}/${team[2]}`];
@@ -247,6 +263,7 @@ export class FakeHosts {
           id: this.nextId++,
           body: text,
           html_url: `${this.url}/${h.owner}/${h.repo}/pull/${h.pr}#issuecomment-${this.nextId}`,
+          user: this.githubAuthor(),
         };
         h.comments.push(c);
         return send(201, c);
@@ -278,5 +295,12 @@ export class FakeHosts {
       return send(200, h.reviews);
     }
     return send(404, { message: 'Not Found' });
+  }
+
+  /** Who a comment written with the current token is by. */
+  githubAuthor(): { id: number; login: string } {
+    return this.github.tokenKind === 'installation'
+      ? { id: 41898282, login: 'github-actions[bot]' }
+      : { ...this.github.user };
   }
 }

@@ -1,6 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { Octokit } from '@octokit/rest';
-import { explainStatus, marker, ScmError, type CommitState, type ScmPlatform } from '../types.js';
 import { withRetry } from '../retry.js';
+import {
+  type CommitState,
+  type CommitStatus,
+  explainStatus,
+  type GitHost,
+  type HostDefinition,
+  type HostNote,
+  type Identity,
+  ScmError,
+} from '../types.js';
 
 export interface GithubOptions {
   /** `GITHUB_API_URL`, e.g. https://api.github.com */
@@ -9,6 +19,8 @@ export interface GithubOptions {
   repo: string;
   pullNumber: number;
   token: string;
+  /** The slug of the GitHub App whose installation token this is (its comments are by `<slug>[bot]`). */
+  appSlug?: string;
 }
 
 const STATE: Record<CommitState, 'pending' | 'success' | 'failure'> = {
@@ -18,10 +30,20 @@ const STATE: Record<CommitState, 'pending' | 'success' | 'failure'> = {
   failed: 'failure',
 };
 
-/** GitHub through @octokit/rest: pull request (issue) comments, commit statuses, reviews. */
-export class GithubPlatform implements ScmPlatform {
-  readonly host = 'github' as const;
+/**
+ * The author of comments written with Actions' GITHUB_TOKEN, an installation token of the GitHub
+ * Actions app (docs.github.com, "Automatic token authentication"). Installation tokens cannot read
+ * GET /user ("Resource not accessible by integration"), so the login is known, not asked.
+ */
+const ACTIONS_BOT = 'github-actions[bot]';
+
+/** GitHub through @octokit/rest: pull request (issue) comments, commit statuses, reviews, the token's user. */
+export class GithubHost implements GitHost {
+  readonly name = 'github';
+  /** GitHub's limit for a comment's body. */
+  readonly noteLimit = 65_536;
   private readonly api: Octokit;
+  private me?: Promise<Identity>;
 
   constructor(private readonly o: GithubOptions) {
     this.api = new Octokit({
@@ -32,65 +54,56 @@ export class GithubPlatform implements ScmPlatform {
     });
   }
 
-  async ensurePlanNote({ topic, body }: { topic: string; body: string }) {
-    const tag = marker(topic);
-    const full = `${tag}\n${body}`;
-    const base = { owner: this.o.owner, repo: this.o.repo };
-    const find = async () => {
-      const comments = await this.call('list pull request comments', () =>
-        this.api.paginate(this.api.rest.issues.listComments, {
-          ...base,
-          issue_number: this.o.pullNumber,
-          per_page: 100,
-        }),
-      );
-      return comments.find((c) => (c.body ?? '').startsWith(tag));
-    };
-    const existing = await find();
-    if (existing) {
-      if (existing.body === full) return { action: 'unchanged' as const, id: existing.id, url: existing.html_url };
-      await this.call('update the plan comment', () =>
-        this.api.rest.issues.updateComment({ ...base, comment_id: existing.id, body: full }),
-      );
-      return { action: 'updated' as const, id: existing.id, url: existing.html_url };
-    }
-    try {
-      const { data } = await this.api.rest.issues.createComment({
-        ...base,
-        issue_number: this.o.pullNumber,
-        body: full,
-      });
-      return { action: 'created' as const, id: data.id, url: data.html_url };
-    } catch (e) {
-      const status = statusOf(e);
-      if (status !== undefined && status < 500 && status !== 429)
-        throw new ScmError(explainStatus('GitHub', status, 'create the plan comment'), status);
-      const after = await find();
-      if (after) return { action: 'created' as const, id: after.id, url: after.html_url };
-      const { data } = await this.call('create the plan comment', () =>
-        this.api.rest.issues.createComment({ ...base, issue_number: this.o.pullNumber, body: full }),
-      );
-      return { action: 'created' as const, id: data.id, url: data.html_url };
-    }
+  whoAmI(): Promise<Identity> {
+    this.me ??= (async () => {
+      try {
+        const { data } = await withRetry(() => this.api.rest.users.getAuthenticated(), statusOf);
+        return { id: data.id, login: data.login };
+      } catch (e) {
+        const message = String((e as { message?: unknown })?.message ?? '');
+        if (statusOf(e) === 403 && /not accessible by integration/i.test(message))
+          return { login: this.o.appSlug ? `${this.o.appSlug}[bot]` : ACTIONS_BOT };
+        throw new ScmError(explainStatus('GitHub', statusOf(e), 'read the user of the token'), statusOf(e));
+      }
+    })();
+    return this.me;
   }
 
-  async setCommitStatus({
-    sha,
-    state,
-    name,
-    description,
-    targetUrl,
-  }: {
-    sha: string;
-    state: CommitState;
-    name: string;
-    description: string;
-    targetUrl?: string;
-  }) {
+  async listNotes(): Promise<HostNote[]> {
+    const comments = await this.call('list pull request comments', () =>
+      this.api.paginate(this.api.rest.issues.listComments, {
+        ...this.repo(),
+        issue_number: this.o.pullNumber,
+        per_page: 100,
+      }),
+    );
+    return comments.map((c) => ({
+      id: c.id,
+      body: c.body ?? '',
+      url: c.html_url,
+      ...(c.user ? { author: { id: c.user.id, login: c.user.login } } : {}),
+    }));
+  }
+
+  async createNote(body: string): Promise<{ id: number; url: string }> {
+    const { data } = await this.call(
+      'create the plan comment',
+      () => this.api.rest.issues.createComment({ ...this.repo(), issue_number: this.o.pullNumber, body }),
+      false,
+    );
+    return { id: data.id, url: data.html_url };
+  }
+
+  async updateNote(id: number, body: string): Promise<void> {
+    await this.call('update the plan comment', () =>
+      this.api.rest.issues.updateComment({ ...this.repo(), comment_id: id, body }),
+    );
+  }
+
+  async setCommitStatus({ sha, state, name, description, targetUrl }: CommitStatus) {
     await this.call('set the commit status', () =>
       this.api.rest.repos.createCommitStatus({
-        owner: this.o.owner,
-        repo: this.o.repo,
+        ...this.repo(),
         sha,
         state: STATE[state],
         context: name,
@@ -103,8 +116,7 @@ export class GithubPlatform implements ScmPlatform {
   async listApprovals(): Promise<string[]> {
     const reviews = await this.call('read the reviews', () =>
       this.api.paginate(this.api.rest.pulls.listReviews, {
-        owner: this.o.owner,
-        repo: this.o.repo,
+        ...this.repo(),
         pull_number: this.o.pullNumber,
         per_page: 100,
       }),
@@ -121,8 +133,7 @@ export class GithubPlatform implements ScmPlatform {
   async findMergeRequest(sha: string): Promise<number | undefined> {
     const pulls = await this.call('find the pull request of the commit', () =>
       this.api.paginate(this.api.rest.repos.listPullRequestsAssociatedWithCommit, {
-        owner: this.o.owner,
-        repo: this.o.repo,
+        ...this.repo(),
         commit_sha: sha,
         per_page: 100,
       }),
@@ -131,22 +142,8 @@ export class GithubPlatform implements ScmPlatform {
     return (merged.find((p) => p.merge_commit_sha === sha) ?? merged[0])?.number;
   }
 
-  forMergeRequest(number: number): GithubPlatform {
-    return new GithubPlatform({ ...this.o, pullNumber: number });
-  }
-
-  async readPlanNote(topic: string): Promise<string | undefined> {
-    const tag = marker(topic);
-    const comments = await this.call('list pull request comments', () =>
-      this.api.paginate(this.api.rest.issues.listComments, {
-        owner: this.o.owner,
-        repo: this.o.repo,
-        issue_number: this.o.pullNumber,
-        per_page: 100,
-      }),
-    );
-    const c = comments.find((x) => (x.body ?? '').startsWith(tag));
-    return c?.body?.slice(tag.length + 1);
+  forMergeRequest(number: number): GithubHost {
+    return new GithubHost({ ...this.o, pullNumber: number });
   }
 
   async listGroupMembers(group: string): Promise<string[]> {
@@ -158,19 +155,62 @@ export class GithubPlatform implements ScmPlatform {
     return members.map((m) => m.login).sort();
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private repo() {
+    return { owner: this.o.owner, repo: this.o.repo };
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>, retry = true): Promise<T> {
     try {
-      return await withRetry(fn, statusOf, {
-        retryAfterOf: (e) =>
-          Number((e as { response?: { headers?: Record<string, string> } })?.response?.headers?.['retry-after']) ||
-          undefined,
-      });
+      return retry
+        ? await withRetry(fn, statusOf, {
+            retryAfterOf: (e) =>
+              Number((e as { response?: { headers?: Record<string, string> } })?.response?.headers?.['retry-after']) ||
+              undefined,
+          })
+        : await fn();
     } catch (e) {
       const status = statusOf(e);
       throw new ScmError(explainStatus('GitHub', status, what), status);
     }
   }
 }
+
+/**
+ * GitHub Actions: GITHUB_REPOSITORY, GITHUB_API_URL, the pull request from the event file, and
+ * GITHUB_TOKEN (the workflow's token, a GitHub App installation token — then FLINKOPS_GITHUB_APP_SLUG
+ * names the app — or a personal access token).
+ */
+export const github: HostDefinition = {
+  label: 'GitHub',
+  variables: ['GITHUB_REPOSITORY', 'GITHUB_TOKEN'],
+  setup: 'GITHUB_TOKEN: the workflow token, an app installation token or a personal access token',
+  detects: (env) => Boolean(env.GITHUB_ACTIONS || env.GITHUB_REPOSITORY),
+  connect(env) {
+    const [owner = '', repo = ''] = env.GITHUB_REPOSITORY!.split('/');
+    return new GithubHost({
+      apiUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+      owner,
+      repo,
+      pullNumber: 0,
+      token: env.GITHUB_TOKEN!,
+      ...(env.FLINKOPS_GITHUB_APP_SLUG ? { appSlug: env.FLINKOPS_GITHUB_APP_SLUG } : {}),
+    });
+  },
+  pipelineMergeRequest(env) {
+    if (!env.GITHUB_EVENT_PATH)
+      throw new ScmError('GitHub: GITHUB_EVENT_PATH not set (run plan --comment on pull_request events)');
+    let event: { pull_request?: { number?: number }; number?: number };
+    try {
+      event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
+    } catch (e) {
+      throw new ScmError(`GitHub: cannot read GITHUB_EVENT_PATH ${env.GITHUB_EVENT_PATH}: ${(e as Error).message}`);
+    }
+    const pullNumber = event.pull_request?.number ?? event.number;
+    if (!pullNumber)
+      throw new ScmError('GitHub: the event has no pull request (run plan --comment on pull_request events)');
+    return pullNumber;
+  },
+};
 
 function statusOf(e: unknown): number | undefined {
   const s = (e as { status?: number })?.status;

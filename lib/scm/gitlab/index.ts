@@ -1,6 +1,15 @@
 import { Gitlab } from '@gitbeaker/rest';
-import { explainStatus, marker, ScmError, type CommitState, type ScmPlatform } from '../types.js';
 import { withRetry } from '../retry.js';
+import {
+  type CommitState,
+  type CommitStatus,
+  explainStatus,
+  type GitHost,
+  type HostDefinition,
+  type HostNote,
+  type Identity,
+  ScmError,
+} from '../types.js';
 
 export interface GitlabOptions {
   /** `CI_API_V4_URL`, e.g. https://gitlab.example.com/api/v4 */
@@ -17,67 +26,69 @@ const STATE: Record<CommitState, 'pending' | 'running' | 'success' | 'failed'> =
   failed: 'failed',
 };
 
-/** GitLab through @gitbeaker/rest: merge request notes, commit statuses, approvals. */
-export class GitlabPlatform implements ScmPlatform {
-  readonly host = 'gitlab' as const;
+interface NoteResponse {
+  id: number;
+  body: string;
+  system?: boolean;
+  author?: { id: number; username: string } | null;
+}
+
+/** GitLab through @gitbeaker/rest: merge request notes, commit statuses, approvals, the token's user. */
+export class GitlabHost implements GitHost {
+  readonly name = 'gitlab';
+  /** GitLab's limit for a note's text. */
+  readonly noteLimit = 1_000_000;
   private readonly api: InstanceType<typeof Gitlab>;
+  private me?: Promise<Identity>;
 
   constructor(private readonly o: GitlabOptions) {
     const host = o.apiUrl.replace(/\/api\/v4\/?$/, '');
     this.api = new Gitlab({ host, token: o.token });
   }
 
-  async ensurePlanNote({ topic, body }: { topic: string; body: string }) {
-    const tag = marker(topic);
-    const full = `${tag}\n${body}`;
-    const find = async () => {
-      const notes = (await this.call('list merge request notes', () =>
-        this.api.MergeRequestNotes.all(this.o.projectId, this.o.mergeRequestIid, { perPage: 100, maxPages: 20 }),
-      )) as unknown as { id: number; body: string; system?: boolean }[];
-      return notes.find((n) => !n.system && n.body.startsWith(tag));
-    };
-    const existing = await find();
-    if (existing) {
-      if (existing.body === full) return { action: 'unchanged' as const, id: existing.id };
-      await this.call('update the plan note', () =>
-        this.api.MergeRequestNotes.edit(this.o.projectId, this.o.mergeRequestIid, existing.id, { body: full }),
-      );
-      return { action: 'updated' as const, id: existing.id };
-    }
-    // Creating is not idempotent: no blind retry. If the host failed mid-way, look again before trying once more.
-    try {
-      const note = (await this.api.MergeRequestNotes.create(
-        this.o.projectId,
-        this.o.mergeRequestIid,
-        full,
-      )) as unknown as { id: number };
-      return { action: 'created' as const, id: note.id };
-    } catch (e) {
-      const status = statusOf(e);
-      if (status !== undefined && status < 500 && status !== 429)
-        throw new ScmError(explainStatus('GitLab', status, 'create the plan note'), status);
-      const after = await find();
-      if (after) return { action: 'created' as const, id: after.id };
-      const note = (await this.call('create the plan note', () =>
-        this.api.MergeRequestNotes.create(this.o.projectId, this.o.mergeRequestIid, full),
-      )) as unknown as { id: number };
-      return { action: 'created' as const, id: note.id };
-    }
+  whoAmI(): Promise<Identity> {
+    // A project or group access token acts as its bot user; GET /user names it.
+    this.me ??= this.call('read the user of the token', () => this.api.Users.showCurrentUser()).then((u) => {
+      const user = u as unknown as { id: number; username: string };
+      return { id: user.id, login: user.username };
+    });
+    return this.me;
   }
 
-  async setCommitStatus({
-    sha,
-    state,
-    name,
-    description,
-    targetUrl,
-  }: {
-    sha: string;
-    state: CommitState;
-    name: string;
-    description: string;
-    targetUrl?: string;
-  }) {
+  async listNotes(): Promise<HostNote[]> {
+    const notes = (await this.call('list merge request notes', () =>
+      this.api.MergeRequestNotes.all(this.o.projectId, this.o.mergeRequestIid, {
+        perPage: 100,
+        maxPages: 20,
+        sort: 'asc',
+        orderBy: 'created_at',
+      }),
+    )) as unknown as NoteResponse[];
+    return notes
+      .filter((n) => !n.system)
+      .map((n) => ({
+        id: n.id,
+        body: n.body,
+        ...(n.author ? { author: { id: n.author.id, login: n.author.username } } : {}),
+      }));
+  }
+
+  async createNote(body: string): Promise<{ id: number }> {
+    const note = (await this.call(
+      'create the plan note',
+      () => this.api.MergeRequestNotes.create(this.o.projectId, this.o.mergeRequestIid, body),
+      false,
+    )) as unknown as { id: number };
+    return { id: note.id };
+  }
+
+  async updateNote(id: number, body: string): Promise<void> {
+    await this.call('update the plan note', () =>
+      this.api.MergeRequestNotes.edit(this.o.projectId, this.o.mergeRequestIid, id, { body }),
+    );
+  }
+
+  async setCommitStatus({ sha, state, name, description, targetUrl }: CommitStatus) {
     await this.call('set the commit status', () =>
       this.api.Commits.editStatus(this.o.projectId, sha, STATE[state], {
         name,
@@ -115,17 +126,8 @@ export class GitlabPlatform implements ScmPlatform {
     return exact?.iid;
   }
 
-  forMergeRequest(number: number): GitlabPlatform {
-    return new GitlabPlatform({ ...this.o, mergeRequestIid: number });
-  }
-
-  async readPlanNote(topic: string): Promise<string | undefined> {
-    const tag = marker(topic);
-    const notes = (await this.call('list merge request notes', () =>
-      this.api.MergeRequestNotes.all(this.o.projectId, this.o.mergeRequestIid, { perPage: 100, maxPages: 20 }),
-    )) as unknown as { body: string; system?: boolean }[];
-    const note = notes.find((n) => !n.system && n.body.startsWith(tag));
-    return note?.body.slice(tag.length + 1);
+  forMergeRequest(number: number): GitlabHost {
+    return new GitlabHost({ ...this.o, mergeRequestIid: number });
   }
 
   async listGroupMembers(group: string): Promise<string[]> {
@@ -135,15 +137,36 @@ export class GitlabPlatform implements ScmPlatform {
     return members.map((m) => m.username).sort();
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(what: string, fn: () => Promise<T>, retry = true): Promise<T> {
     try {
-      return await withRetry(fn, statusOf);
+      return retry ? await withRetry(fn, statusOf) : await fn();
     } catch (e) {
       const status = statusOf(e);
       throw new ScmError(explainStatus('GitLab', status, what), status);
     }
   }
 }
+
+/** GitLab CI: the predefined CI_* variables and a project access token (api scope) in GITLAB_TOKEN. */
+export const gitlab: HostDefinition = {
+  label: 'GitLab',
+  variables: ['CI_API_V4_URL', 'CI_PROJECT_ID', 'GITLAB_TOKEN'],
+  setup: 'a project access token with api scope in GITLAB_TOKEN',
+  detects: (env) => Boolean(env.CI_API_V4_URL || env.GITLAB_CI),
+  connect: (env) =>
+    new GitlabHost({
+      apiUrl: env.CI_API_V4_URL!,
+      projectId: env.CI_PROJECT_ID!,
+      mergeRequestIid: 0,
+      token: env.GITLAB_TOKEN!,
+    }),
+  pipelineMergeRequest(env) {
+    const iid = Number(env.CI_MERGE_REQUEST_IID);
+    if (!Number.isInteger(iid) || iid <= 0)
+      throw new ScmError('GitLab: CI_MERGE_REQUEST_IID not set (run plan --comment in a merge request pipeline)');
+    return iid;
+  },
+};
 
 function statusOf(e: unknown): number | undefined {
   const err = e as { cause?: { response?: { status?: number } }; message?: string };
