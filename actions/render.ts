@@ -59,9 +59,12 @@ export function render(options: RenderActionOptions): ActionResult {
 
   if (!options.out) return { stdout: toStream(result.objects), ...(stderr ? { stderr } : {}), exitCode: 0 };
   prepareOut(options.out);
+  const folders = new Set<string>();
   for (const o of result.objects) {
     const file = path.join(options.out, objectPath(o));
-    mkdirSync(path.dirname(file), { recursive: true });
+    const folder = path.dirname(file);
+    if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
+    folders.add(folder);
     writeFileSync(file, toYaml(o));
   }
   const summary = `rendered ${result.objects.length} objects for ${env} into ${options.out}\n`;
