@@ -60,9 +60,12 @@ export function render(options: RenderActionOptions): ActionResult {
   if (!options.out) return { stdout: toStream(result.objects), ...(stderr ? { stderr } : {}), exitCode: 0 };
   const files = result.objects.map((o) => objectPath(o));
   prepareOut(options.out, files);
+  const folders = new Set<string>();
   for (const [i, o] of result.objects.entries()) {
     const file = path.join(options.out, files[i]!);
-    mkdirSync(path.dirname(file), { recursive: true });
+    const folder = path.dirname(file);
+    if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
+    folders.add(folder);
     writeFileSync(file, toYaml(o));
   }
   const summary = `rendered ${result.objects.length} objects for ${env} into ${options.out}\n`;

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { CodeCache } from '../cache/code.js';
 import alerts from '../../schemas/alerts.schema.json' with { type: 'json' };
 import catalogs from '../../schemas/catalogs.schema.json' with { type: 'json' };
 import defs from '../../schemas/defs.schema.json' with { type: 'json' };
@@ -38,14 +42,52 @@ export type SchemaName = keyof typeof all;
 let ajv: Ajv | undefined;
 const compiled = new Map<SchemaName, ValidateFunction>();
 
+function newAjv(source: boolean): Ajv {
+  const a = new Ajv({ allErrors: true, strict: false, verbose: true, ...(source ? { code: { source: true } } : {}) });
+  addFormats.default ? addFormats.default(a) : (addFormats as unknown as (x: Ajv) => void)(a);
+  a.addSchema(defs);
+  return a;
+}
+
+/**
+ * Compiling the schemas takes about 0.7 s, more than loading a one-job merge request: the compiled
+ * validators are kept as standalone code (ajv's own), keyed by the schemas' text and ajv's version,
+ * in the private cache folder. Without a usable cache folder each schema is compiled when first used.
+ */
+function loadAll(): void {
+  const names = Object.keys(all) as SchemaName[];
+  const key = createHash('sha256')
+    .update(`ajv ${ajvRelease()} allErrors verbose formats\0`)
+    .update(JSON.stringify([defs, all]))
+    .digest('hex')
+    .slice(0, 32);
+  const cache = new CodeCache('schemas', `schemas-${key}`);
+  const cached = cache.load();
+  if (cached && names.every((n) => typeof cached[n] === 'function')) {
+    for (const n of names) compiled.set(n, cached[n] as ValidateFunction);
+    return;
+  }
+  ajv = newAjv(true);
+  for (const n of names) compiled.set(n, ajv.compile(all[n]));
+  const ids = Object.fromEntries(names.map((n) => [n, (all[n] as { $id: string }).$id]));
+  const standalone = (standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode;
+  cache.store(standalone(ajv, ids));
+}
+
+/** Part of the cache key: a change of options or of the ajv release compiles again. */
+function ajvRelease(): string {
+  try {
+    return String((createRequire(import.meta.url)('ajv/package.json') as { version: string }).version);
+  } catch {
+    return 'unknown';
+  }
+}
+
 function validator(name: SchemaName): ValidateFunction {
+  if (!compiled.size) loadAll();
   let fn = compiled.get(name);
   if (!fn) {
-    if (!ajv) {
-      ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-      addFormats.default ? addFormats.default(ajv) : (addFormats as unknown as (a: Ajv) => void)(ajv);
-      ajv.addSchema(defs);
-    }
+    ajv ??= newAjv(false);
     fn = ajv.compile(all[name]);
     compiled.set(name, fn);
   }
