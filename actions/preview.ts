@@ -6,10 +6,8 @@ import { runPreview, type SinkRows } from '../lib/flink/preview.js';
 import { RepoFiles } from '../lib/repo/files.js';
 import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { loadRepo } from '../lib/repo/load.js';
-import type { Repo } from '../lib/repo/model.js';
 import { requireEnv, selectJob, UsageError } from '../lib/repo/select.js';
-import { type EffectiveSql, effectiveSql } from '../lib/resolve/sql.js';
-import { testTables } from '../lib/jobtest/tables.js';
+import { effectiveSql } from '../lib/resolve/sql.js';
 import type { ActionResult } from './result.js';
 
 export interface PreviewOptions {
@@ -34,32 +32,48 @@ export async function preview(options: PreviewOptions): Promise<ActionResult> {
   if (hasErrors(eff.diagnostics))
     return { stdout: '', stderr: formatDiagnostics(eff.diagnostics, 'text'), exitCode: 1 };
   // The job's own sample rows (samples/<table>.jsonl in its folder) by default; --sample replaces one table's.
-  const tables = tablesRead(repo, eff, env);
   const samples: Record<string, Record<string, unknown>[]> = {};
+  const origin = new Map<string, string>();
   const files = new RepoFiles(repo.root);
   const own = files.list(`${job.dir}/samples`).filter((e) => !e.dir && e.name.endsWith('.jsonl'));
   for (const e of own) {
     const file = `${job.dir}/samples/${e.name}`;
     const table = e.name.slice(0, -'.jsonl'.length);
-    if (tables && !tables.some((t) => sampleMatches(table, t)))
-      return { stdout: '', stderr: formatDiagnostics([unknownSampleFile(job.id, file, tables)], 'text'), exitCode: 1 };
     const text = files.read(file);
     if (text === undefined) return { stdout: '', stderr: formatDiagnostics(files.diagnostics, 'text'), exitCode: 1 };
     samples[table] = parseSamples(text, file);
+    origin.set(table, file);
   }
   for (const s of options.samples) {
     const m = s.match(/^([^=]+)=(.+)$/);
     if (!m) throw new UsageError(`--sample takes TABLE=FILE.jsonl, got "${s}"`);
     const table = m[1]!;
-    if (tables && !tables.some((t) => sampleMatches(table, t)))
-      throw new UsageError(
-        `--sample ${table}: ${job.id} reads no table "${table}"; its tables: ${tables.map(shortName).join(', ')}`,
-      );
     // `--sample orders=…` replaces samples/orders.jsonl, however either names the table.
-    for (const key of Object.keys(samples)) if (key.toLowerCase() === table.toLowerCase()) delete samples[key];
+    for (const key of Object.keys(samples))
+      if (key.toLowerCase() === table.toLowerCase()) {
+        delete samples[key];
+        origin.delete(key);
+      }
     samples[table] = readSamples(m[2]!);
   }
   const result = await runPreview(eff, { samples, rows: options.rows }, options.log);
+  // Flink says which tables the job read: a sample that names none of them is a mistake, not silence.
+  const tables = result.tablesRead;
+  if (tables.length && !hasErrors(result.diagnostics)) {
+    for (const table of Object.keys(samples)) {
+      if (tables.some((t) => sampleMatches(table, t))) continue;
+      const file = origin.get(table);
+      if (file)
+        return {
+          stdout: '',
+          stderr: formatDiagnostics([unknownSampleFile(job.id, file, tables)], 'text'),
+          exitCode: 1,
+        };
+      throw new UsageError(
+        `--sample ${table}: ${job.id} reads no table "${table}"; its tables: ${tables.map(shortName).join(', ')}`,
+      );
+    }
+  }
   const problems = result.diagnostics.length ? formatDiagnostics(result.diagnostics, 'text') : '';
   if (options.json) {
     const sinks = Object.fromEntries(Object.entries(result.sinks).map(([k, v]) => [k, v.rows]));
@@ -76,14 +90,6 @@ export async function preview(options: PreviewOptions): Promise<ActionResult> {
     .map(([name, sink]) => table(name, sink))
     .join('\n');
   return { stdout: text, ...(problems ? { stderr: problems } : {}), exitCode: hasErrors(result.diagnostics) ? 1 : 0 };
-}
-
-/**
- * The tables a sample may fill: those the job declares and those platform/catalogs/ describes
- * (`catalog.database.table`). Flink decides which of them the job reads when the preview runs.
- */
-function tablesRead(repo: Repo, eff: EffectiveSql, env: string): string[] {
-  return [...new Set(testTables(repo, eff.sql, env).map((t) => t.path.join('.')))].sort();
 }
 
 /**

@@ -192,8 +192,17 @@ describe('flinkops codeowners', () => {
 });
 
 describe('flinkops preview samples', () => {
+  // Which tables a job reads is Flink's answer (the stand-in sources it planned), given after the preview ran.
   it('an unknown --sample table is wrong usage naming the job’s tables; a stray samples/ file is a repository error', () => {
-    const r = fx.cli('preview', 'orders-enrich-house', '--env', 'test', '--sample', 'dim_hose=x.jsonl');
+    fx.write('x.jsonl', '{"house_id": 1}\n');
+    const r = fx.cli(
+      'preview',
+      'orders-enrich-house',
+      '--env',
+      'test',
+      '--sample',
+      `dim_hose=${path.join(fx.root, 'x.jsonl')}`,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('rental/orders-enrich-house reads no table "dim_hose"; its tables: dim_house, orders');
     fx.write('jobs/rental/orders-enrich-house/samples/houses.jsonl', '{"house_id": 1}\n');
@@ -204,8 +213,9 @@ describe('flinkops preview samples', () => {
   });
 
   it('every sample SQL job carries sample rows for each table it reads', () => {
+    fx.write('x.jsonl', '{}\n');
     for (const job of ['rental/rental-metrics-1m', 'datasync/mysql-contracts-to-paimon', 'homeservice/workorder-sla']) {
-      const r = fx.cli('preview', job, '--env', 'test', '--sample', 'no_such_table=x.jsonl');
+      const r = fx.cli('preview', job, '--env', 'test', '--sample', `no_such_table=${path.join(fx.root, 'x.jsonl')}`);
       const tables = /its tables: (.*)$/m.exec(r.stderr)![1]!.split(', ');
       for (const t of tables)
         expect(existsSync(path.join(fx.root, 'jobs', job, 'samples', `${t.split('.').at(-1)}.jsonl`)), t).toBe(true);

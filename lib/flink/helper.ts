@@ -100,6 +100,8 @@ export interface ValidateResponse {
 
 export interface PreviewResponse {
   diagnostics?: HelperDiagnostic[];
+  /** The tables the job's sources and lookups read, as Flink resolved them (catalog.database.table). */
+  tablesRead?: string[];
   sinks?: Record<
     string,
     {

@@ -14,6 +14,8 @@ export interface SinkRows {
 export interface PreviewResult {
   sinks: Record<string, SinkRows>;
   diagnostics: Diagnostic[];
+  /** The tables the job read, as Flink resolved them (catalog.database.table); samples go to these. */
+  tablesRead: string[];
 }
 
 export interface PreviewInput {

@@ -57,7 +57,7 @@ export class PreviewSession {
         column: 1,
         job: eff.job.id,
       });
-    return { sinks: response.sinks ?? {}, diagnostics };
+    return { sinks: response.sinks ?? {}, diagnostics, tablesRead: response.tablesRead ?? [] };
   }
 
   close(): Promise<void> {

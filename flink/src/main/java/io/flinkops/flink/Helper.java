@@ -156,6 +156,9 @@ public final class Helper {
             addChangelogs((ObjectNode) resp.get("sinks"), sinks);
         }
         resp.set("statements", session.statementResults());
+        // Which tables the job read, as Flink resolved them: a sample naming none of them is the user's mistake.
+        com.fasterxml.jackson.databind.node.ArrayNode read = resp.putArray("tablesRead");
+        ctx.tablesRead().forEach(read::add);
     }
 
     /** "changelog": every change each sink received, in arrival order (flinkops test compares it). */

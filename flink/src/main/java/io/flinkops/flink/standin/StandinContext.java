@@ -28,6 +28,8 @@ public final class StandinContext {
     public final String runId;
     /** Sample rows by table name as the request gave it ("orders", "db.orders", "cat.db.orders"). */
     private final Map<String, List<JsonNode>> samples;
+    /** The tables the job's sources and lookups read (catalog.database.table): where samples can go. */
+    private final java.util.Set<String> read = java.util.Collections.synchronizedSet(new java.util.TreeSet<>());
     /** Rows generated for a source without samples. */
     public final int generatedRows;
     public final long seed;
@@ -66,6 +68,7 @@ public final class StandinContext {
      * wins, exact case before case-insensitive.
      */
     public List<JsonNode> samplesFor(ObjectIdentifier id) {
+        read.add(id.getCatalogName() + "." + id.getDatabaseName() + "." + id.getObjectName());
         if (samples.isEmpty()) {
             return null;
         }
@@ -93,6 +96,13 @@ public final class StandinContext {
             }
         }
         return null;
+    }
+
+    /** The tables read so far (sources and lookup tables), sorted. */
+    public List<String> tablesRead() {
+        synchronized (read) {
+            return new java.util.ArrayList<>(read);
+        }
     }
 
     static String[] splitName(String name) {
