@@ -1,6 +1,6 @@
 // `npm run bench`: times and peak memory of flinkops on a generated 500-job repository, with ratios.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { generateRepo } from './generate.mjs';
@@ -195,6 +195,8 @@ if (!javaOk) {
   // The cost of data security: the same 500 jobs without the policy (no scan is enforced, no policy is sent).
   const unpoliced = path.join(work, 'repo-500-no-policies');
   generateRepo(unpoliced, 500, project, { policies: false });
+  // …and without the sample repository's own policies (one of them names every team).
+  rmSync(path.join(unpoliced, 'platform/policies'), { recursive: true, force: true });
   const deepRows = {};
   for (const [label, root] of [
     ['validate --deep, the sample repository (10 jobs)', project],
