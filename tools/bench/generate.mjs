@@ -16,7 +16,7 @@ export function generateRepo(root, jobs = 500, project = process.cwd(), { polici
   if (policies) {
     writeFileSync(
       path.join(root, 'platform/policies/bench.yaml'),
-      `policies:\n  - name: bench-house-district\n    resource: { connector: jdbc, table-name: house }\n    principals: ["team:rental", "team:risk"]\n    rowFilter: "district <> 'internal'"\n    masks:\n      district: MASK_HASH\n`,
+      `policies:\n  - name: bench-house-district\n    resource: { connector: jdbc, table-name: house }\n    principals: ["team:rental", "team:risk"]\n    rowFilter: "house_id > 0"\n    masks:\n      district: MASK_HASH\n`,
     );
   }
   TEAMS.forEach((team, t) => {
