@@ -257,11 +257,12 @@ export function splitStatements(
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.type === -1) break;
-    if (t.channel !== 0 && current.length && t.text?.startsWith('/*')) {
+    // (The text's own characters, not t.text: a token's text is a new string each time it is read.)
+    if (t.channel !== 0 && current.length && text.startsWith('/*', offsetOf(t.start))) {
       trailing = t;
       continue;
     }
-    if (t.channel !== 0 && current.length && t.text?.startsWith('--')) {
+    if (t.channel !== 0 && current.length && text.startsWith('--', offsetOf(t.start))) {
       trailing = undefined;
       continue;
     }
