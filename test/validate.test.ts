@@ -162,6 +162,23 @@ describe('bad input is reported at its file, line and column', () => {
     at(d, 'jobs/rental/rental-metrics-1m/02-metrics.sql', { line: second.line, column: second.column + 4 });
   });
 
+  it('statements that parsed clean in other jobs hide no error beside them; a statement set is not cut at its inner ;', () => {
+    // Validate parses each statement shape once (a text whose statements each parse clean alone is clean):
+    // the statements of the sample's first job are known clean before this job's file is checked.
+    const sink = 'jobs/rental/rental-metrics-1m/03-more.sql';
+    const source = fx.read(SOURCE);
+    fx.write(sink, `${source}\nINSERT INTO kafka_orders SELEC * FROM kafka_orders;\n`);
+    const set = 'jobs/rental/orders-enrich-house/03-set.sql';
+    fx.write(
+      set,
+      'EXECUTE STATEMENT SET BEGIN\nINSERT INTO a SELECT * FROM b;\nINSERT INTO c SELECT * FROM b;\nEND;\n',
+    );
+    const ds = fx.validate();
+    const errors = ds.filter((d) => d.rule === 'sql/syntax');
+    expect(errors.map((d) => d.file)).toEqual([sink]);
+    at(errors[0], sink, locate(fx.read(sink), 'SELEC *'));
+  });
+
   it('an undefined ${var}', () => {
     fx.edit(SOURCE, `'scan.startup.mode' = 'group-offsets'`, `'scan.startup.mode' = '\${startup_mode}'`);
     const ds = only(fx.validate(), 'vars/undefined');
