@@ -2,6 +2,11 @@ import { symlinkSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../lib/diagnostics/diagnostic.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { validateRepository } from '../lib/validation/incremental.js';
+// @ts-expect-error: the bench generator is plain JavaScript without types
+import { generateRepo } from '../tools/bench/generate.mjs';
 import { Fixture, locate } from './support/fixture.js';
 
 const SOURCE = 'jobs/datasync/kafka-orders-to-paimon/01-source.sql';
@@ -27,6 +32,23 @@ function at(d: Diagnostic | undefined, file: string, pos: { line: number; column
 describe('the sample repository', () => {
   it('validates clean', () => {
     expect(fx.validate()).toEqual([]);
+  });
+});
+
+describe('the bench repository', () => {
+  it('is valid, Flink 2.2 jobs included (their image has no jdbc connector: they look the house up in Paimon)', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'flinkops-bench-'));
+    try {
+      for (const diverse of [false, true]) {
+        generateRepo(root, 14, process.cwd(), { diverse });
+        const r = await validateRepository({ root, jobs: [], cache: false });
+        expect(r.jobs).toBe(14);
+        expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        expect(r.jobsUnderPolicies).toBeGreaterThan(0);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
