@@ -1,4 +1,4 @@
-import { allowedSchemes, jarUriProblem, sessionRunnerJarURI } from '../resolve/artifacts.js';
+import { allowedSchemes, jarUriProblem, mavenUrl, sessionRunnerJarURI } from '../resolve/artifacts.js';
 import type { Rule } from './rule.js';
 
 export const sessionJarUri: Rule = {
@@ -39,13 +39,15 @@ export const sessionJarUri: Rule = {
               job: job.id,
             });
         } else if (eff.type === 'jar' && eff.jar) {
-          const problem = jarUriProblem(eff.jar.uri, allowed);
+          const uri = eff.jar.uri ?? (eff.jar.maven && spec.maven ? mavenUrl(spec.maven, eff.jar.maven) : undefined);
+          if (uri === undefined) continue; // job/jar
+          const problem = jarUriProblem(uri, allowed);
           if (problem)
             ctx.report({
               severity: 'error',
               message: `session job ${where}: ${problem}`,
               hint: `publish the jar to the environment's artifact location (${spec.artifacts?.url ?? 'artifacts.url'}) and point jar.uri there`,
-              ...job.job!.yaml.at(['jar', 'uri']),
+              ...job.job!.yaml.at(['jar', eff.jar.uri !== undefined ? 'uri' : 'maven']),
               job: job.id,
             });
         }
