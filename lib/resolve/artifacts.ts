@@ -140,7 +140,7 @@ export function sqlJarPaths(text: string): { path: string; offset: number; how: 
     .replace(/\/\*[\s\S]*?\*\//g, (c) => ' '.repeat(c.length));
   const add = /^\s*ADD\s+JAR\s+'((?:[^']|'')*)'/i.exec(code);
   if (add)
-    out.push({ path: add[1]!.replaceAll("''", "'"), offset: add[0].length - add[1]!.length - 1, how: 'ADD JAR' });
+    out.push({ path: add[1]!.replaceAll("''", "'"), offset: add[0].length - add[1]!.length - 2, how: 'ADD JAR' });
   const using = /\bUSING\s+(JAR\s+'(?:[^']|'')*'(?:\s*,\s*JAR\s+'(?:[^']|'')*')*)/gi;
   for (let m = using.exec(code); m; m = using.exec(code)) {
     const list = /JAR\s+'((?:[^']|'')*)'/gi;
@@ -148,7 +148,7 @@ export function sqlJarPaths(text: string): { path: string; offset: number; how: 
     for (let j = list.exec(m[1]!); j; j = list.exec(m[1]!))
       out.push({
         path: j[1]!.replaceAll("''", "'"),
-        offset: base + j.index + j[0].length - j[1]!.length - 1,
+        offset: base + j.index + j[0].length - j[1]!.length - 2,
         how: 'USING JAR',
       });
   }
