@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preview } from '../../actions/preview.js';
 import { validate } from '../../actions/validate.js';
@@ -10,39 +8,12 @@ import type { Diagnostic } from '../../lib/diagnostics/diagnostic.js';
 import { cacheDir } from '../../lib/flink/launch.js';
 import { Fixture, locate } from '../support/fixture.js';
 import { flinkAvailable } from '../support/flink.js';
+import { publishUdfJar } from '../support/udfJar.js';
 
 const HAVE_FLINK = flinkAvailable();
 
 const GROUP = 'com.rent.udftest';
 const COORD = `${GROUP}:shout-udfs:1.0.0`;
-const M2 = path.join(homedir(), '.m2', 'repository', 'org', 'apache', 'flink');
-
-/**
- * A real UDF jar: one ScalarFunction compiled with javac against Flink's table API and packed with
- * jar, published into a file:// Maven repository laid out as Maven lays it out.
- */
-function publishUdfJar(root: string): string {
-  const src = path.join(root, 'src', 'com', 'rent', 'udftest');
-  mkdirSync(src, { recursive: true });
-  writeFileSync(
-    path.join(src, 'Shout.java'),
-    `package com.rent.udftest;
-public class Shout extends org.apache.flink.table.functions.ScalarFunction {
-  public String eval(String s) { return s == null ? null : s.toUpperCase() + "!"; }
-}
-`,
-  );
-  const cp = ['flink-table-common', 'flink-core', 'flink-annotations']
-    .map((a) => path.join(M2, a, '1.20.4', `${a}-1.20.4.jar`))
-    .join(path.delimiter);
-  const classes = path.join(root, 'classes');
-  execFileSync('javac', ['--release', '11', '-cp', cp, '-d', classes, path.join(src, 'Shout.java')]);
-  const repo = path.join(root, 'maven');
-  const dir = path.join(repo, 'com', 'rent', 'udftest', 'shout-udfs', '1.0.0');
-  mkdirSync(dir, { recursive: true });
-  execFileSync('jar', ['cf', path.join(dir, 'shout-udfs-1.0.0.jar'), '-C', classes, '.']);
-  return pathToFileURL(repo).href;
-}
 
 /** A SQL job that declares the UDF jar and calls the function it provides. */
 function addUdfJob(
