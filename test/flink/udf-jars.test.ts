@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preview } from '../../actions/preview.js';
+import { test } from '../../actions/test.js';
 import { validate } from '../../actions/validate.js';
 import type { Diagnostic } from '../../lib/diagnostics/diagnostic.js';
 import { cacheDir } from '../../lib/flink/launch.js';
@@ -89,6 +90,19 @@ describe.runIf(HAVE_FLINK)('udfJars: preview and validate --deep load the declar
       const out = JSON.parse(r.stdout) as { sinks: Record<string, Record<string, unknown>[]> };
       expect(out.sinks.loud).toEqual([{ title: 'QUIET ROOM!' }, { title: 'SUNNY FLAT!' }]);
     }
+  }, 600_000);
+
+  it('flinkops test: a job test of the UDF job runs the function from the jar', async () => {
+    const job = addUdfJob(fx, 'shout-ok', COORD, 'com.rent.udftest.Shout');
+    fx.write(
+      `jobs/${job}/tests/shouts.yaml`,
+      'envs: [test]\ngiven:\n  listings:\n    - { title: calm }\nexpect:\n  loud:\n    rows:\n      - { title: "CALM!" }\n',
+    );
+    const r = await test({ repo: fx.root, jobs: [job], format: 'json' });
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout) as { ok: boolean; tests: { status: string }[] };
+    expect(out.tests.map((x) => x.status)).toEqual(['passed']);
+    expect(out.ok).toBe(true);
   }, 600_000);
 
   it('validate --deep: accepted with the jar; a class the jar lacks is Flink’s error at the statement', async () => {
