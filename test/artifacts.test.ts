@@ -195,6 +195,17 @@ describe('render delivers declared jars the way Flink and the operator fetch the
     ]);
   });
 
+  it('a Flink release that does not fetch artifacts (before 1.19) is refused, not rendered into a failing start', () => {
+    fx.edit('platform/versions.yaml', 'flink: 1.20.4', 'flink: 1.18.1');
+    const r = renderAt(fx.root, 'prod', ['acquisition/listing-score']);
+    expect(r.diagnostics.map((d) => [d.rule, d.message])).toEqual([
+      [
+        'render/artifacts',
+        'Flink 1.18.1 does not fetch a jar that is not local:// in application mode (Flink 1.19 and later do)',
+      ],
+    ]);
+  });
+
   it('a UDF-jar session job: the runner gets the URIs (a FlinkSessionJob has one jarURI and no artifact list)', () => {
     const job = addUdfJob(
       fx,

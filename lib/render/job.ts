@@ -97,6 +97,10 @@ export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' 
       });
       return undefined;
     }
+    if (mode === 'application' && !jarURI.startsWith('local:') && e.version && !fetchesArtifacts(e.version.flink)) {
+      ctx.diagnostics.push(olderFlink(r, 'a jar that is not local://'));
+      return undefined;
+    }
     return {
       jarURI,
       entryClass: e.jar.entryClass ?? null,
@@ -169,9 +173,35 @@ function udfJarDelivery(
   }
   const uris = jars.map((j) => j.uri!);
   if (mode === 'session') return { args: uris.flatMap((u) => ['--jar', u]) };
+  if (r.e.version && !fetchesArtifacts(r.e.version.flink)) {
+    ctx.diagnostics.push(olderFlink(r, 'udfJars'));
+    return undefined;
+  }
   return {
     args: jars.flatMap((j) => ['--jar', fetchedArtifactPath(r.e.namespace, r.e.name, j.file)]),
     conf: { 'user.artifacts.artifact-list': uris.join(';'), ...rawHttp(uris) },
+  };
+}
+
+/**
+ * Flink's Kubernetes application entrypoint fetches a remote jarURI and `user.artifacts.artifact-list`
+ * (KubernetesApplicationClusterEntrypoint.fetchArtifacts, ArtifactFetchManager) from Flink 1.19 on.
+ */
+function fetchesArtifacts(flink: string): boolean {
+  const [major, minor] = flink.split('.').map(Number) as [number, number];
+  return major > 1 || minor >= 19;
+}
+
+function olderFlink(r: ResolvedJob, what: string) {
+  return {
+    severity: 'error' as const,
+    rule: 'render/artifacts',
+    message: `Flink ${r.e.version!.flink} does not fetch ${what} in application mode (Flink 1.19 and later do)`,
+    hint: 'bake the jar into the image (platform/versions.yaml usrlib) or move the job to a newer Flink version',
+    file: `${r.job.dir}/job.yaml`,
+    line: 1,
+    column: 1,
+    job: r.e.id,
   };
 }
 
