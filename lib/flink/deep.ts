@@ -187,7 +187,7 @@ export async function deepValidate(
               kind === 'security'
                 ? 'a data-security policy binds a source this statement reads and cannot be enforced on it: the statement is refused (fix the policy, or the table it names)'
                 : kind === 'unsupported'
-                  ? 'the code this statement needs is not available to flinkops (a UDF jar or Python file): add it to the image and the catalog, or ignore this for that statement'
+                  ? 'the code this statement needs is not available to flinkops (a UDF jar or Python file): declare the jar in job.yaml udfJars (by Maven coordinates) so deep validation loads it, or ignore this for that statement'
                   : kind === 'internal'
                     ? 'flinkops could not check this statement; please report it'
                     : "Flink's planner rejected the statement: fix the SQL at this position",
