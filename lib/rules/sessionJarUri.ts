@@ -5,7 +5,7 @@ export const sessionJarUri: Rule = {
   meta: {
     id: 'job/session-jar-uri',
     description:
-      "A session job's jar is downloaded by the operator: its URI (the SQL runner at the environment's artifacts.url, or a jar job's jar.uri) must use a scheme of the operator's allowlist (operator.allowedSchemes, default https) and, for http(s), a host that is not a local address.",
+      "A session job's jar is downloaded by the operator: its URI (the SQL runner at the environment's artifacts.url, or a jar job's jar.uri or jar.maven in the environment's Maven repository) must use a scheme of the operator's allowlist (operator.allowedSchemes, default https) and, for http(s), a host that is not a local address.",
   },
   check(ctx) {
     for (const job of ctx.jobs) {
@@ -46,7 +46,7 @@ export const sessionJarUri: Rule = {
             ctx.report({
               severity: 'error',
               message: `session job ${where}: ${problem}`,
-              hint: `publish the jar to the environment's artifact location (${spec.artifacts?.url ?? 'artifacts.url'}) and point jar.uri there`,
+              hint: `declare the jar by Maven coordinates (jar.maven) from an https repository, or publish it to the environment's artifact location (${spec.artifacts?.url ?? 'artifacts.url'}) and point jar.uri there`,
               ...job.job!.yaml.at(['jar', eff.jar.uri !== undefined ? 'uri' : 'maven']),
               job: job.id,
             });
