@@ -1,4 +1,9 @@
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveUdfJars } from '../lib/flink/jars.js';
+import { cacheDir } from '../lib/flink/launch.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { renderImage } from '../lib/render/image.js';
 import { scaffoldJob } from '../lib/scaffold/scaffold.js';
@@ -221,5 +226,86 @@ describe('render delivers declared jars the way Flink and the operator fetch the
       '--jar',
       'https://nexus.rent.example/repository/maven-releases/com/rent/udf/shout-udfs/1.0.0/shout-udfs-1.0.0.jar',
     ]);
+  });
+});
+
+describe('resolving udfJars for preview and deep validation over HTTP (a local Maven repository server)', () => {
+  let fx: Fixture;
+  let server: Server;
+  let base: string;
+  const seen: { url: string; auth: string | undefined }[] = [];
+  const JAR = Buffer.from('PK\u0003\u0004 not really a jar, but bytes to copy');
+  beforeEach(async () => {
+    fx = new Fixture();
+    seen.length = 0;
+    // Answers like a Maven repository behind basic authentication: 401 without it, 404 for unknown paths.
+    server = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', auth: req.headers.authorization });
+      if (req.headers.authorization !== `Basic ${Buffer.from('ci-bot:s3cret').toString('base64')}`) {
+        res.writeHead(401).end();
+        return;
+      }
+      if (req.url === '/repo/com/rent/udfhttp/geo-udfs/1.4.0/geo-udfs-1.4.0.jar') res.writeHead(200).end(JAR);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}/repo`;
+    rmSync(path.join(cacheDir(), 'maven', 'com', 'rent', 'udfhttp'), { recursive: true, force: true });
+    fx.edit('platform/envs/test.yaml', 'url: https://nexus.rent.example/repository/maven-releases', `url: ${base}`);
+  });
+  afterEach(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    fx.dispose();
+    delete process.env.NEXUS_USER;
+    delete process.env.NEXUS_PASSWORD;
+  });
+
+  const resolve = async (coordinate: string) => {
+    const job = addUdfJob(
+      fx,
+      'udf',
+      `  - maven: ${coordinate}\n`,
+      `${TABLES}INSERT INTO loud SELECT title FROM listings;\n`,
+    );
+    const { repo } = loadRepo(fx.root);
+    return resolveUdfJars(repo.jobs.find((j) => j.id === job)!, 'test', repo.platform.envs.get('test')!.spec);
+  };
+
+  it('downloads with the credentials of the variables the environment names, into the cache', async () => {
+    process.env.NEXUS_USER = 'ci-bot';
+    process.env.NEXUS_PASSWORD = 's3cret';
+    const r = await resolve('com.rent.udfhttp:geo-udfs:1.4.0');
+    expect(r.diagnostics).toEqual([]);
+    const file = path.join(cacheDir(), 'maven', 'com/rent/udfhttp/geo-udfs/1.4.0/geo-udfs-1.4.0.jar');
+    expect(r.jars).toEqual([{ uri: 'maven:com.rent.udfhttp:geo-udfs:1.4.0', path: file }]);
+    expect(readFileSync(file)).toEqual(JAR);
+    expect(seen.map((x) => x.url)).toEqual(['/repo/com/rent/udfhttp/geo-udfs/1.4.0/geo-udfs-1.4.0.jar']);
+    // Cached: the next resolution asks nothing.
+    await resolve('com.rent.udfhttp:geo-udfs:1.4.0');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('without the credentials: a diagnostic at the coordinate naming the variables to set', async () => {
+    const r = await resolve('com.rent.udfhttp:geo-udfs:1.4.0');
+    const file = 'jobs/acquisition/udf/job.yaml';
+    expect(r.jars).toEqual([]);
+    expect(r.diagnostics.map((d) => [d.rule, d.file, d.line, d.column, d.severity])).toEqual([
+      ['job/udf-jar-unresolved', file, 5, 12, 'error'],
+    ]);
+    expect(r.diagnostics[0]!.message).toContain('HTTP 401');
+    expect(r.diagnostics[0]!.hint).toContain('set NEXUS_USER and NEXUS_PASSWORD');
+    expect(seen[0]!.auth).toBeUndefined();
+  });
+
+  it('an unknown coordinate: HTTP 404 and a hint to check the coordinates; nothing is cached', async () => {
+    process.env.NEXUS_USER = 'ci-bot';
+    process.env.NEXUS_PASSWORD = 's3cret';
+    const r = await resolve('com.rent.udfhttp:geo-udfs:9.9.9');
+    expect(r.diagnostics[0]!.message).toContain(`udf jar com.rent.udfhttp:geo-udfs:9.9.9 cannot be resolved`);
+    expect(r.diagnostics[0]!.message).toContain('HTTP 404');
+    expect(r.diagnostics[0]!.hint).toContain('check the coordinates');
+    expect(existsSync(path.join(cacheDir(), 'maven', 'com/rent/udfhttp/geo-udfs/9.9.9/geo-udfs-9.9.9.jar'))).toBe(
+      false,
+    );
   });
 });
