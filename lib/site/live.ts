@@ -37,11 +37,15 @@ export function parseStatusReport(
   const fail = (message: string, line = 1, column = 1): { diagnostic: Diagnostic } => ({
     diagnostic: { severity: 'error', rule: 'live/status-file', message, file, line, column, hint },
   });
-  const doc = parseDocument(text, { prettyErrors: false });
-  const syntax = doc.errors[0];
+  // JSON is YAML: the yaml parser places a syntax error at its line and column (JSON.parse does not always).
+  const syntax = parseDocument(text).errors[0];
   if (syntax) {
     const at = syntax.linePos?.[0];
-    return fail(`not JSON: ${syntax.message.split('\n')[0]}`, at?.line, at?.col);
+    return fail(
+      `not JSON: ${syntax.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      at?.line,
+      at?.col,
+    );
   }
   let value: unknown;
   try {
