@@ -60,7 +60,7 @@ export function livePage(c: Catalog): string {
   const reports = c.envs.map((env) => ({ env, r: c.live.get(env) }));
   const any = reports.some((x) => x.r);
   const body = html`<h1>Live</h1>
-${any ? LEGEND : html`<p class="warn">The live view is not available. ${NOT_AVAILABLE}</p>`}
+${any ? '' : html`<p class="warn">The live view is not available. ${NOT_AVAILABLE}</p>`}
 ${reports.map(({ env, r }) => {
   if (!r)
     return html`<h2>${env}</h2><p class="muted">No snapshot of ${env}: the live view is not available for it (no cluster reached when the site was built).</p>`;
@@ -78,20 +78,20 @@ ${
       )}</tbody></table>`
     : html`<p>Nothing needs attention in ${env}.</p>`
 }`;
-})}${any ? script('') : ''}`;
+})}${any ? html`${LEGEND}${script('')}` : ''}`;
   return layout('Live', 0, body);
 }
 
 /** `live/<env>.html`: every job of one environment. */
 export function liveEnvPage(r: StatusReport): string {
-  const body = html`<h1>Live: ${r.env}</h1>${taken(r)}${script('../')}${LEGEND}
+  const body = html`<h1>Live: ${r.env}</h1>${taken(r)}${script('../')}
 <table><thead><tr><th scope="col">Job</th>${HEAD_ROW}</tr></thead><tbody>${[...r.jobs]
     .sort((a, b) => (a.job < b.job ? -1 : 1))
     .map(liveJob)
     .map(
       (l) =>
         html`<tr><th scope="row"><a href="../${jobPath(l.s.job)}">${l.s.job}</a>${l.unhealthy || l.behind ? message(l.s) : ''}</th>${cells(l, r, false)}</tr>`,
-    )}</tbody></table>`;
+    )}</tbody></table>${LEGEND}`;
   return layout(`Live: ${r.env}`, 1, body);
 }
 
