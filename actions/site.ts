@@ -2,8 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import type { Diagnostic } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
-import type { StatusReport } from '../lib/jobctl/status.js';
-import { parseStatusReport } from '../lib/site/live.js';
+import { parseStatusReport, type StatusReport } from '../lib/live/status.js';
 import { Git } from '../lib/git/git.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { UsageError } from '../lib/repo/select.js';

@@ -14,7 +14,7 @@ import type { Job, Repo } from '../lib/repo/model.js';
 import { requireEnv, selectJobs } from '../lib/repo/select.js';
 import { connect, kubeFailure, type KubeTarget } from './kube.js';
 import type { ActionResult } from './result.js';
-import type { JobStatus, StatusReport } from '../lib/jobctl/status.js';
+import type { JobStatus, StatusReport } from '../lib/live/status.js';
 
 export type { JobStatus, StatusReport };
 

@@ -4,7 +4,7 @@ import { footprint } from '../plan/plan.js';
 import { Links } from '../render/labels.js';
 import { datasetOf } from '../lineage/openlineage.js';
 import type { Job, Origin, Repo } from '../repo/model.js';
-import type { StatusReport } from '../jobctl/status.js';
+import type { StatusReport } from '../live/status.js';
 import { type SiteFlink, siteSql } from './flink.js';
 import type { LiveView } from './live.js';
 

@@ -1,4 +1,4 @@
-import type { JobStatus, StatusReport } from '../jobctl/status.js';
+import type { JobStatus, StatusReport } from '../live/status.js';
 import type { Catalog } from './catalog.js';
 import { type Html, html } from './html.js';
 import { before, liveJob, type LiveJob, utc } from './live.js';

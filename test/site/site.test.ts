@@ -4,8 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadRepo } from '../../lib/repo/load.js';
 import { type SiteFlink, siteFlink } from '../../lib/site/flink.js';
 import { datasetPath } from '../../lib/site/pages.js';
-import type { StatusReport } from '../../lib/jobctl/status.js';
-import { parseStatusReport } from '../../lib/site/live.js';
+import { parseStatusReport, type StatusReport } from '../../lib/live/status.js';
 import { buildSite } from '../../lib/site/site.js';
 import { Fixture, PROJECT } from '../support/fixture.js';
 
@@ -98,7 +97,7 @@ describe('site: the job catalog of the sample repository', () => {
   });
 });
 
-/** A snapshot of prod as `flinkops status --env prod --json` prints it (fields per lib/jobctl/status.ts). */
+/** A snapshot of prod as `flinkops status --env prod --json` prints it (fields per lib/live/status.ts). */
 const prodSnapshot = (): StatusReport => ({
   env: 'prod',
   head: 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00',
