@@ -64,7 +64,7 @@ ${any ? '' : html`<p class="warn">The live view is not available. ${NOT_AVAILABL
 ${reports.map(({ env, r }) => {
   if (!r)
     return html`<h2>${env}</h2><p class="muted">No snapshot of ${env}: the live view is not available for it (no cluster reached when the site was built).</p>`;
-  const jobs = r.jobs.map(liveJob);
+  const jobs = [...r.jobs].sort((a, b) => (a.job < b.job ? -1 : 1)).map(liveJob);
   const counts = new Map<string, number>();
   for (const j of jobs) counts.set(j.s.health, (counts.get(j.s.health) ?? 0) + 1);
   const attention = jobs.filter((j) => j.unhealthy || j.behind);
