@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Diagnostic, hasErrors } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
+import { resolveUdfJars } from '../lib/flink/jars.js';
 import { runPreview, type SinkRows } from '../lib/flink/preview.js';
 import { RepoFiles } from '../lib/repo/files.js';
 import { blockingDiagnostics } from '../lib/repo/blocking.js';
@@ -56,7 +57,12 @@ export async function preview(options: PreviewOptions): Promise<ActionResult> {
       }
     samples[table] = readSamples(m[2]!);
   }
-  const result = await runPreview(eff, { samples, rows: options.rows }, options.log);
+  // The job's UDF jars, as local files Flink loads; one that cannot be had ends the preview here.
+  const jars = await resolveUdfJars(job, env, repo.platform.envs.get(env)?.spec);
+  if (hasErrors(jars.diagnostics))
+    return { stdout: '', stderr: formatDiagnostics(jars.diagnostics, 'text'), exitCode: 1 };
+  const result = await runPreview(eff, { samples, rows: options.rows, jars: jars.jars }, options.log);
+  result.diagnostics.unshift(...jars.diagnostics);
   // Flink says which tables the job read: a sample that names none of them is a mistake, not silence.
   const tables = result.tablesRead;
   if (tables.length && !hasErrors(result.diagnostics)) {

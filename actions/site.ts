@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Diagnostic } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
+import { parseStatusReport, type StatusReport } from '../lib/live/status.js';
 import { Git } from '../lib/git/git.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { UsageError } from '../lib/repo/select.js';
@@ -14,6 +16,8 @@ export interface SiteOptions {
   out: string;
   /** The environment whose SQL, policies, links and lineage the pages show; default prod, else the first. */
   env?: string;
+  /** Files written by `flinkops status --env ENV --json`, one per environment: the live view. */
+  live?: string[];
   log?: (line: string) => void;
 }
 
@@ -29,6 +33,8 @@ export async function site(options: SiteOptions): Promise<ActionResult> {
   const env = options.env ?? (envs.includes('prod') ? 'prod' : envs[0]);
   if (!env || !repo.platform.envs.has(env))
     throw new UsageError(`no environment "${options.env ?? ''}" (environments: ${envs.join(', ') || 'none'})`);
+  const live = liveReports(options.live ?? [], envs);
+  if ('diagnostics' in live) return { stdout: '', stderr: formatDiagnostics(live.diagnostics, 'text'), exitCode: 1 };
   // A folder flinkops did not write is refused before any work.
   prepareOut(options.out);
   const inputs: SiteInputs = {
@@ -39,6 +45,7 @@ export async function site(options: SiteOptions): Promise<ActionResult> {
     ),
     ...(process.env.CI_PROJECT_URL ? { repoUrl: process.env.CI_PROJECT_URL } : {}),
     flink: await siteFlink(repo, env, options.log),
+    live: live.reports,
   };
   const { files, catalog } = buildSite(repo, env, inputs);
   for (const [rel, text] of files) {
@@ -48,11 +55,52 @@ export async function site(options: SiteOptions): Promise<ActionResult> {
   }
   writeFileSync(path.join(options.out, MARKER), '');
   const problems = catalog.diagnostics.length ? formatDiagnostics(catalog.diagnostics, 'text') : undefined;
+  const liveEnvs = [...catalog.live.keys()];
   return {
-    stdout: `wrote ${files.size} files for ${catalog.jobs.length} jobs and ${catalog.datasets.size} tables (${env}) into ${options.out}\n`,
+    stdout: `wrote ${files.size} files for ${catalog.jobs.length} jobs and ${catalog.datasets.size} tables (${env}) into ${options.out}\n${
+      liveEnvs.length
+        ? `live view: ${liveEnvs.map((e) => `${e} taken ${catalog.live.get(e)!.takenAt}`).join(', ')}`
+        : 'live view: not available (no --live status file)'
+    }\n`,
     ...(problems ? { stderr: problems } : {}),
     exitCode: 0,
   };
+}
+
+/** Reads the status snapshots; a file of the wrong shape, or two of one environment, is an error. */
+function liveReports(files: string[], envs: string[]): { reports: StatusReport[] } | { diagnostics: Diagnostic[] } {
+  const reports: StatusReport[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(
+        `--live ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      );
+    }
+    const r = parseStatusReport(text, file, envs);
+    if ('diagnostic' in r) {
+      diagnostics.push(r.diagnostic);
+      continue;
+    }
+    const other = seen.get(r.report.env);
+    if (other)
+      diagnostics.push({
+        severity: 'error',
+        rule: 'live/status-file',
+        message: `a second status of ${r.report.env} (the first is ${other})`,
+        hint: 'pass one --live file per environment',
+        file,
+        line: 1,
+        column: 1,
+      });
+    seen.set(r.report.env, file);
+    reports.push(r.report);
+  }
+  return diagnostics.length ? { diagnostics } : { reports };
 }
 
 /** The commits that touched each job folder, newest first, from one `git log` over jobs/. */

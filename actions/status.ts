@@ -1,9 +1,10 @@
 import { healthOf, savepointOf } from '../lib/apply/health.js';
+import { lastCheckpoint, savepointHistory, StateSnapshots } from '../lib/jobctl/savepoints.js';
 import { resolveJob } from '../lib/resolve/config.js';
 import { getObject } from '../lib/k8s/requests.js';
 import { ApiError, type KubeClient } from '../lib/k8s/client.js';
 import { getPath, MANAGER, ownedFields } from '../lib/k8s/objects.js';
-import { ownHeadCommit } from '../lib/git/git.js';
+import { Git, ownHeadCommit } from '../lib/git/git.js';
 import { ANNOTATION } from '../lib/render/labels.js';
 import { Resources } from '../lib/k8s/resources.js';
 import { blockingDiagnostics } from '../lib/repo/blocking.js';
@@ -13,6 +14,9 @@ import type { Job, Repo } from '../lib/repo/model.js';
 import { requireEnv, selectJobs } from '../lib/repo/select.js';
 import { connect, kubeFailure, type KubeTarget } from './kube.js';
 import type { ActionResult } from './result.js';
+import type { JobStatus, StatusReport } from '../lib/live/status.js';
+
+export type { JobStatus, StatusReport };
 
 const LINK_PREFIX = ANNOTATION.link('');
 
@@ -23,33 +27,6 @@ export interface StatusOptions extends KubeTarget {
   json?: boolean;
   /** The time ages are measured from (ms since the epoch); default now. */
   now?: number;
-}
-
-export interface JobStatus {
-  job: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  exists: boolean;
-  health: string;
-  lifecycleState?: string;
-  jobState?: string;
-  generation?: number;
-  observedGeneration?: number;
-  savepoint?: string;
-  /** The flinkops.io/commit the cluster runs, and whether it is the repository's HEAD. */
-  commit?: string;
-  atHead?: boolean;
-  /** Links rendered from platform/envs/<env>.yaml `links` (Flink UI, Grafana, logs…), as deployed. */
-  links?: Record<string, string>;
-  /** Container restarts of the job's pods (JobManager and TaskManagers). */
-  restarts?: number;
-  /** Age in seconds of the last completed checkpoint and savepoint the operator recorded. */
-  checkpointAgeSeconds?: number;
-  savepointAgeSeconds?: number;
-  /** Status fields a run-time action decides, not Git (field manager flinkops-action), with their values. */
-  notFromGit?: Record<string, unknown>;
-  message: string;
 }
 
 /** The Flink object of a job in an environment: FlinkDeployment, or FlinkSessionJob on a session cluster. */
@@ -90,6 +67,8 @@ export async function status(o: StatusOptions): Promise<ActionResult> {
   try {
     client = await connect(repo, env, o);
     const resources = new Resources(client);
+    const snapshots = new StateSnapshots(client, resources);
+    const sinceCommit = changesSince(o.repo, head);
     const rows = await Promise.all(
       jobs.map(async (job): Promise<JobStatus | undefined> => {
         const ref = flinkRef(repo, job, env);
@@ -115,10 +94,14 @@ export async function status(o: StatusOptions): Promise<ActionResult> {
             .map(([k, v]) => [k.slice(LINK_PREFIX.length), v])
             .sort(([a], [b]) => a!.localeCompare(b!)),
         );
-        const age = (ms: unknown) =>
-          typeof ms === 'number' && ms > 0 ? Math.max(0, Math.round((now - ms) / 1000)) : undefined;
-        const checkpointAge = age(s.jobStatus?.checkpointInfo?.lastCheckpoint?.timeStamp);
-        const savepointAge = age(s.jobStatus?.savepointInfo?.lastSavepoint?.timeStamp);
+        const age = (iso: string | undefined) =>
+          iso ? Math.max(0, Math.round((now - Date.parse(iso)) / 1000)) : undefined;
+        const checkpoint = await lastCheckpoint(live, snapshots);
+        const savepoint = (await savepointHistory(client!, resources, live, snapshots)).find((e) => e.time);
+        const checkpointAge = age(checkpoint?.time);
+        const savepointAge = age(savepoint?.time);
+        const stateSince = Number(s.jobStatus?.updateTime);
+        const since = commit && head && commit !== head ? sinceCommit(commit, job) : undefined;
         const restarts = await restartsOf(
           client!,
           ref.namespace,
@@ -140,8 +123,21 @@ export async function status(o: StatusOptions): Promise<ActionResult> {
           ...(typeof s.observedGeneration === 'number' ? { observedGeneration: s.observedGeneration } : {}),
           ...(sp ? { savepoint: sp } : {}),
           ...(commit ? { commit, ...(head ? { atHead: commit === head } : {}) } : {}),
+          ...(since === 'unknown' ? { commitUnknown: true } : since ? { changedSince: since } : {}),
           ...(Object.keys(links).length ? { links } : {}),
           ...(restarts !== undefined ? { restarts } : {}),
+          ...(stateSince > 0 ? { jobStateSince: new Date(stateSince).toISOString() } : {}),
+          ...(checkpoint ? { lastCheckpoint: checkpoint } : {}),
+          ...(savepoint
+            ? {
+                lastSavepoint: {
+                  time: savepoint.time,
+                  path: savepoint.path,
+                  trigger: savepoint.trigger,
+                  source: savepoint.source,
+                },
+              }
+            : {}),
           ...(checkpointAge !== undefined ? { checkpointAgeSeconds: checkpointAge } : {}),
           ...(savepointAge !== undefined ? { savepointAgeSeconds: savepointAge } : {}),
           ...(Object.keys(notFromGit).length ? { notFromGit } : {}),
@@ -151,7 +147,10 @@ export async function status(o: StatusOptions): Promise<ActionResult> {
     );
     const list = rows.filter((r): r is JobStatus => !!r);
     if (o.json)
-      return { stdout: `${JSON.stringify({ env, ...(head ? { head } : {}), jobs: list }, null, 2)}\n`, exitCode: 0 };
+      return {
+        stdout: `${JSON.stringify({ env, ...(head ? { head } : {}), takenAt: new Date(now).toISOString(), jobs: list } satisfies StatusReport, null, 2)}\n`,
+        exitCode: 0,
+      };
     const columns = ['JOB', 'HEALTH', 'LIFECYCLE', 'JOB STATE', 'GEN', 'COMMIT', 'RESTARTS', 'CHECKPOINT', 'SAVEPOINT'];
     const table = [
       columns,
@@ -161,7 +160,7 @@ export async function status(o: StatusOptions): Promise<ActionResult> {
         r.lifecycleState ?? '-',
         r.jobState ?? '-',
         r.exists ? `${r.observedGeneration ?? '-'}/${r.generation ?? '-'}` : '-',
-        r.commit ? `${r.commit.slice(0, 12)}${r.atHead === false ? ' (not HEAD)' : ''}` : '-',
+        r.commit ? `${r.commit.slice(0, 12)}${r.atHead === false ? ` (${behind(r)})` : ''}` : '-',
         r.restarts === undefined ? '-' : String(r.restarts),
         r.checkpointAgeSeconds === undefined ? '-' : `${ago(r.checkpointAgeSeconds)} ago`,
         r.savepoint
@@ -187,6 +186,37 @@ export async function status(o: StatusOptions): Promise<ActionResult> {
   } finally {
     client?.close();
   }
+}
+
+/** Why a deployed commit that is not HEAD matters, or does not. */
+function behind(r: JobStatus): string {
+  if (r.commitUnknown) return 'not in this history';
+  if (r.changedSince?.length)
+    return `not HEAD, ${r.changedSince.length} file${r.changedSince.length === 1 ? '' : 's'} changed since`;
+  return 'not HEAD';
+}
+
+/**
+ * For a deployed commit that is not HEAD, the files of a job Git changed since: its folder and its
+ * team.yaml (one `git diff` per distinct commit). 'unknown' when the commit is not in this history.
+ */
+function changesSince(root: string, head: string | undefined): (commit: string, job: Job) => string[] | 'unknown' {
+  const git = new Git(root);
+  const byCommit = new Map<string, string[] | 'unknown'>();
+  return (commit, job) => {
+    let paths = byCommit.get(commit);
+    if (!paths) {
+      try {
+        paths = git.changedPaths(commit, head!, ['jobs']);
+      } catch {
+        paths = 'unknown';
+      }
+      byCommit.set(commit, paths);
+    }
+    if (paths === 'unknown') return paths;
+    const folder = `jobs/${job.id}/`;
+    return paths.filter((p) => p.startsWith(folder) || p === `jobs/${job.team}/team.yaml`);
+  };
 }
 
 /** `90 s`, `12 min`, `5 h`, `3 d`. */

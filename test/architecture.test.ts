@@ -29,6 +29,7 @@ const FLOW: Record<string, number> = {
   scaffold: 6,
   // compare
   plan: 7,
+  live: 7,
   validation: 7,
   // act
   apply: 8,

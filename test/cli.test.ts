@@ -142,10 +142,12 @@ describe('flinkops new', () => {
     const jar = fx.cli('new', 'acquisition/lead-router', '--type', 'jar');
     expect(jar.stdout + jar.stderr).toContain('acquisition/lead-router');
     // The SQL job validates clean; the JAR job falls under the '*' policy of platform/policies/pii.yaml,
-    // and code SQL cannot police needs the security team's explicit exception (unpolicedCode).
+    // and code SQL cannot police needs the security team's explicit exception (unpolicedCode); its
+    // jar is a placeholder until the user names a published one.
     const v = JSON.parse(fx.cli('validate', '--format', 'json').stdout);
     expect(v.diagnostics.map((d: { rule: string; job?: string }) => `${d.rule} ${d.job}`)).toEqual([
       'security/unenforceable acquisition/lead-router',
+      'job/jar acquisition/lead-router',
     ]);
     expect(fx.read('jobs/rental/occupancy-rate/owners.yaml')).toContain('@rent/rental-leads');
   });

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,6 +145,62 @@ describe('the GitLab pipeline', () => {
     expect(ci.plan.script[ci.plan.script.length - 1]).toBe('if [ -f tests-failed ]; then cat tests-failed; exit 1; fi');
     expect(ci.plan.artifacts.reports.junit).toBe('test-$ENV.xml');
   });
+
+  it('the live schedule rebuilds the catalog with its live view; a push builds it after the applies, even a failed one', () => {
+    expect(jobs({ CI_PIPELINE_SOURCE: 'schedule', FLINKOPS_SCHEDULE: 'live' })).toEqual(['pages']);
+    const pages = pipeline({ CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main' }).find(
+      (j) => j.name === 'pages',
+    )!;
+    expect(pages.when).toBe('always');
+    expect(pages.needs!.map((n) => n.job).sort()).toEqual(['apply:prod', 'apply:test']);
+    expect(pages.needs!.every((n) => n.optional)).toBe(true);
+  });
+
+  it('the pages script: one status snapshot per environment, a cluster that does not answer left out, the site built with the others', () => {
+    const ci = parse(readFileSync(path.join(PROJECT, '.gitlab-ci.yml'), 'utf8'), { logLevel: 'error' }) as {
+      pages: { script: string[] };
+    };
+    // The script runs as written, with `npx flinkops` this checkout's CLI, except that `status`
+    // answers for test (a snapshot of the shape status --json prints) and fails for prod, as an
+    // unreachable cluster does.
+    const work = mkdtempSync(path.join(tmpdir(), 'flinkops-pages-'));
+    try {
+      cpSync(dir, work, { recursive: true });
+      const bin = path.join(work, '.bin');
+      mkdirSync(bin);
+      const snapshot = JSON.stringify({
+        env: 'test',
+        takenAt: '2026-12-01T16:00:00.000Z',
+        jobs: [{ job: 'rental/rental-metrics-1m', health: 'failed', jobState: 'FAILED', message: 'job FAILED' }],
+      });
+      writeFileSync(
+        path.join(bin, 'npx'),
+        `#!/bin/sh
+[ "$1" = flinkops ] || exit 127
+shift
+if [ "$1" = status ]; then
+  [ "$3" = test ] && { printf '%s' '${snapshot}'; exit 0; }
+  echo "flinkops status: no cluster" >&2; exit 1
+fi
+exec "${process.execPath}" "${path.join(PROJECT, 'bin/flinkops.mjs')}" "$@"
+`,
+      );
+      chmodSync(path.join(bin, 'npx'), 0o755);
+      const r = spawnSync('sh', ['-ec', ci.pages.script.join('\n')], {
+        cwd: work,
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toContain('no live view of prod (flinkops status exited 1)');
+      expect(r.stdout).toContain('live view: test taken 2026-12-01T16:00:00.000Z');
+      const live = readFileSync(path.join(work, 'public/live.html'), 'utf8');
+      expect(live).toContain('No snapshot of prod');
+      expect(live).toContain('href="jobs/rental/rental-metrics-1m.html"');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 600_000);
 
   it('the drift schedule checks every environment', () => {
     expect(jobs({ CI_PIPELINE_SOURCE: 'schedule', FLINKOPS_SCHEDULE: 'drift' })).toEqual([

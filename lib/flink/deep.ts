@@ -10,6 +10,7 @@ import {
   type HelperDiagnostic,
   type ValidateResponse,
 } from './helper.js';
+import { resolveUdfJars, type LocalJar } from './jars.js';
 import { FlinkUnavailable, launchFor } from './launch.js';
 
 /** A statement's verdict from Flink, in original-file coordinates, for reconciling grammar errors. */
@@ -103,6 +104,8 @@ export interface Unit {
   env: string;
   eff: EffectiveSql;
   key: string;
+  /** The job's udfJars as local files (Flink loads them). */
+  jars?: LocalJar[];
 }
 
 /**
@@ -125,11 +128,17 @@ export async function deepValidate(
     for (const env of envs) {
       const eff = effectiveSql(repo, job, env);
       if (!eff?.job.enabled || !eff.job.version || eff.statements.length === 0) continue;
-      const key = `${job.id}\0${eff.job.version.flink}\0${validationKey(eff)}\0${JSON.stringify(eff.catalogs.map((c) => c.name))}`;
+      let jars: LocalJar[] | undefined;
+      if (eff.job.udfJars?.length) {
+        const resolved = await resolveUdfJars(job, env, repo.platform.envs.get(env)?.spec);
+        for (const d of resolved.diagnostics) diagnostics.push({ ...d, env } as Diagnostic);
+        jars = resolved.jars;
+      }
+      const key = `${job.id}\0${eff.job.version.flink}\0${validationKey(eff)}\0${JSON.stringify(eff.catalogs.map((c) => c.name))}\0${JSON.stringify(jars ?? [])}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const list = byRelease.get(eff.job.version.flink) ?? [];
-      list.push({ job, env, eff, key: `${job.id}@${env}` });
+      list.push({ job, env, eff, key: `${job.id}@${env}`, ...(jars ? { jars } : {}) });
       byRelease.set(eff.job.version.flink, list);
     }
   }
@@ -151,6 +160,7 @@ export async function deepValidate(
           catalogs: toHelperCatalogs(u.eff.catalogs),
           config: helperConfig(u.eff),
           ...(u.eff.policies ? { security: u.eff.policies } : {}),
+          ...(u.jars ? { jars: u.jars } : {}),
         })),
       });
       stats.requests++;
@@ -177,7 +187,7 @@ export async function deepValidate(
               kind === 'security'
                 ? 'a data-security policy binds a source this statement reads and cannot be enforced on it: the statement is refused (fix the policy, or the table it names)'
                 : kind === 'unsupported'
-                  ? 'the code this statement needs is not available to flinkops (a UDF jar or Python file): add it to the image and the catalog, or ignore this for that statement'
+                  ? 'the code this statement needs is not available to flinkops (a UDF jar or Python file): declare the jar in job.yaml udfJars (by Maven coordinates) so deep validation loads it, or ignore this for that statement'
                   : kind === 'internal'
                     ? 'flinkops could not check this statement; please report it'
                     : "Flink's planner rejected the statement: fix the SQL at this position",

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { ResultStore } from '../cache/store.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { StatementLineage } from '../lineage/openlineage.js';
 import type { Origin } from '../repo/model.js';
@@ -5,7 +7,8 @@ import type { JobPolicies } from '../security/index.js';
 import type { EffectiveSql } from '../resolve/sql.js';
 import { helperConfig, toHelperCatalogs } from './deep.js';
 import { FlinkHelper, helperOrigin, helperSql, type HelperDiagnostic } from './helper.js';
-import { launchFor } from './launch.js';
+import { FlinkUnavailable, launchFor } from './launch.js';
+import { helperSources } from './sources.js';
 
 /** Where the enforcer applied policies, as Flink's helper reports it for one statement. */
 export interface AppliedPolicy {
@@ -70,27 +73,71 @@ export async function explainJobsInFlink(
     byRelease.set(release, [...(byRelease.get(release) ?? []), u]);
   }
   const out = new Map<string, FlinkExplain>();
+  const cache = answerCache();
   for (const [release, group] of [...byRelease].sort(([a], [b]) => a.localeCompare(b))) {
-    const helper = new FlinkHelper(launchFor(release, log));
-    try {
-      const r = await helper.request<ExplainResponse>({
-        op: 'validate',
-        jobs: group.map(({ key, eff, policies = eff.policies ?? catalogsOnly(eff) }) => ({
-          job: key,
-          statements: eff.statements.map((s) => ({ sql: helperSql(s.text) })),
-          catalogs: toHelperCatalogs(eff.catalogs),
-          config: helperConfig(eff),
-          lineage: true,
-          ...(policies ? { security: policies } : {}),
-        })),
-      });
-      const answers = new Map((r.jobs ?? []).map((j) => [j.job, j]));
-      for (const u of group) out.set(u.key, readAnswer(u.eff, release, r.error, answers.get(u.key)));
-    } finally {
-      await helper.close();
+    const requests = group.map(({ key, eff, policies = eff.policies ?? catalogsOnly(eff) }) => ({
+      job: key,
+      statements: eff.statements.map((s) => ({ sql: helperSql(s.text) })),
+      catalogs: toHelperCatalogs(eff.catalogs),
+      config: helperConfig(eff),
+      lineage: true,
+      ...(policies ? { security: policies } : {}),
+    }));
+    const keys = requests.map((r) => cache && answerKey(cache.helper, release, r));
+    const answers = new Map<string, JobAnswer>();
+    requests.forEach((r, i) => {
+      const hit = keys[i] && cache?.store.get(keys[i]);
+      if (hit) answers.set(r.job, { ...hit, job: r.job });
+    });
+    const missing = requests.filter((r) => !answers.has(r.job));
+    let error: string | undefined;
+    if (missing.length) {
+      const helper = new FlinkHelper(launchFor(release, log));
+      try {
+        const r = await helper.request<ExplainResponse>({ op: 'validate', jobs: missing });
+        error = r.error;
+        for (const j of r.jobs ?? []) if (j.job) answers.set(j.job, j);
+      } finally {
+        await helper.close();
+      }
+      if (!error && cache)
+        requests.forEach((r, i) => {
+          const a = answers.get(r.job);
+          if (a && keys[i] && missing.includes(r) && !a.diagnostics.some((d) => d.kind === 'internal'))
+            cache.store.set(keys[i], { ...a, job: undefined });
+        });
     }
+    for (const u of group) out.set(u.key, readAnswer(u.eff, release, error, answers.get(u.key)));
   }
+  cache?.store.save();
   return out;
+}
+
+type JobAnswer = NonNullable<ExplainResponse['jobs']>[number];
+
+/**
+ * The helper's answers by the bytes of the question: the same statements, catalogs, configuration
+ * and policies asked of the same release, built from the same helper sources, get the same answer
+ * (the site's second build asks Flink only about what changed). No cache outside an installation.
+ */
+function answerCache(): { store: ResultStore<JobAnswer>; helper: string } | undefined {
+  try {
+    return { store: ResultStore.open<JobAnswer>('explain').store, helper: helperSources() };
+  } catch (e) {
+    if (e instanceof FlinkUnavailable) return undefined;
+    throw e;
+  }
+}
+
+function answerKey(helper: string, release: string, request: { job: string }): string {
+  const { job: _name, ...question } = request;
+  return createHash('sha256')
+    .update(helper)
+    .update('\0')
+    .update(release)
+    .update('\0')
+    .update(JSON.stringify(question))
+    .digest('hex');
 }
 
 /**

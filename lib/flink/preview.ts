@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { EffectiveSql } from '../resolve/sql.js';
+import type { LocalJar } from './jars.js';
 import { PreviewSession } from './session.js';
 
 export interface SinkRows {
@@ -24,6 +25,8 @@ export interface PreviewInput {
   timeoutSeconds?: number;
   /** Also return each sink's changelog (for tests that expect exact changes). */
   changelog?: boolean;
+  /** The job's udfJars as local files (lib/flink/jars.ts). */
+  jars?: LocalJar[];
 }
 
 /** Runs a job's effective SQL on a local mini cluster of its Flink release; sources read samples, sinks are collected. */

@@ -30,6 +30,7 @@ export class PreviewSession {
       samples: input.samples,
       rows: input.rows,
       ...(input.changelog ? { changelog: true } : {}),
+      ...(input.jars?.length ? { jars: input.jars } : {}),
       timeoutSeconds: input.timeoutSeconds ?? 120,
     });
     const diagnostics: Diagnostic[] = (response.diagnostics ?? []).map((d) => {

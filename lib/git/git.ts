@@ -77,6 +77,13 @@ export class Git {
     }
   }
 
+  /** The paths under `under` that differ between two commits. */
+  changedPaths(from: string, to: string, under: string[]): string[] {
+    return this.run(['diff', '--name-only', '--no-renames', '-z', from, to, '--', ...under])
+      .split('\0')
+      .filter(Boolean);
+  }
+
   /** Changed paths from `base` to the working tree (committed, staged, unstaged and untracked), renames detected. */
   changes(base: string): Change[] {
     const out: Change[] = [];

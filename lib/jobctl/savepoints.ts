@@ -31,6 +31,7 @@ export async function savepointHistory(
   client: KubeClient,
   resources: Resources,
   live: KubeObject,
+  snapshots: StateSnapshots = new StateSnapshots(client, resources),
 ): Promise<SavepointEntry[]> {
   const out = new Map<string, SavepointEntry>();
   const info = live.status?.jobStatus?.savepointInfo ?? {};
@@ -51,7 +52,7 @@ export async function savepointHistory(
       }),
     );
   }
-  for (const snap of await snapshotsOf(client, resources, live)) {
+  for (const snap of await snapshots.of(live, 'savepoint')) {
     const path = snap.status?.path as string | undefined;
     if (!path || out.has(path)) continue;
     out.set(
@@ -79,25 +80,84 @@ export async function savepointHistory(
   );
 }
 
-/** COMPLETED savepoint snapshots of this job; none when the cluster does not serve FlinkStateSnapshot. */
-async function snapshotsOf(client: KubeClient, resources: Resources, live: KubeObject): Promise<KubeObject[]> {
-  try {
-    await resources.resolve(FLINK, 'FlinkStateSnapshot');
-  } catch {
-    return [];
+/** One checkpoint the operator recorded: it records only those it triggered itself (manual or periodic). */
+export interface CheckpointEntry {
+  /** ISO time: the trigger time in the status (Checkpoint.timeStamp), a snapshot's resultTimestamp. */
+  time: string;
+  trigger: string;
+  /** The job's status (checkpointInfo.lastCheckpoint), or a FlinkStateSnapshot resource (named). */
+  source: string;
+}
+
+/**
+ * The last checkpoint the operator recorded: `status.jobStatus.checkpointInfo.lastCheckpoint`
+ * (SnapshotObserver#observeTriggeredCheckpoint, kept when FlinkStateSnapshot resources are disabled)
+ * or the newest COMPLETED checkpoint FlinkStateSnapshot of the job. Flink's own periodic checkpoints
+ * are not in the operator's status (the Flink UI and the checkpoint-age alert see them).
+ */
+export async function lastCheckpoint(
+  live: KubeObject,
+  snapshots: StateSnapshots,
+): Promise<CheckpointEntry | undefined> {
+  const out: CheckpointEntry[] = [];
+  const last = live.status?.jobStatus?.checkpointInfo?.lastCheckpoint;
+  if (typeof last?.timeStamp === 'number' && last.timeStamp > 0)
+    out.push({
+      time: new Date(last.timeStamp).toISOString(),
+      trigger: last.triggerType ?? 'UNKNOWN',
+      source: 'status',
+    });
+  for (const snap of await snapshots.of(live, 'checkpoint')) {
+    const time = Date.parse(String(snap.status?.resultTimestamp ?? ''));
+    if (Number.isNaN(time)) continue;
+    out.push({
+      time: new Date(time).toISOString(),
+      trigger: snap.metadata.labels?.['snapshot.trigger-type'] ?? 'UNKNOWN',
+      source: `FlinkStateSnapshot ${snap.metadata.name}`,
+    });
   }
-  try {
-    const all = await listObjects(client, resources, FLINK, 'FlinkStateSnapshot', live.metadata.namespace!);
-    return all.filter(
+  return out.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0))[0];
+}
+
+/**
+ * The COMPLETED FlinkStateSnapshot resources of a job (operator ≥ 1.10), listed once per namespace
+ * however many jobs ask; none when the cluster does not serve that CRD.
+ */
+export class StateSnapshots {
+  private readonly lists = new Map<string, Promise<KubeObject[]>>();
+  constructor(
+    private readonly client: KubeClient,
+    private readonly resources: Resources,
+  ) {}
+
+  async of(live: KubeObject, type: 'savepoint' | 'checkpoint'): Promise<KubeObject[]> {
+    const namespace = live.metadata.namespace!;
+    let list = this.lists.get(namespace);
+    if (!list) {
+      list = this.list(namespace);
+      this.lists.set(namespace, list);
+    }
+    return (await list).filter(
       (s) =>
-        s.spec?.savepoint &&
+        s.spec?.[type] &&
         s.spec?.jobReference?.name === live.metadata.name &&
         (s.spec?.jobReference?.kind ?? live.kind) === live.kind &&
         s.status?.state === 'COMPLETED',
     );
-  } catch (e) {
-    if (e instanceof ApiError && (e.status === 403 || e.status === 404)) return [];
-    throw e;
+  }
+
+  private async list(namespace: string): Promise<KubeObject[]> {
+    try {
+      await this.resources.resolve(FLINK, 'FlinkStateSnapshot');
+    } catch {
+      return [];
+    }
+    try {
+      return await listObjects(this.client, this.resources, FLINK, 'FlinkStateSnapshot', namespace);
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 403 || e.status === 404)) return [];
+      throw e;
+    }
   }
 }
 

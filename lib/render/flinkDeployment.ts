@@ -39,7 +39,7 @@ export function renderApplicationJob(ctx: RenderContext, r: ResolvedJob): void {
   const labels = jobLabels(ctx, e);
   const annotations = jobAnnotations(ctx, e, namespace);
 
-  const conf = { ...e.flinkConf };
+  const conf = { ...e.flinkConf, ...prog.conf };
   refuseSecretsInConf(e, conf, 'flinkConf', ctx.diagnostics);
   addHadoop(ctx, namespace, conf);
   addUiConf(ctx, conf);

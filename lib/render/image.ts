@@ -1,15 +1,9 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Repo } from '../repo/model.js';
+import { mavenPath } from '../resolve/artifacts.js';
 import { FILESYSTEMS, imageFilesystems } from '../resolve/filesystems.js';
 import { runnerJarFile, SQL_RUNNER } from './runner.js';
 import { loadTemplate, TemplateError } from './templates.js';
-
-/** A Maven coordinate `group:artifact:version` → its path in a Maven repository. */
-export function mavenPath(coordinate: string): { path: string; file: string } {
-  const [group, artifact, version] = coordinate.split(':') as [string, string, string];
-  const file = `${artifact}-${version}.jar`;
-  return { path: `${group.replaceAll('.', '/')}/${artifact}/${version}/${file}`, file };
-}
 
 export interface ImageOptions {
   /** Bake this environment's Hadoop configuration into the image as a fallback. */
@@ -86,6 +80,7 @@ export function renderImage(repo: Repo, version: string, options: ImageOptions =
     image: v.image,
     base: `flink:${v.flink}-java${java}`,
     connectors: (v.connectors ?? []).map((c) => mavenPath(typeof c === 'string' ? c : c.maven)),
+    usrlib: (v.usrlib ?? []).map((m) => ({ ...mavenPath(m), dest: `${SQL_RUNNER.dir}/${mavenPath(m).file}` })),
     paimonAction,
     runner: { file: runnerJarFile(v.flink), dest: `${SQL_RUNNER.dir}/${runnerJarFile(v.flink)}` },
     hadoop,

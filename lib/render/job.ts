@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { resolveJob, type EffectiveJob } from '../resolve/config.js';
 import type { Job } from '../repo/model.js';
 import { catalogDdl, effectiveSql } from '../resolve/sql.js';
-import { sessionRunnerJarURI } from '../resolve/artifacts.js';
+import { deliveredJar, fetchedArtifactPath, mavenUrl, sessionRunnerJarURI } from '../resolve/artifacts.js';
 import type { RenderContext } from './context.js';
 import { ANNOTATION, baseLabels, sortKeys } from './labels.js';
 import { runnerArgs, runnerJarURI, sessionRunnerArgs, SQL_RUNNER } from './runner.js';
@@ -43,6 +43,8 @@ export interface Program {
   jarURI: string;
   entryClass: string | null;
   args: string[];
+  /** Flink configuration the delivery of the job's jars needs (application mode). */
+  conf?: Record<string, string>;
 }
 
 export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' | 'session'): Program | undefined {
@@ -62,15 +64,49 @@ export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' 
       });
       return undefined;
     }
+    const udf = udfJarDelivery(ctx, r, mode);
+    if (!udf) return undefined;
     return {
       jarURI,
       entryClass: SQL_RUNNER.entryClass,
-      args:
-        mode === 'application' ? runnerArgs(r.policies !== undefined) : sessionRunnerArgs(r.script ?? '', r.policies),
+      args: [
+        ...(mode === 'application'
+          ? runnerArgs(r.policies !== undefined)
+          : sessionRunnerArgs(r.script ?? '', r.policies)),
+        ...udf.args,
+      ],
+      ...(udf.conf ? { conf: udf.conf } : {}),
     };
   }
   if (e.type === 'jar' && e.jar) {
-    return { jarURI: e.jar.uri, entryClass: e.jar.entryClass ?? null, args: e.jar.args ?? [] };
+    let jarURI = e.jar.uri;
+    if (jarURI === undefined && e.jar.maven !== undefined) {
+      if (!ctx.spec.maven) {
+        ctx.diagnostics.push(noMavenRepository(ctx, r));
+        return undefined;
+      }
+      jarURI = mavenUrl(ctx.spec.maven, e.jar.maven);
+    }
+    if (jarURI === undefined) {
+      ctx.diagnostics.push({
+        severity: 'error',
+        rule: 'render/job',
+        message: 'a jar job needs jar.maven or jar.uri',
+        hint: 'see `flinkops validate` (job/jar)',
+        ...at,
+      });
+      return undefined;
+    }
+    if (mode === 'application' && !jarURI.startsWith('local:') && e.version && !fetchesArtifacts(e.version.flink)) {
+      ctx.diagnostics.push(olderFlink(r, 'a jar that is not local://'));
+      return undefined;
+    }
+    return {
+      jarURI,
+      entryClass: e.jar.entryClass ?? null,
+      args: e.jar.args ?? [],
+      ...(mode === 'application' ? { conf: rawHttp([jarURI]) } : {}),
+    };
   }
   if (e.type === 'paimon-action' && e.paimonAction) {
     const jar = e.version?.paimonActionJar;
@@ -113,6 +149,78 @@ export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' 
     ...at,
   });
   return undefined;
+}
+
+/**
+ * How a SQL job's udfJars reach the runner's classpath.
+ * - application mode: Flink's native Kubernetes entrypoint fetches `user.artifacts.artifact-list`
+ *   (with the job jar) into `user.artifacts.base-dir`/namespace/cluster-id before the program starts
+ *   (KubernetesApplicationClusterEntrypoint.fetchArtifacts, Flink ≥ 1.19); the runner gets each
+ *   fetched file as `--jar` and registers it the way ADD JAR does, so Flink ships it with the job.
+ * - session mode: a FlinkSessionJob has one jarURI and no artifact list, so the runner gets the URIs
+ *   as `--jar` and fetches them itself before registering them.
+ */
+function udfJarDelivery(
+  ctx: RenderContext,
+  r: ResolvedJob,
+  mode: 'application' | 'session',
+): { args: string[]; conf?: Record<string, string> } | undefined {
+  const jars = (r.e.udfJars ?? []).map((u) => deliveredJar(ctx.spec, u));
+  if (jars.length === 0) return { args: [] };
+  if (jars.some((j) => j.uri === undefined)) {
+    ctx.diagnostics.push(noMavenRepository(ctx, r));
+    return undefined;
+  }
+  const uris = jars.map((j) => j.uri!);
+  if (mode === 'session') return { args: uris.flatMap((u) => ['--jar', u]) };
+  if (r.e.version && !fetchesArtifacts(r.e.version.flink)) {
+    ctx.diagnostics.push(olderFlink(r, 'udfJars'));
+    return undefined;
+  }
+  return {
+    args: jars.flatMap((j) => ['--jar', fetchedArtifactPath(r.e.namespace, r.e.name, j.file)]),
+    conf: { 'user.artifacts.artifact-list': uris.join(';'), ...rawHttp(uris) },
+  };
+}
+
+/**
+ * Flink's Kubernetes application entrypoint fetches a remote jarURI and `user.artifacts.artifact-list`
+ * (KubernetesApplicationClusterEntrypoint.fetchArtifacts, ArtifactFetchManager) from Flink 1.19 on.
+ */
+function fetchesArtifacts(flink: string): boolean {
+  const [major, minor] = flink.split('.').map(Number) as [number, number];
+  return major > 1 || minor >= 19;
+}
+
+function olderFlink(r: ResolvedJob, what: string) {
+  return {
+    severity: 'error' as const,
+    rule: 'render/artifacts',
+    message: `Flink ${r.e.version!.flink} does not fetch ${what} in application mode (Flink 1.19 and later do)`,
+    hint: 'bake the jar into the image (platform/versions.yaml usrlib) or move the job to a newer Flink version',
+    file: `${r.job.dir}/job.yaml`,
+    line: 1,
+    column: 1,
+    job: r.e.id,
+  };
+}
+
+/** Flink's artifact fetcher refuses plain http unless told (ArtifactFetchManager.isRawHttp). */
+function rawHttp(uris: string[]): Record<string, string> {
+  return uris.some((u) => /^http:/i.test(u)) ? { 'user.artifacts.raw-http-enabled': 'true' } : {};
+}
+
+function noMavenRepository(ctx: RenderContext, r: ResolvedJob) {
+  return {
+    severity: 'error' as const,
+    rule: 'render/maven',
+    message: `job ${r.e.id} declares a jar by Maven coordinates, but environment "${ctx.env}" names no Maven repository`,
+    hint: `add maven: { url: … } to platform/envs/${ctx.env}.yaml (see \`flinkops validate\`, job/jar)`,
+    file: `${r.job.dir}/job.yaml`,
+    line: 1,
+    column: 1,
+    job: r.e.id,
+  };
 }
 
 /** Environment variables for the `${secret:NAME}` references the job's script and arguments make. */

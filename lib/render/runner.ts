@@ -1,4 +1,4 @@
-import { runnerJarFile } from '../resolve/artifacts.js';
+import { runnerJarFile, USRLIB_DIR } from '../resolve/artifacts.js';
 
 /**
  * The project's SQL runner (flink/README.md, "Production SQL runner"): the facts render and the base
@@ -7,7 +7,7 @@ import { runnerJarFile } from '../resolve/artifacts.js';
 export const SQL_RUNNER = {
   entryClass: 'io.flinkops.flink.runner.SqlRunner',
   /** Where the image keeps the runner jars (`flinkops image render` copies it there). */
-  dir: '/opt/flink/usrlib',
+  dir: USRLIB_DIR,
   /** Where the effective SQL is mounted from the job's ConfigMap (application mode). */
   scriptDir: '/opt/flink/sql',
   scriptFile: 'job.sql',

@@ -120,7 +120,10 @@ export interface JobSpec extends Overridable {
   lifecycle?: Lifecycle;
   /** Variables a scheduler passes to `action run --var NAME=VALUE`: name → the pattern a value must match. */
   runVars?: Record<string, string>;
-  jar?: { uri: string; entryClass?: string; args?: string[] };
+  /** The jar of a `type: jar` job: by Maven coordinates or by URI (one of the two). */
+  jar?: { uri?: string; maven?: string; entryClass?: string; args?: string[] };
+  /** JARs of a SQL job's user-defined functions (on the job's classpath). */
+  udfJars?: UdfJar[];
   paimonAction?: {
     action: PaimonActionName;
     warehouse: string;
@@ -131,6 +134,9 @@ export interface JobSpec extends Overridable {
   };
   envs?: Record<string, Overridable & { enabled?: boolean }>;
 }
+
+/** A declared JAR: Maven coordinates `group:artifact:version[:classifier]`, or a URI. */
+export type UdfJar = { maven: string; uri?: undefined } | { uri: string; maven?: undefined };
 
 export interface TeamSpec {
   description?: string;
@@ -170,6 +176,8 @@ export interface VersionSpec {
   /** Jars of the image's lib/: a Maven coordinate, or one with the factory identifiers it provides. */
   connectors?: (string | ({ maven: string } & Factories))[];
   paimonActionJar?: string;
+  /** Maven coordinates of JARs baked into the image's /opt/flink/usrlib/. */
+  usrlib?: string[];
   /** Filesystem schemes the image carries beyond those the platform's paths use (hdfs, s3, …). */
   filesystems?: FilesystemScheme[];
   /** Hadoop client version for HDFS (default 3.3.6). */
@@ -202,9 +210,16 @@ export interface EnvSpec {
   hadoop?: { enabled?: boolean; configMap?: string };
   /** Where session jobs' jars are served from (the operator downloads them). */
   artifacts?: { url: string };
+  /** The Maven repository of jars declared by coordinates; credentials are names of environment variables. */
+  maven?: MavenRepository;
   operator?: { allowedSchemes?: string[] };
   links?: Record<string, string>;
   approval?: { requireOwnerApproval?: boolean; requireReviewedPlan?: boolean };
+}
+
+export interface MavenRepository {
+  url: string;
+  credentials?: { usernameEnv: string; passwordEnv: string };
 }
 
 export interface SessionSpec {

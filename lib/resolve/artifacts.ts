@@ -1,4 +1,7 @@
-import type { EnvSpec } from '../repo/model.js';
+import type { EnvSpec, MavenRepository, UdfJar, VersionSpec } from '../repo/model.js';
+
+/** The image's folder of job jars: the SQL runner and platform/versions.yaml `usrlib`. */
+export const USRLIB_DIR = '/opt/flink/usrlib';
 
 /** The runner is built per exact Flink release (flink/build.sh 1.20.4 → flinkops-sql-runner-1.20.4.jar). */
 export function runnerJarFile(flink: string): string {
@@ -67,4 +70,87 @@ function restrictedHost(host: string): boolean {
   }
   if (h.includes(':')) return h === '::' || h === '::1' || /^(fe[89ab]|fe[c-f]|ff)/.test(h);
   return false;
+}
+
+/** Maven coordinates `group:artifact:version[:classifier]` → the jar's path in a Maven repository and its file name. */
+export function mavenPath(coordinate: string): { path: string; file: string } {
+  const [group, artifact, version, classifier] = coordinate.split(':') as [string, string, string, string?];
+  const file = `${artifact}-${version}${classifier ? `-${classifier}` : ''}.jar`;
+  return { path: `${group.replaceAll('.', '/')}/${artifact}/${version}/${file}`, file };
+}
+
+/** A coordinate the `jar` scaffold leaves for the user to fill in. */
+export function isPlaceholder(coordinate: string): boolean {
+  return coordinate.split(':').some((part) => /^TODO\b/i.test(part));
+}
+
+/** Where the cluster downloads a jar declared by Maven coordinates from. */
+export function mavenUrl(repo: MavenRepository, coordinate: string): string {
+  return `${repo.url}/${mavenPath(coordinate).path}`;
+}
+
+/** A declared jar, and the URI Flink (or the operator) downloads it from in this environment. */
+export interface DeliveredJar {
+  declared: UdfJar;
+  /** `maven:` coordinates are delivered from the environment's Maven repository; undefined when it has none. */
+  uri: string | undefined;
+  file: string;
+}
+
+export function deliveredJar(spec: EnvSpec, declared: UdfJar): DeliveredJar {
+  if (declared.maven !== undefined)
+    return {
+      declared,
+      uri: spec.maven ? mavenUrl(spec.maven, declared.maven) : undefined,
+      file: mavenPath(declared.maven).file,
+    };
+  return { declared, uri: declared.uri, file: declared.uri.slice(declared.uri.lastIndexOf('/') + 1) };
+}
+
+/**
+ * Where Flink's native Kubernetes application entrypoint puts what it fetches
+ * (KubernetesApplicationClusterEntrypoint.generateJarDir: `user.artifacts.base-dir`/namespace/cluster-id;
+ * the base dir's default, ArtifactFetchOptions.BASE_DIR, is /opt/flink/artifacts).
+ */
+export const ARTIFACTS_BASE_DIR = '/opt/flink/artifacts';
+
+export function fetchedArtifactPath(namespace: string, clusterId: string, file: string): string {
+  return `${ARTIFACTS_BASE_DIR}/${namespace}/${clusterId}/${file}`;
+}
+
+/** The `local://` jars an image of this version line carries (what `flinkops image render` puts there). */
+export function imageLocalJars(v: VersionSpec): Map<string, string> {
+  const usrlibDir = USRLIB_DIR;
+  const out = new Map<string, string>();
+  out.set(`local://${usrlibDir}/${runnerJarFile(v.flink)}`, 'the flinkops SQL runner');
+  if (v.paimonActionJar) out.set(v.paimonActionJar, 'paimonActionJar');
+  for (const c of v.connectors ?? []) {
+    const maven = typeof c === 'string' ? c : c.maven;
+    out.set(`local:///opt/flink/lib/${mavenPath(maven).file}`, maven);
+  }
+  for (const m of v.usrlib ?? []) out.set(`local://${usrlibDir}/${mavenPath(m).file}`, m);
+  return out;
+}
+
+/** `USING JAR '…'` / `ADD JAR '…'` in one statement: each path and its offset in the statement's text. */
+export function sqlJarPaths(text: string): { path: string; offset: number; how: 'USING JAR' | 'ADD JAR' }[] {
+  const out: { path: string; offset: number; how: 'USING JAR' | 'ADD JAR' }[] = [];
+  const code = text
+    .replace(/--[^\n]*/g, (c) => ' '.repeat(c.length))
+    .replace(/\/\*[\s\S]*?\*\//g, (c) => ' '.repeat(c.length));
+  const add = /^\s*ADD\s+JAR\s+'((?:[^']|'')*)'/i.exec(code);
+  if (add)
+    out.push({ path: add[1]!.replaceAll("''", "'"), offset: add[0].length - add[1]!.length - 2, how: 'ADD JAR' });
+  const using = /\bUSING\s+(JAR\s+'(?:[^']|'')*'(?:\s*,\s*JAR\s+'(?:[^']|'')*')*)/gi;
+  for (let m = using.exec(code); m; m = using.exec(code)) {
+    const list = /JAR\s+'((?:[^']|'')*)'/gi;
+    const base = m.index + m[0].length - m[1]!.length;
+    for (let j = list.exec(m[1]!); j; j = list.exec(m[1]!))
+      out.push({
+        path: j[1]!.replaceAll("''", "'"),
+        offset: base + j.index + j[0].length - j[1]!.length - 2,
+        how: 'USING JAR',
+      });
+  }
+  return out;
 }

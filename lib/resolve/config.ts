@@ -53,6 +53,7 @@ export interface EffectiveJob {
   owners: string[];
   onCall: string[];
   jar?: JobSpec['jar'];
+  udfJars?: JobSpec['udfJars'];
   paimonAction?: JobSpec['paimonAction'];
   /** Where each value came from: `parallelism`, `flinkConf.<key>`, `vars.<key>`, `resources.taskManager.memory`… */
   origins: Record<string, Origin>;
@@ -274,6 +275,7 @@ export function resolveJob(repo: Repo, job: Job, env: string): { effective?: Eff
     ...(spec.jar
       ? { jar: { ...spec.jar, ...(spec.jar.args ? { args: spec.jar.args.map((a) => substitute(a, vars).text) } : {}) } }
       : {}),
+    ...(spec.udfJars?.length ? { udfJars: spec.udfJars } : {}),
     ...(spec.paimonAction ? { paimonAction: substitutePaimonAction(spec.paimonAction, vars) } : {}),
     origins,
   };

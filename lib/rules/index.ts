@@ -9,6 +9,7 @@ import { duplicateName } from './duplicateName.js';
 import { filesystem } from './filesystem.js';
 import { flinkVersion } from './flinkVersion.js';
 import { imageFactoriesRule } from './imageFactories.js';
+import { jobJar, sqlJar } from './jobJars.js';
 import { jobName } from './jobName.js';
 import { jobShape } from './jobShape.js';
 import { plaintextSecretRule } from './plaintextSecret.js';
@@ -30,6 +31,8 @@ export const rules: Rule[] = [
   jobShape,
   checkpointDirs,
   sessionJarUri,
+  jobJar,
+  sqlJar,
   filesystem,
   sqlSyntax,
   imageFactoriesRule,

@@ -29,7 +29,7 @@ export const jobShape: Rule = {
       if (spec.type === 'jar' && !spec.jar)
         report(
           `job "${job.id}" is type jar but has no jar:`,
-          'add jar: { uri: local:///opt/flink/usrlib/app.jar, entryClass: com.example.Main }',
+          'add jar: { maven: com.example:app:1.0.0, entryClass: com.example.Main } (Maven coordinates in the platform’s repository)',
         );
       if (spec.type === 'paimon-action' && !spec.paimonAction)
         report(

@@ -108,6 +108,16 @@ export const securityPolicies: Rule = {
         });
         continue;
       }
+      if (job.job?.spec.udfJars?.length) {
+        ctx.report({
+          rule: 'security/unenforceable',
+          severity: 'error',
+          message: `${job.id} is under data-security policies (${security.names.join(', ')}) and declares udfJars: code from JARs can read any source, so the policies cannot be enforced`,
+          hint: `use built-in functions or UDFs of the platform image, ${exception}`,
+          ...job.job.yaml.at(['udfJars'], 'key'),
+          job: job.id,
+        });
+      }
       const sql = ctx.sql(job, env);
       for (const s of sql?.statements ?? []) {
         if (!UNPOLICED.test(s.text.replace(/^(\s*--[^\n]*\n)+/, ''))) continue;

@@ -1,11 +1,11 @@
-import { allowedSchemes, jarUriProblem, sessionRunnerJarURI } from '../resolve/artifacts.js';
+import { allowedSchemes, jarUriProblem, mavenUrl, sessionRunnerJarURI } from '../resolve/artifacts.js';
 import type { Rule } from './rule.js';
 
 export const sessionJarUri: Rule = {
   meta: {
     id: 'job/session-jar-uri',
     description:
-      "A session job's jar is downloaded by the operator: its URI (the SQL runner at the environment's artifacts.url, or a jar job's jar.uri) must use a scheme of the operator's allowlist (operator.allowedSchemes, default https) and, for http(s), a host that is not a local address.",
+      "A session job's jar is downloaded by the operator: its URI (the SQL runner at the environment's artifacts.url, or a jar job's jar.uri or jar.maven in the environment's Maven repository) must use a scheme of the operator's allowlist (operator.allowedSchemes, default https) and, for http(s), a host that is not a local address.",
   },
   check(ctx) {
     for (const job of ctx.jobs) {
@@ -39,13 +39,15 @@ export const sessionJarUri: Rule = {
               job: job.id,
             });
         } else if (eff.type === 'jar' && eff.jar) {
-          const problem = jarUriProblem(eff.jar.uri, allowed);
+          const uri = eff.jar.uri ?? (eff.jar.maven && spec.maven ? mavenUrl(spec.maven, eff.jar.maven) : undefined);
+          if (uri === undefined) continue; // job/jar
+          const problem = jarUriProblem(uri, allowed);
           if (problem)
             ctx.report({
               severity: 'error',
               message: `session job ${where}: ${problem}`,
-              hint: `publish the jar to the environment's artifact location (${spec.artifacts?.url ?? 'artifacts.url'}) and point jar.uri there`,
-              ...job.job!.yaml.at(['jar', 'uri']),
+              hint: `declare the jar by Maven coordinates (jar.maven) from an https repository, or publish it to the environment's artifact location (${spec.artifacts?.url ?? 'artifacts.url'}) and point jar.uri there`,
+              ...job.job!.yaml.at(['jar', eff.jar.uri !== undefined ? 'uri' : 'maven']),
               job: job.id,
             });
         }

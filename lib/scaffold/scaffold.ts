@@ -50,7 +50,9 @@ export function scaffoldJob(repo: Repo, team: string, name: string, type: 'sql' 
       text:
         `# yaml-language-server: $schema=../../../schemas/job.schema.json\n` +
         `type: jar\ndescription: "TODO: what ${name} does"\n${flinkVersionLine}parallelism: 1\nupgradeMode: stateless\nstate: running\n` +
-        `jar:\n  uri: local:///opt/flink/usrlib/${name}.jar\n  entryClass: com.example.${pascal(name)}\n  args: ["--env", "\${env}"]\n`,
+        `jar:\n  # The job's jar by Maven coordinates (group:artifact:version), as published to the platform's\n` +
+        `  # Maven repository (platform/envs/<env>.yaml maven): validate refuses this placeholder until it is filled in.\n` +
+        `  maven: TODO.group:${name}:TODO-version\n  entryClass: com.example.${pascal(name)}\n  args: ["--env", "\${env}"]\n`,
     });
   }
   files.push({

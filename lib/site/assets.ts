@@ -29,6 +29,9 @@ svg text.protected{fill:var(--bad);font-weight:700}
 svg .edge{fill:none;stroke:#3d6fa8;stroke-width:1.4}
 svg .edge.masked{stroke:#0b5a1a;stroke-dasharray:5 3}
 svg .edge.leak{stroke:var(--bad);stroke-width:2.2}
+td.bad,.bad{color:var(--bad)}
+.snapshot{background:var(--panel);border:1px solid var(--line);padding:6px 10px;margin:.4em 0}
+caption{text-align:left;font-weight:600;padding:4px 0}
 `;
 
 /** Client-side search of the index: filters job rows by the words typed (no network, no library). */
@@ -40,4 +43,15 @@ function apply(){var words=input.value.toLowerCase().split(/\\s+/).filter(Boolea
 rows.forEach(function(r){var hay=r.getAttribute('data-search');var ok=words.every(function(w){return hay.indexOf(w)>=0});r.hidden=!ok;if(ok)shown++;});
 status.textContent=shown+' of '+rows.length+' jobs';}
 input.addEventListener('input',apply);apply();})();
+`;
+
+/**
+ * How old the live snapshot is when the page is read: the reader's clock against the snapshot's
+ * time in the page (no request; without JavaScript the page still shows the time it was taken).
+ */
+export const LIVE_JS = `(function(){
+function ago(s){return s<120?s+' s':s<7200?Math.round(s/60)+' min':s<172800?Math.round(s/3600)+' h':Math.round(s/86400)+' d';}
+[].slice.call(document.querySelectorAll('[data-taken]')).forEach(function(el){
+var s=Math.max(0,Math.round((Date.now()-Date.parse(el.getAttribute('data-taken')))/1000));
+el.textContent=' ('+ago(s)+' ago)';if(s>3600)el.className+=' bad';});})();
 `;

@@ -4,8 +4,9 @@ import { footprint } from '../plan/plan.js';
 import { Links } from '../render/labels.js';
 import { datasetOf } from '../lineage/openlineage.js';
 import type { Job, Origin, Repo } from '../repo/model.js';
-import { effectiveSql } from '../resolve/sql.js';
-import type { SiteFlink } from './flink.js';
+import type { StatusReport } from '../live/status.js';
+import { type SiteFlink, siteSql } from './flink.js';
+import type { LiveView } from './live.js';
 
 /** A dataset as OpenLineage names it (namespace `kafka://broker`, name `topic`). */
 export interface DatasetName {
@@ -53,6 +54,8 @@ export interface SiteInputs {
   repoUrl?: string;
   /** Lineage and policy bindings from the jobs' Flink releases (lib/site/flink.ts); none: no lineage shown. */
   flink?: SiteFlink;
+  /** Status snapshots (`flinkops status --env ENV --json`), one per environment; none: no live view. */
+  live?: StatusReport[];
 }
 
 export interface CatalogJob {
@@ -105,6 +108,8 @@ export interface Catalog {
   teamTotals: Map<string, Map<string, { cpu: number; memoryMi: number; jobs: number }>>;
   diagnostics: Diagnostic[];
   repoUrl?: string;
+  /** Per environment, its status snapshot; empty when the site was built without one. */
+  live: LiveView;
 }
 
 export const datasetKey = (s: { namespace: string; name: string }) => `${s.namespace}/${s.name}`;
@@ -129,6 +134,8 @@ export function buildCatalog(repo: Repo, env: string, inputs: SiteInputs): Catal
     return d;
   };
   const teamTotals: Catalog['teamTotals'] = new Map();
+  // The SQL Flink explained for the lineage, when it was asked; computed here only without it.
+  const sqlOf = inputs.flink?.sql ?? siteSql(repo, env);
 
   for (const job of repo.jobs) {
     const byEnv = new Map<string, EffectiveJob>();
@@ -154,7 +161,7 @@ export function buildCatalog(repo: Repo, env: string, inputs: SiteInputs): Catal
       tests: inputs.tests.get(job.id) ?? [],
     };
     if (e?.type === 'sql') {
-      const eff = effectiveSql(repo, job, env);
+      const eff = sqlOf.get(job.id);
       if (eff) {
         diagnostics.push(...eff.diagnostics.filter((d) => d.severity === 'error'));
         if (eff.secured !== false) entry.sql = eff.sql.script();
@@ -203,7 +210,19 @@ export function buildCatalog(repo: Repo, env: string, inputs: SiteInputs): Catal
   }
 
   markLeaks(datasets);
-  return { env, envs, jobs, datasets, teamTotals, diagnostics, ...(inputs.repoUrl ? { repoUrl: inputs.repoUrl } : {}) };
+  const live: LiveView = new Map(
+    (inputs.live ?? []).filter((r) => envs.includes(r.env)).map((r) => [r.env, r] as const),
+  );
+  return {
+    env,
+    envs,
+    jobs,
+    datasets,
+    teamTotals,
+    diagnostics,
+    live,
+    ...(inputs.repoUrl ? { repoUrl: inputs.repoUrl } : {}),
+  };
 }
 
 function linksOf(links: Links, e: EffectiveJob): Record<string, string> {

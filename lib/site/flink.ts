@@ -2,8 +2,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { type ExplainUnit, explainJobsInFlink, type FlinkExplain } from '../flink/explain.js';
 import { FlinkUnavailable } from '../flink/launch.js';
 import type { Repo } from '../repo/model.js';
-import { resolveJob } from '../resolve/config.js';
-import { effectiveSql } from '../resolve/sql.js';
+import { type EffectiveSql, effectiveSql } from '../resolve/sql.js';
 import { jobSecurity } from '../security/index.js';
 
 /** What Flink's planner says of one job, for its catalog page. */
@@ -17,6 +16,20 @@ export interface JobInFlink {
 export interface SiteFlink {
   jobs: Map<string, JobInFlink>;
   diagnostics: Diagnostic[];
+  /** The effective SQL of every SQL job, as explained: the catalog shows the same (computed once). */
+  sql: SiteSql;
+}
+
+/** Job id → its effective SQL in the site's environment (SQL jobs deployed there). */
+export type SiteSql = Map<string, EffectiveSql>;
+
+export function siteSql(repo: Repo, env: string): SiteSql {
+  const out: SiteSql = new Map();
+  for (const job of repo.jobs) {
+    const eff = effectiveSql(repo, job, env);
+    if (eff?.job.enabled) out.set(job.id, eff);
+  }
+  return out;
 }
 
 /**
@@ -27,11 +40,11 @@ export interface SiteFlink {
  */
 export async function siteFlink(repo: Repo, env: string, log?: (line: string) => void): Promise<SiteFlink> {
   const units: ExplainUnit[] = [];
+  const sql = siteSql(repo, env);
   for (const job of repo.jobs) {
-    const { effective } = resolveJob(repo, job, env);
-    if (!effective?.enabled || effective.type !== 'sql') continue;
-    const eff = effectiveSql(repo, job, env);
+    const eff = sql.get(job.id);
     if (!eff || eff.secured === false) continue;
+    const effective = eff.job;
     units.push({ key: job.id, eff });
     // A job every policy applies to shows the bindings in its own run; others are probed once more.
     const every = jobSecurity(repo, job, env, effective.vars, true).policies;
@@ -46,11 +59,12 @@ export async function siteFlink(repo: Repo, env: string, log?: (line: string) =>
       const own = answers.get(u.key)!;
       jobs.set(u.key, { own, bindings: answers.get(`${u.key}\0bindings`)?.applied ?? own.applied });
     }
-    return { jobs, diagnostics: [] };
+    return { jobs, diagnostics: [], sql };
   } catch (e) {
     if (!(e instanceof FlinkUnavailable)) throw e;
     return {
       jobs: new Map(),
+      sql,
       diagnostics: [
         {
           severity: 'warning',

@@ -4,9 +4,10 @@ import type { Catalog, CatalogJob, Dataset } from './catalog.js';
 import { highlightSql } from './highlight.js';
 import { type Html, html } from './html.js';
 import { lineageSvg } from './lineageGraph.js';
+import { jobPath, layout } from './layout.js';
+import { liveSection } from './livePages.js';
 
-/** Where each page lives, relative to the site root. */
-export const jobPath = (id: string) => `jobs/${id}.html`;
+export { jobPath };
 export function datasetPath(d: { namespace: string; name: string }): string {
   const slug = `${d.namespace.replace(/^[a-z]+:\/\//, '')}-${d.name}`
     .toLowerCase()
@@ -15,11 +16,6 @@ export function datasetPath(d: { namespace: string; name: string }): string {
     .slice(0, 80);
   const hash = createHash('sha256').update(`${d.namespace}/${d.name}`).digest('hex').slice(0, 8);
   return `tables/${slug}-${hash}.html`;
-}
-
-function layout(title: string, depth: number, body: Html): string {
-  const up = '../'.repeat(depth);
-  return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} — flinkops catalog</title><link rel="stylesheet" href="${up}assets/site.css"></head><body><a class="skip" href="#main">Skip to content</a><header><nav aria-label="Site"><a href="${up}index.html">Jobs</a><a href="${up}tables.html">Tables and topics</a><a href="${up}teams.html">Teams</a></nav></header><main id="main">${body}</main></body></html>`}\n`;
 }
 
 const mi = (n: number) => (n >= 1024 && n % 1024 === 0 ? `${n / 1024} GiB` : `${n} MiB`);
@@ -82,6 +78,7 @@ export function jobPage(c: Catalog, j: CatalogJob): string {
 <tr><th scope="row">Namespace</th><td>${e?.namespace ?? ''}</td></tr>
 <tr><th scope="row">Folder</th><td><code>${j.job.dir}</code></td></tr>
 </tbody></table>
+${liveSection(c, id)}
 <h2>Links (${c.env})</h2>
 ${Object.keys(j.links).length ? html`<ul>${Object.entries(j.links).map(([k, v]) => html`<li><a href="${v}" rel="noopener">${k}</a></li>`)}</ul>` : html`<p class="muted">No link templates in platform/envs/${c.env}.yaml.</p>`}
 <h2>Resources per environment</h2>

@@ -1,8 +1,9 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import type { PreviewResult } from '../flink/preview.js';
+import { resolveUdfJars } from '../flink/jars.js';
 import { PreviewSession } from '../flink/session.js';
-import type { Job, Origin, Repo } from '../repo/model.js';
+import type { EnvSpec, Job, Origin, Repo } from '../repo/model.js';
 import { effectiveSql, type EffectiveSql } from '../resolve/sql.js';
 import { checkTest } from '../jobtest/check.js';
 import { compareSink, type RowDifference } from './compare.js';
@@ -68,6 +69,8 @@ export function jobForTest(job: Job, test: JobTest, env: string): Job {
 
 interface Prepared {
   run: TestRun;
+  /** The environment's file: where the job's udfJars come from. */
+  spec?: EnvSpec;
   eff?: EffectiveSql;
   tables?: TestTable[];
   problems: Diagnostic[];
@@ -183,7 +186,14 @@ function prepare(repo: Repo, run: TestRun): Prepared {
     'pipeline.auto-watermark-interval': '0 ms',
     ...(test.spec.timeZone ? { 'table.local-time-zone': test.spec.timeZone } : {}),
   };
-  return { run, eff: { ...eff, job: { ...eff.job, flinkConf } }, tables, problems, release };
+  return {
+    run,
+    eff: { ...eff, job: { ...eff.job, flinkConf } },
+    tables,
+    problems,
+    release,
+    ...(repo.platform.envs.get(env) ? { spec: repo.platform.envs.get(env)!.spec } : {}),
+  };
 }
 
 async function runOne(session: PreviewSession, p: Prepared): Promise<TestResult> {
@@ -192,8 +202,12 @@ async function runOne(session: PreviewSession, p: Prepared): Promise<TestResult>
   const eff = p.eff!;
   const samples: Record<string, Row[]> = {};
   for (const [table, given] of test.given) samples[table] = given.rows;
+  // The job's UDF jars, loaded into Flink as preview loads them.
+  const jars = await resolveUdfJars(test.job, p.run.env, p.spec);
+  if (hasErrors(jars.diagnostics)) return result(p, 'error', [], jars.diagnostics, Date.now() - started);
   const preview: PreviewResult = await session.preview(eff, {
     samples,
+    jars: jars.jars,
     rows: 0,
     changelog: test.expect.some((e) => e.kind === 'changelog'),
     // The first test of a JVM also starts the mini cluster: generous on a loaded machine.

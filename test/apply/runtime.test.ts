@@ -362,14 +362,21 @@ describe('state ownership', () => {
 describe('status', () => {
   it('shows the deployed commit against HEAD, links, ages, what Git does not decide, and FINISHED as finished', async (ctx) => {
     if (!kube) return ctx.skip();
+    // The operator stamps jobStatus.updateTime (epoch ms, as a string) when the job's state changes
+    // (JobStatusObserver#updateJobStatus).
+    const finishedAt = Date.now() - 90_000;
     await setStatus(k, settlement(), {
       lifecycleState: 'STABLE',
-      jobStatus: { state: 'FINISHED', jobId: jobId() },
+      jobStatus: { state: 'FINISHED', jobId: jobId(), updateTime: String(finishedAt) },
       error: null,
     });
     const deployed = (await get(k, settlement()))!.metadata.annotations!['flinkops.io/commit'];
+    const ordersDeployed = (await get(k, orders()))!.metadata.annotations!['flinkops.io/commit'];
     fx.write('NOTES.md', 'merged, not applied yet\n');
-    const currentHead = fx.commit('a commit not applied yet');
+    fx.commit('a commit not applied yet');
+    // A change of daily-settlement's own folder, merged and not applied: that job drifts, the others do not.
+    fx.edit('jobs/homeservice/daily-settlement/job.yaml', 'type: sql', '# settled by the night batch\ntype: sql');
+    const currentHead = fx.commit('a change not applied yet');
     const now = Date.now();
     const r = await status({
       repo: fx.root,
@@ -382,9 +389,12 @@ describe('status', () => {
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.head).toBe(currentHead);
+    expect(out.takenAt).toBe(new Date(now).toISOString());
     const ds = out.jobs.find((j: any) => j.job === 'homeservice/daily-settlement');
     expect(ds).toMatchObject({ health: 'finished', jobState: 'FINISHED', atHead: false, restarts: 0 });
     expect(ds.commit).toBe(deployed);
+    expect(ds.changedSince).toEqual(['jobs/homeservice/daily-settlement/job.yaml']);
+    expect(ds.jobStateSince).toBe(new Date(finishedAt).toISOString());
     expect(ds.links.flinkUi).toBe(`http://flink-test.rent.example/flink-homeservice-${sfx}/daily-settlement/`);
     expect(ds.notFromGit).toMatchObject({
       'spec.job.state': 'running',
@@ -393,9 +403,26 @@ describe('status', () => {
     const ko = out.jobs.find((j: any) => j.job === 'datasync/kafka-orders-to-paimon');
     expect(ko.checkpointAgeSeconds).toBeGreaterThanOrEqual(30);
     expect(ko.savepointAgeSeconds).toBeGreaterThanOrEqual(60);
+    // Older than HEAD, but nothing of the job changed since: no drift.
+    expect(ko).toMatchObject({ commit: ordersDeployed, atHead: false, changedSince: [] });
+    // The times as the operator wrote them (restore's scene above): the PERIODIC checkpoint it triggered
+    // (CheckpointInfo#updateLastCheckpoint) and the newest savepoint of savepointInfo.
+    const written = (await get(k, orders()))!.status!.jobStatus;
+    expect(ko.lastCheckpoint).toEqual({
+      time: new Date(written.checkpointInfo.lastCheckpoint.timeStamp).toISOString(),
+      trigger: 'PERIODIC',
+      source: 'status',
+    });
+    expect(ko.lastSavepoint).toEqual({
+      time: new Date(written.savepointInfo.lastSavepoint.timeStamp).toISOString(),
+      path: 'hdfs://test-nn/sp/savepoint-2',
+      trigger: 'PERIODIC',
+      source: 'status',
+    });
+    expect(ko.checkpointAgeSeconds).toBe(Math.round((now - written.checkpointInfo.lastCheckpoint.timeStamp) / 1000));
 
     const text = await status({ repo: fx.root, env: 'test', jobs: ['homeservice/daily-settlement'], now, ...target() });
-    expect(text.stdout).toContain(`${deployed!.slice(0, 12)} (not HEAD)`);
+    expect(text.stdout).toContain(`${deployed!.slice(0, 12)} (not HEAD, 1 file changed since)`);
     expect(text.stdout).toContain('homeservice/daily-settlement: not from Git (flinkops action): ');
   });
 });

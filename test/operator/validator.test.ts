@@ -135,6 +135,47 @@ describe("the operator's DefaultValidator accepts every rendered FlinkDeployment
   });
 });
 
+describe('declared jars: what render delivers passes the same rules', () => {
+  let fx: Fixture;
+  beforeEach(() => {
+    fx = new Fixture();
+  });
+  afterEach(() => fx.dispose());
+
+  it('a Maven-declared jar job and UDF-jar SQL jobs (application and session mode) are accepted', () => {
+    const sql =
+      "CREATE TEMPORARY FUNCTION shout AS 'com.rent.udf.Shout';\n" +
+      "CREATE TEMPORARY TABLE listings (title STRING) WITH ('connector' = 'kafka', 'topic' = 'rent.listings', 'format' = 'json');\n" +
+      "CREATE TEMPORARY TABLE loud (title STRING) WITH ('connector' = 'print');\n" +
+      'INSERT INTO loud SELECT shout(title) FROM listings;\n';
+    for (const [name, mode] of [
+      ['udf-app', ''],
+      ['udf-session', 'mode: session\nsession: shared-1-20\n'],
+    ] as const) {
+      fx.write(
+        `jobs/acquisition/${name}/job.yaml`,
+        `type: sql\nflinkVersion: "1.20"\nupgradeMode: stateless\n${mode}udfJars:\n  - maven: com.rent.udf:shout-udfs:1.0.0\n`,
+      );
+      fx.write(`jobs/acquisition/${name}/owners.yaml`, 'owners: ["@wang.lei"]\n');
+      fx.write(`jobs/acquisition/${name}/main.sql`, sql);
+    }
+    const r = renderAt(fx.root, 'test', [
+      'acquisition/listing-score',
+      'acquisition/udf-app',
+      'acquisition/udf-session',
+    ]);
+    expect(r.diagnostics).toEqual([]); // includes the CRD schema check of every object
+    const deployments = r.objects.filter((o) => o.kind === 'FlinkDeployment');
+    const sessionJobs = r.objects.filter((o) => o.kind === 'FlinkSessionJob');
+    expect(deployments.map((o) => o.name).sort()).toEqual(['listing-score', 'shared-1-20', 'udf-app']);
+    expect(sessionJobs.map((o) => o.name)).toEqual(['udf-session']);
+    expect([
+      ...deployments.flatMap((o) => deploymentProblems(o)),
+      ...sessionJobs.flatMap((o) => sessionJobProblems(o, r.objects, ['https'])),
+    ]).toEqual([]);
+  });
+});
+
 describe('jarURI checks of DefaultValidator.validateJarURI (line 302)', () => {
   it.each([
     ['https://artifacts.rent.example/a.jar', undefined],

@@ -1,37 +1,27 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRepo } from '../../lib/repo/load.js';
 import { siteFlink } from '../../lib/site/flink.js';
 import { buildSite } from '../../lib/site/site.js';
 import { PROJECT } from '../support/fixture.js';
+import { type Browser, openChromium, SHOTS, seriousViolations } from './chromium.js';
 
 /**
  * The catalog in a real browser: Debian's Chromium driven by playwright-core opens the built site,
  * goes index → job → table, searches, checks the lineage graph is drawn, and runs axe-core.
  * Screenshots go to test-artifacts/site/ (gitignored; CI keeps it).
  */
-const CHROMIUM = process.env.FLINKOPS_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.join(PROJECT, 'test-artifacts/site');
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-
 let dir: string;
-let profile: string;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-const requested: string[] = [];
+let requested: string[];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `no Chromium at ${CHROMIUM}: the site's browser tests need it (Debian: apt-get install -y chromium; .ci/run installs it)`,
-    );
   dir = mkdtempSync(path.join(tmpdir(), 'flinkops-site-'));
-  profile = mkdtempSync(path.join(tmpdir(), 'flinkops-chromium-'));
   const repo = loadRepo(PROJECT).repo;
   const flink = await siteFlink(repo, 'prod');
   const { files } = buildSite(repo, 'prod', { history: new Map(), tests: new Map(), flink });
@@ -39,45 +29,15 @@ beforeAll(async () => {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), text);
   }
-  mkdirSync(SHOTS, { recursive: true });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
-  // Nothing leaves the machine: any request that is not a file of the site is refused and recorded.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:')) return route.continue();
-    requested.push(url);
-    return route.abort();
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await openChromium();
+  page = browser.page;
+  requested = browser.requested;
 }, 600_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
-
-async function seriousViolations(p: Page): Promise<string[]> {
-  await p.addScriptTag({ content: axeSource });
-  const result = (await p.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-    violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-  };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('the job catalog in Chromium', () => {
   it('index: search narrows the jobs; keyboard reaches the skip link first; no serious axe violation', async () => {

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadRepo } from '../../lib/repo/load.js';
 import { type SiteFlink, siteFlink } from '../../lib/site/flink.js';
 import { datasetPath } from '../../lib/site/pages.js';
+import { parseStatusReport, type StatusReport } from '../../lib/live/status.js';
 import { buildSite } from '../../lib/site/site.js';
 import { Fixture, PROJECT } from '../support/fixture.js';
 
@@ -96,6 +97,120 @@ describe('site: the job catalog of the sample repository', () => {
   });
 });
 
+/** A snapshot of prod as `flinkops status --env prod --json` prints it (fields per lib/live/status.ts). */
+const prodSnapshot = (): StatusReport => ({
+  env: 'prod',
+  head: 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00',
+  takenAt: '2026-12-01T16:00:00.000Z',
+  jobs: [
+    {
+      job: 'rental/rental-metrics-1m',
+      kind: 'FlinkDeployment',
+      namespace: 'flink-rental',
+      name: 'rental-metrics-1m',
+      exists: true,
+      health: 'failed',
+      lifecycleState: 'FAILED',
+      jobState: 'FAILED',
+      jobStateSince: '2026-12-01T15:40:00.000Z',
+      commit: 'beef0000beef0000beef0000beef0000beef0000',
+      atHead: false,
+      changedSince: ['jobs/rental/rental-metrics-1m/02-metrics.sql'],
+      restarts: 4,
+      lastCheckpoint: { time: '2026-12-01T15:55:00.000Z', trigger: 'PERIODIC', source: 'status' },
+      lastSavepoint: {
+        time: '2026-12-01T10:00:00.000Z',
+        path: 'hdfs://prod-nn/flink/savepoints/rental/rental-metrics-1m/savepoint-1',
+        trigger: 'PERIODIC',
+        source: 'status',
+      },
+      message: 'lifecycleState FAILED, job FAILED: java.lang.ArithmeticException: / by zero',
+    },
+    {
+      job: 'datasync/kafka-orders-to-paimon',
+      kind: 'FlinkDeployment',
+      namespace: 'flink-datasync',
+      name: 'kafka-orders-to-paimon',
+      exists: true,
+      health: 'healthy',
+      lifecycleState: 'STABLE',
+      jobState: 'RUNNING',
+      commit: 'beef0000beef0000beef0000beef0000beef0000',
+      atHead: false,
+      changedSince: [],
+      restarts: 0,
+      message: 'lifecycleState STABLE, job RUNNING',
+    },
+  ],
+});
+
+describe('site: the live view', () => {
+  const withLive = () => buildSite(loadRepo(PROJECT).repo, 'prod', { ...noInputs, live: [prodSnapshot()] });
+
+  it('without a status snapshot, the site is the catalog it was and says the live view is not available', () => {
+    const { files } = buildSite(loadRepo(PROJECT).repo, 'prod', noInputs);
+    expect([...files.keys()].filter((f) => f.startsWith('live'))).toEqual(['live.html']);
+    expect(files.get('live.html')).toContain('The live view is not available.');
+    expect(files.get('jobs/rental/rental-metrics-1m.html')).toContain('The live view is not available.');
+  });
+
+  it('flags a failed job whose deployed commit Git has changed since; a healthy job at an older commit is not flagged', () => {
+    const { files, catalog } = withLive();
+    expect([...catalog.live.keys()]).toEqual(['prod']);
+    const live = files.get('live.html')!;
+    expect(live).toContain('2 jobs: 1 failed, 1 healthy; 1 with drift.');
+    const attention = live.slice(
+      live.indexOf('Needs attention in prod'),
+      live.indexOf('</table>', live.indexOf('Needs attention in prod')),
+    );
+    expect(attention).toContain('href="jobs/rental/rental-metrics-1m.html"');
+    expect(attention).toContain('<td class="bad"><strong>failed</strong></td>');
+    expect(attention).toContain(
+      '<code>beef0000beef</code> <strong>drift</strong>: behind HEAD <code>c0ffee00c0ff</code>, Git changed a file of the job since (jobs/rental/rental-metrics-1m/02-metrics.sql)',
+    );
+    expect(attention).not.toContain('kafka-orders-to-paimon');
+    // Ages against the snapshot (the page is static); when it was taken, in UTC; no section for test.
+    expect(live).toContain('2026-12-01 15:55:00 UTC <span class="muted">(5 min before the snapshot, periodic)</span>');
+    expect(live).toContain('<time datetime="2026-12-01T16:00:00.000Z">2026-12-01 16:00:00 UTC</time>');
+    expect(live).toContain('No snapshot of test');
+    const env = files.get('live/prod.html')!;
+    expect(env).toContain('older than HEAD; nothing of the job changed since');
+    expect(env).toContain('href="../jobs/datasync/kafka-orders-to-paimon.html"');
+    const job = files.get('jobs/rental/rental-metrics-1m.html')!;
+    expect(job).toContain('java.lang.ArithmeticException: / by zero');
+    expect(job).toContain('hdfs://prod-nn/flink/savepoints/rental/rental-metrics-1m/savepoint-1');
+    expect(job).toContain('FAILED / FAILED<div class="muted">since 2026-12-01 15:40:00 UTC</div>');
+    expect(job).toContain('<td>4</td>');
+  });
+
+  it('is deterministic and every page stays under 300 KB', () => {
+    const a = withLive().files;
+    const b = withLive().files;
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [k, v] of a) {
+      expect(b.get(k), k).toBe(v);
+      expect(Buffer.byteLength(v), k).toBeLessThan(300 * 1024);
+    }
+  });
+
+  it('reads only the output of status --json: a syntax error at its line and column, a missing time, an unknown environment', () => {
+    const envs = ['prod', 'test'];
+    const bad = parseStatusReport('{\n  "env": "prod",\n  "jobs": [,]\n}', 'prod.json', envs);
+    expect(bad).toMatchObject({ diagnostic: { file: 'prod.json', line: 3, rule: 'live/status-file' } });
+    const { takenAt: _, ...old } = prodSnapshot();
+    expect(parseStatusReport(JSON.stringify(old), 'old.json', envs)).toMatchObject({
+      diagnostic: {
+        message: expect.stringContaining('no "takenAt"'),
+        hint: expect.stringContaining('status --env ENV --json'),
+      },
+    });
+    expect(parseStatusReport(JSON.stringify({ ...prodSnapshot(), env: 'staging' }), 's.json', envs)).toMatchObject({
+      diagnostic: { message: 'environment "staging" is not in platform/envs/ (environments: prod, test)' },
+    });
+    expect(parseStatusReport(JSON.stringify(prodSnapshot()), 'prod.json', envs)).toEqual({ report: prodSnapshot() });
+  });
+});
+
 describe('flinkops site (the command)', () => {
   let fx: Fixture;
   beforeEach(() => {
@@ -120,5 +235,21 @@ describe('flinkops site (the command)', () => {
     expect(refused.stderr).toContain('was not written by flinkops site');
     expect(fx.cli('site').code).toBe(2);
     expect(fx.cli('site', '--out', out, '--env', 'staging').stderr).toContain('no environment "staging"');
+    // --live: the status snapshot of an environment; a file of another shape is the user's to fix (exit 1).
+    const snapshot = path.join(fx.root, 'prod.json');
+    writeFileSync(snapshot, JSON.stringify(prodSnapshot()));
+    const live = fx.cli('site', '--out', out, '--live', snapshot);
+    expect(live.code, live.stderr).toBe(0);
+    expect(live.stdout).toContain('live view: prod taken 2026-12-01T16:00:00.000Z');
+    expect(readFileSync(path.join(out, 'live/prod.html'), 'utf8')).toContain('<h1>Live: prod</h1>');
+    writeFileSync(snapshot, '{"env": "prod", "jobs": []');
+    const broken = fx.cli('site', '--out', out, '--live', snapshot);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain(
+      'prod.json\n  1:27     error  not JSON: Flow map must end with a }  live/status-file',
+    );
+    const missing = fx.cli('site', '--out', out, '--live', path.join(fx.root, 'nowhere.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--live');
   }, 600_000);
 });

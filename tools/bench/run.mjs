@@ -14,14 +14,15 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 mkdirSync(work, { recursive: true });
 
 /** Runs a command RUNS times; returns the median wall time (ms) and the largest peak RSS (MB). */
-function measure(label, args, { expectCode = 0 } = {}) {
+function measure(label, args, { expectCode = 0, env = {}, runs = RUNS } = {}) {
   const times = [];
   let rss = 0;
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const started = process.hrtime.bigint();
     const r = spawnSync(process.execPath, ['--import', path.join(project, 'tools/bench/measure.mjs'), ...args], {
       encoding: 'utf8',
       maxBuffer: 1 << 28,
+      env: { ...process.env, ...env },
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (r.status !== expectCode) {
@@ -149,7 +150,19 @@ console.log(
 {
   console.log('\nsite (static job catalog)');
   const out = path.join(work, 'site-500');
-  const built = measure('site, 500 jobs (a page per job and per table)', [cli, 'site', '--out', out, '--repo', repo]);
+  // Flink's answers are cached by the question (lib/flink/explain.ts): a cold build asks about every
+  // job, an unchanged one about none — the pages job's usual case.
+  const results = path.join(work, 'site-results');
+  rmSync(results, { recursive: true, force: true });
+  const siteArgs = [cli, 'site', '--out', out, '--repo', repo];
+  const cold = measure('site, 500 jobs, cold (Flink asked about every job)', siteArgs, {
+    env: { FLINKOPS_RESULTS: results },
+    runs: 1,
+  });
+  row(cold);
+  const built = measure('site, 500 jobs, unchanged (Flink answers cached)', siteArgs, {
+    env: { FLINKOPS_RESULTS: results },
+  });
   row(built);
   let largest = 0;
   let files = 0;
@@ -167,6 +180,67 @@ console.log(
   console.log(
     `\ntargets: site of 500 jobs < 10 s (${built.ms < 10000 ? 'met' : 'MISSED'}), no page over 300 KB (largest of ${files}: ${(largest / 1024).toFixed(0)} KB, ${largest < 300 * 1024 ? 'met' : 'MISSED'})`,
   );
+  // The same site with a live view of both environments: status snapshots of every job.
+  const live = liveSnapshots(repo, work);
+  const out2 = path.join(work, 'site-500-live');
+  const builtLive = measure(
+    'site --live, 500 jobs × 2 environments',
+    [cli, 'site', '--out', out2, '--repo', repo, ...live.flatMap((f) => ['--live', f])],
+    { env: { FLINKOPS_RESULTS: results } },
+  );
+  row(builtLive, `${((builtLive.ms - built.ms) / 1000).toFixed(2)} s more than without`);
+  const sizes = ['live.html', 'live/prod.html', 'live/test.html', 'index.html'].map(
+    (f) => `${f} ${(statSync(path.join(out2, f)).size / 1024).toFixed(0)} KB`,
+  );
+  console.log(`live pages: ${sizes.join(', ')}`);
+}
+
+/** One `status --json` snapshot per environment of the generated repository: 1 job in 25 failed, 1 in 10 drifted. */
+function liveSnapshots(root, dir) {
+  const ids = readdirSync(path.join(root, 'jobs'))
+    .filter((t) => statSync(path.join(root, 'jobs', t)).isDirectory())
+    .flatMap((t) =>
+      readdirSync(path.join(root, 'jobs', t))
+        .filter((j) => statSync(path.join(root, 'jobs', t, j)).isDirectory())
+        .map((j) => `${t}/${j}`),
+    )
+    .sort();
+  const takenAt = Date.parse('2026-12-01T16:00:00Z');
+  const iso = (ms) => new Date(ms).toISOString();
+  return ['prod', 'test'].map((env) => {
+    const jobs = ids.map((job, i) => {
+      const failed = i % 25 === 7;
+      const drifted = i % 10 === 3;
+      return {
+        job,
+        kind: 'FlinkDeployment',
+        namespace: `flink-${job.split('/')[0]}`,
+        name: job.split('/')[1],
+        exists: true,
+        health: failed ? 'failed' : 'healthy',
+        lifecycleState: failed ? 'FAILED' : 'STABLE',
+        jobState: failed ? 'FAILED' : 'RUNNING',
+        jobStateSince: iso(takenAt - (i + 1) * 3_600_000),
+        commit: drifted ? 'b'.repeat(40) : 'a'.repeat(40),
+        atHead: !drifted,
+        ...(drifted ? { changedSince: [`jobs/${job}/job.yaml`] } : {}),
+        restarts: failed ? 3 : 0,
+        lastCheckpoint: { time: iso(takenAt - 60_000 - i * 1000), trigger: 'PERIODIC', source: 'status' },
+        lastSavepoint: {
+          time: iso(takenAt - 6 * 3_600_000),
+          path: `hdfs://${env}-nn/flink/savepoints/${job}/savepoint-${i.toString(16).padStart(6, '0')}`,
+          trigger: 'PERIODIC',
+          source: 'status',
+        },
+        message: failed
+          ? 'lifecycleState FAILED, job FAILED: org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy'
+          : 'lifecycleState STABLE, job RUNNING',
+      };
+    });
+    const file = path.join(dir, `status-${env}.json`);
+    writeFileSync(file, JSON.stringify({ env, head: 'a'.repeat(40), takenAt: iso(takenAt), jobs }, null, 2));
+    return file;
+  });
 }
 
 // ---- deep validation: every statement through the job's own Flink release (warm helper cache) ----

@@ -122,6 +122,13 @@ final class JobSession {
     private final List<ModifyOperation> implicitOps = new ArrayList<>();
     private final List<Integer> implicitIndexes = new ArrayList<>();
 
+    /**
+     * The job's declared UDF jars (job.yaml udfJars), resolved to local files by flinkops: what the
+     * job declares → local path. Registered with ADD JAR when the TableEnvironment is created, as the
+     * runner does, so Flink itself loads the functions' classes.
+     */
+    private final Map<String, String> jars = new LinkedHashMap<>();
+
     /** The job's data-security policies, enforced on every query's plan (see security/Enforcer). */
     private final PolicySet policies;
     private Enforcer enforcer;
@@ -138,6 +145,9 @@ final class JobSession {
         this.lineage = job.path("lineage").asBoolean(false);
         this.policies = security == null || security.isNull() ? PolicySet.NONE : PolicySet.fromJson(security.toString());
         flatten("", job.get("config"), config);
+        for (JsonNode j : job.path("jars")) {
+            jars.put(j.path("uri").asText(), j.path("path").asText());
+        }
         this.deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, timeoutSeconds));
     }
 
@@ -523,8 +533,11 @@ final class JobSession {
         if (unpoliced != null && enforcer.active() && !policies.unpolicedAllowed) {
             throw new SecurityException(unpoliced);
         }
-        String why = cf == null ? null : unavailableReason(cf);
+        boolean fromDeclaredJars = cf != null && !jars.isEmpty() && cf.getFunctionLanguage() != FunctionLanguage.PYTHON
+                && (cf.getFunctionResources() == null || cf.getFunctionResources().isEmpty());
+        String why = cf == null || fromDeclaredJars ? null : unavailableReason(cf);
         if (why == null) {
+            // with udfJars, Flink looks the class up in them (registered by ADD JAR): it is the judge
             tEnv.executeInternal(op);
             return;
         }
@@ -632,10 +645,25 @@ final class JobSession {
         tEnv = (TableEnvironmentInternal) TableEnvironment.create(settings);
         tEnv.loadModule(MODULE, new StandinModule(ctx));
         enforcer = new Enforcer(tEnv, policies);
+        registerJars();
         ctx.defaultCatalog = tEnv.getCurrentCatalog();
         ctx.defaultDatabase = tEnv.getCurrentDatabase();
         registerCatalogs();
         return tEnv;
+    }
+
+    /** The declared UDF jars on the job's classpath, the way the runner puts them there (ADD JAR). */
+    private void registerJars() {
+        if (jars.isEmpty()) {
+            return;
+        }
+        if (enforcer.active() && !policies.unpolicedAllowed) {
+            throw new SecurityException("the job declares udfJars: code from JARs can read any source, so"
+                    + " data-security policies cannot be enforced on it");
+        }
+        for (String path : new LinkedHashSet<>(jars.values())) {
+            tEnv.executeInternal(new org.apache.flink.table.operations.command.AddJarOperation(path));
+        }
     }
 
     private void registerCatalogs() {

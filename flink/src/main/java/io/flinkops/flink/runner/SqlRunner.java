@@ -36,6 +36,8 @@ import org.apache.flink.table.api.TableResult;
 public final class SqlRunner {
 
     private final Map<String, String> pending = new LinkedHashMap<>();
+    /** The job's udfJars (--jar): local paths, or URIs fetched first; registered as ADD JAR registers a jar. */
+    private final List<String> jars = new ArrayList<>();
     private final boolean dryRun;
     private TableEnvironment tableEnv;
     private StatementSet openSet;
@@ -58,6 +60,7 @@ public final class SqlRunner {
         String script = null;
         String inline = null;
         Map<String, String> config = new LinkedHashMap<>();
+        List<String> jars = new ArrayList<>();
         boolean dryRun = false;
         String policiesFile = null;
         for (int i = 0; i < args.length; i++) {
@@ -80,6 +83,8 @@ public final class SqlRunner {
                 Path tmp = Files.createTempFile("flinkops-policies", ".json");
                 Files.write(tmp, java.util.Base64.getDecoder().decode(requireValue(args, ++i, a)));
                 policiesFile = tmp.toString();
+            } else if (a.equals("--jar")) {
+                jars.add(requireValue(args, ++i, a));
             } else if (a.equals("--dry-run")) {
                 dryRun = true;
             } else if (a.equals("--help") || a.equals("-h")) {
@@ -110,6 +115,11 @@ public final class SqlRunner {
             runner.policies = io.flinkops.flink.security.PolicyEnforcement.load(Paths.get(policiesFile));
             log(runner.policies.size() + " data-security policies apply to this job: enforced in the planner");
         }
+        if (!jars.isEmpty() && runner.policed() && !runner.policies.unpolicedAllowed()) {
+            throw new io.flinkops.flink.security.SecurityException("The job declares udfJars, code that data-security"
+                    + " policies cannot police (it can read any source). The job does not start.");
+        }
+        runner.jars.addAll(jars);
         runner.run(SqlScriptSplitter.split(text));
     }
 
@@ -308,6 +318,17 @@ public final class SqlRunner {
             EnvironmentSettings settings = EnvironmentSettings.newInstance().withConfiguration(conf).build();
             tableEnv = TableEnvironment.create(settings);
             log("Created TableEnvironment (" + (settings.isStreamingMode() ? "streaming" : "batch") + " mode)");
+            for (String jar : jars) {
+                String local;
+                try {
+                    local = UdfJars.local(jar);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                // ADD JAR: the jar joins the user class loader and travels with the job (pipeline.jars).
+                tableEnv.executeSql("ADD JAR '" + local.replace("'", "''") + "'");
+                log("Added UDF jar " + jar + (local.equals(jar) ? "" : " (fetched to " + local + ")"));
+            }
         }
         return tableEnv;
     }

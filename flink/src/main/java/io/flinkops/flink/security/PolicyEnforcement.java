@@ -52,6 +52,11 @@ public final class PolicyEnforcement {
         return !set.isEmpty();
     }
 
+    /** The security team allows this job code SQL cannot police (policies' unpolicedCode). */
+    public boolean unpolicedAllowed() {
+        return set.unpolicedAllowed;
+    }
+
     public int size() {
         return set.policies.size();
     }
