@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { finish, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DeepResult, StatementVerdict } from '../flink/deep.js';
-import { FlinkUnavailable, projectRoot } from '../flink/launch.js';
+import { FlinkUnavailable } from '../flink/launch.js';
 import { RepoLoader } from '../repo/load.js';
 import type { Job, Repo } from '../repo/model.js';
 import { jobSecurity } from '../security/index.js';
 import { resolveJobIds } from '../repo/select.js';
-import { buildId, deepKey, folderDigest, ResultKeys, treeHash } from './keys.js';
+import { helperSources } from '../flink/sources.js';
+import { buildId, deepKey, folderDigest, ResultKeys } from './keys.js';
 import { ResultStore } from '../cache/store.js';
 import { type FolderSnapshot, snapshot, unchanged } from './folderStats.js';
 import type { JobFiles } from '../repo/load.js';
@@ -226,11 +227,3 @@ function jobStub(id: string): Job {
  * alone (~0.3 s) would be most of a run where nothing changed.
  */
 const rules = () => import('../rules/index.js');
-
-let helper: string | undefined;
-
-/** The Flink helpers' sources: a changed helper re-validates everything. */
-function helperSources(): string {
-  helper ??= treeHash(projectRoot(), ['flink/src', 'flink/pom.xml', 'flink/build.sh']);
-  return helper;
-}

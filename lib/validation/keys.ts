@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { treeHash } from '../cache/tree.js';
 import type { JobFiles } from '../repo/load.js';
 import type { Loaded, Repo } from '../repo/model.js';
 import { appliesTo, loadPolicies, principalsOf } from '../security/policy.js';
@@ -129,24 +130,4 @@ export function buildId(): string {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   build = `source:${treeHash(root, ['lib', 'schemas', 'package.json'])}`;
   return build;
-}
-
-/** The hash of the files under some paths of a folder (names and bytes, in name order). */
-export function treeHash(root: string, paths: string[]): string {
-  const h = createHash('sha256');
-  const walk = (rel: string) => {
-    const abs = path.join(root, rel);
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
-      if (existsSync(abs)) h.update(`\0${rel}\0`).update(readFileSync(abs));
-      return;
-    }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1)))
-      if (e.isDirectory()) walk(`${rel}/${e.name}`);
-      else if (e.isFile()) h.update(`\0${rel}/${e.name}\0`).update(readFileSync(path.join(abs, e.name)));
-  };
-  for (const p of paths) walk(p);
-  return h.digest('hex');
 }
