@@ -225,7 +225,7 @@ function fill(node: unknown, values: unknown[], used: Set<number>): unknown {
     if (!m || Number(m[1]) >= values.length)
       throw new Error('a value is written inside a larger text; write it alone: key: {{json value}}');
     used.add(Number(m[1]));
-    return JSON.parse(JSON.stringify(values[Number(m[1])]));
+    return jsonCopy(values[Number(m[1])]);
   }
   if (Array.isArray(node)) return node.map((v) => fill(v, values, used));
   if (node && typeof node === 'object') {
@@ -239,6 +239,52 @@ function fill(node: unknown, values: unknown[], used: Set<number>): unknown {
     return out;
   }
   return node;
+}
+
+const NOT_PLAIN = Symbol('not plain JSON data');
+
+/**
+ * `JSON.parse(JSON.stringify(value))` without writing the text: a job's SQL script is large, and the
+ * round trip was most of a manifest's rendering. Strings, finite numbers, booleans, null, arrays and
+ * plain objects are copied here with JSON's rules (`-0` → 0, non-finite → null, `undefined` and
+ * functions dropped from objects and null in arrays); anything else (`toJSON`, class instances,
+ * bigints, a `__proto__` key, cycles) takes the round trip itself, so its result or error is JSON's.
+ */
+function jsonCopy(value: unknown): unknown {
+  const copy = plainCopy(value, 0);
+  return copy === NOT_PLAIN ? JSON.parse(JSON.stringify(value)) : copy;
+}
+
+function plainCopy(v: unknown, depth: number): unknown {
+  if (typeof v === 'string' || typeof v === 'boolean' || v === null) return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v + 0 : null;
+  if (typeof v !== 'object' || depth > 64) return NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
+      const copy =
+        item === undefined || typeof item === 'function' || typeof item === 'symbol'
+          ? null
+          : plainCopy(item, depth + 1);
+      if (copy === NOT_PLAIN) return NOT_PLAIN;
+      out.push(copy);
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === 'function')
+    return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    if (k === '__proto__') return NOT_PLAIN;
+    const item = (v as Record<string, unknown>)[k];
+    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    const copy = plainCopy(item, depth + 1);
+    if (copy === NOT_PLAIN) return NOT_PLAIN;
+    out[k] = copy;
+  }
+  return out;
 }
 
 /**
