@@ -91,3 +91,67 @@ describe('review: jars that reach the classpath without udfJars', () => {
     },
   );
 });
+
+describe('review: where the cluster is told to fetch jars from', () => {
+  let fx: Fixture;
+  beforeEach(() => {
+    fx = new Fixture();
+    fx.edit(
+      'platform/policies/pii.yaml',
+      'unpolicedCode: [acquisition/listing-score]',
+      'unpolicedCode: [acquisition/listing-score, acquisition/udf]',
+    );
+  });
+  afterEach(() => fx.dispose());
+  const errors = (job: string, rule: string) => fx.validate([job]).filter((d) => d.rule === rule);
+
+  // A session job's udfJars are fetched by the runner inside the shared session cluster, where the
+  // operator's jarURI checks (DefaultValidator.validateJarURI: scheme allowlist, no local hosts) never see
+  // them; the same checks apply, or a job reads the cloud's metadata service from the shared JobManager.
+  it.each([
+    ['https://169.254.169.254/latest/meta-data/x.jar', 'restricted address'],
+    ['https://10.0.0.7/udf.jar', 'restricted address'],
+    ['http://nexus.rent.example/udf.jar', "scheme 'http' is not in the operator's allowlist"],
+  ])('a session job’s udfJar %s is refused like the operator refuses a jarURI', (uri, problem) => {
+    addUdfJob(fx, '', '', 'mode: session\nsession: shared-1-20\n');
+    const file = 'jobs/acquisition/udf/job.yaml';
+    fx.write(file, fx.read(file).replace('hdfs://nn/udf/geo-1.0.jar', uri));
+    const ds = errors('acquisition/udf', 'job/session-jar-uri');
+    const at = locate(fx.read(file), uri);
+    expect(ds.map((d) => [d.file, d.line, d.column])).toContainEqual([file, at.line, at.column]);
+    expect(ds.find((d) => d.line === at.line)!.message).toContain(problem);
+  });
+
+  it('a session job’s udfJar on an allowed https host, or on a Flink filesystem, is accepted', () => {
+    addUdfJob(fx, '', '', 'mode: session\nsession: shared-1-20\n');
+    expect(errors('acquisition/udf', 'job/session-jar-uri')).toEqual([]);
+    const file = 'jobs/acquisition/udf/job.yaml';
+    fx.write(file, fx.read(file).replace('hdfs://nn/udf/geo-1.0.jar', 'https://nexus.rent.example/udf.jar'));
+    expect(errors('acquisition/udf', 'job/session-jar-uri')).toEqual([]);
+  });
+
+  // Maven's own coordinate parts never are `.` or `..`; with them, <url>/<group>/<artifact>/<version>/ leaves
+  // the repository (the cluster's download) and the flinkops cache (preview's download).
+  it.each(['com.rent:..:..', 'com.rent:geo:../..', 'com.rent:.:1.0', 'com.rent:geo:1.0:..'])(
+    'the coordinate %s is refused by the schema at the value',
+    (coordinate) => {
+      const job = addUdfJob(fx, '');
+      const file = `jobs/${job}/job.yaml`;
+      fx.write(file, fx.read(file).replace('uri: hdfs://nn/udf/geo-1.0.jar', `maven: "${coordinate}"`));
+      const ds = fx.validate([job]).filter((d) => d.severity === 'error' && d.file === file);
+      expect(ds.length).toBeGreaterThan(0);
+      expect(ds[0]!.line).toBe(locate(fx.read(file), coordinate).line);
+    },
+  );
+
+  it('a Maven repository URL with credentials in it is refused (they would be rendered into every jarURI)', () => {
+    const file = 'platform/envs/test.yaml';
+    fx.edit(
+      file,
+      'url: https://nexus.rent.example/repository/maven-releases',
+      'url: https://ci:s3cret@nexus.rent.example/repository/maven-releases',
+    );
+    const ds = fx.validate(['acquisition/listing-score']).filter((d) => d.file === file && d.severity === 'error');
+    expect(ds.map((d) => d.line)).toEqual([locate(fx.read(file), 'ci:s3cret').line]);
+  });
+});
