@@ -1,4 +1,10 @@
+import { existsSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_JAR_BYTES, resolveUdfJars } from '../lib/flink/jars.js';
+import { cacheDir } from '../lib/flink/launch.js';
+import { loadRepo } from '../lib/repo/load.js';
 import { sqlJarPaths } from '../lib/resolve/artifacts.js';
 import { Fixture, locate } from './support/fixture.js';
 
@@ -153,5 +159,43 @@ describe('review: where the cluster is told to fetch jars from', () => {
     );
     const ds = fx.validate(['acquisition/listing-score']).filter((d) => d.file === file && d.severity === 'error');
     expect(ds.map((d) => d.line)).toEqual([locate(fx.read(file), 'ci:s3cret').line]);
+  });
+});
+
+describe('review: a UDF jar download is bounded (preview, validate --deep)', () => {
+  let fx: Fixture;
+  let server: Server;
+  beforeEach(async () => {
+    fx = new Fixture();
+    // A repository that claims a jar bigger than any UDF jar, and one that streams without a length.
+    server = createServer((req, res) => {
+      if (req.url?.endsWith('huge-1.0.jar')) {
+        res.writeHead(200, { 'content-length': String(MAX_JAR_BYTES + 1) });
+        res.end();
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/repo`;
+    fx.edit('platform/envs/test.yaml', 'url: https://nexus.rent.example/repository/maven-releases', `url: ${base}`);
+    rmSync(path.join(cacheDir(), 'maven', 'com', 'rent', 'udfhuge'), { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    fx.dispose();
+  });
+
+  it('a jar larger than MAX_JAR_BYTES is refused at its coordinate, and nothing is cached', async () => {
+    addUdfJob(fx, '');
+    const file = 'jobs/acquisition/udf/job.yaml';
+    fx.write(file, fx.read(file).replace('uri: hdfs://nn/udf/geo-1.0.jar', 'maven: com.rent.udfhuge:huge:1.0'));
+    const { repo } = loadRepo(fx.root);
+    const job = repo.jobs.find((j) => j.id === 'acquisition/udf')!;
+    const r = await resolveUdfJars(job, 'test', repo.platform.envs.get('test')!.spec);
+    expect(r.jars).toEqual([]);
+    expect(r.diagnostics.map((d) => [d.rule, d.file, d.line])).toEqual([
+      ['job/udf-jar-unresolved', file, locate(fx.read(file), 'com.rent.udfhuge').line],
+    ]);
+    expect(r.diagnostics[0]!.message).toContain(`larger than ${MAX_JAR_BYTES} bytes`);
+    expect(existsSync(path.join(cacheDir(), 'maven', 'com/rent/udfhuge/huge/1.0/huge-1.0.jar'))).toBe(false);
   });
 });
