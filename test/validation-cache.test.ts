@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultKeys } from '../lib/validation/keys.js';
+import { RACY_MS } from '../lib/validation/folderStats.js';
 import { ResultStore } from '../lib/cache/store.js';
 import { validateRepository } from '../lib/validation/incremental.js';
 import { RepoLoader } from '../lib/repo/load.js';
@@ -124,6 +125,24 @@ describe('validate: results cached by the bytes of their inputs', () => {
       'rental/rental-metrics-1m',
     ]);
     fx.remove('jobs/lettings');
+  });
+
+  it('a folder that looks as it did is not read again; any edit, even of the same size, is', async () => {
+    // Folders changed within RACY_MS are read every time (an edit in the same timestamp tick could look the same).
+    await new Promise((r) => setTimeout(r, RACY_MS + 200));
+    await run();
+    const quiet = await run();
+    expect(quiet.checked).toEqual([]);
+    expect(quiet.read).toBe(0);
+    const file = 'jobs/rental/rental-metrics-1m/01-orders.sql';
+    const text = fx.read(file);
+    expect(text).toContain('BIGINT');
+    fx.write(file, text.replace('BIGINT', 'bigint'));
+    expect(statSync(path.join(fx.root, file)).size).toBe(Buffer.byteLength(text));
+    const edited = await run();
+    expect(edited.checked).toEqual(['rental/rental-metrics-1m']);
+    expect(edited.read).toBe(1);
+    fx.write(file, text);
   });
 
   it('named jobs use the same results', async () => {

@@ -37,6 +37,19 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   );
 }
 
+/** Deduplicated (the same problem found in two jobs of a team is one) and sorted. */
+export function finish(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return sortDiagnostics(
+    list.filter((d) => {
+      const key = `${d.file}\0${d.line}\0${d.column}\0${d.rule}\0${d.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }),
+  );
+}
+
 export function hasErrors(list: Diagnostic[]): boolean {
   return list.some((d) => d.severity === 'error');
 }

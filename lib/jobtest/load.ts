@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { RepoFiles } from '../repo/files.js';
 import type { Job, Origin, Repo } from '../repo/model.js';
@@ -53,8 +55,10 @@ export const TESTS_DIR = 'tests';
 
 /** The test files of a job (`tests/*.yaml`, by name), with their `.jsonl` row files. Never throws. */
 export function loadJobTests(repo: Repo, job: Job): JobTest[] {
-  const files = new RepoFiles(repo.root);
   const dir = `${job.dir}/${TESTS_DIR}`;
+  // Most jobs have no tests: a folder that is not there has nothing to list (and nothing to report).
+  if (!statSync(path.join(repo.root, dir), { throwIfNoEntry: false })?.isDirectory()) return [];
+  const files = new RepoFiles(repo.root);
   const out: JobTest[] = [];
   for (const e of files.list(dir)) {
     if (e.dir || !/\.ya?ml$/.test(e.name)) continue;

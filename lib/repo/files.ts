@@ -23,7 +23,7 @@ export class RepoFiles {
 
   constructor(root: string) {
     this.root = path.resolve(root);
-    this.realRoot = realpathSync(this.root);
+    this.realRoot = realpathSync.native(this.root);
   }
 
   private report(d: Diagnostic): void {
@@ -79,7 +79,7 @@ export class RepoFiles {
     let at = abs;
     for (;;) {
       try {
-        return path.join(realpathSync(at), rest);
+        return path.join(realpathSync.native(at), rest);
       } catch {
         const parent = path.dirname(at);
         if (parent === at) return abs;

@@ -1,5 +1,8 @@
 import { imageFilesystems, pathSchemes } from '../resolve/filesystems.js';
+import type { Repo } from '../repo/model.js';
 import type { Rule } from './rule.js';
+
+const carriedByRepo = new WeakMap<Repo, Map<string, Set<string>>>();
 
 export const filesystem: Rule = {
   meta: {
@@ -8,7 +11,9 @@ export const filesystem: Rule = {
       "Every path a job uses (Flink configuration, SQL options) has a scheme its image can read: file, or one the image carries — image render adds the filesystems of every path in platform/ and the version's `filesystems`.",
   },
   check(ctx) {
-    const cache = new Map<string, Set<string>>();
+    // Per repository, not per job: the platform is the same for every job of a run.
+    let cache = carriedByRepo.get(ctx.repo);
+    if (!cache) carriedByRepo.set(ctx.repo, (cache = new Map()));
     const carried = (version: string) => {
       if (!cache.has(version)) {
         const v = ctx.repo.platform.versions!.spec.versions[version]!;

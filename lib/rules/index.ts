@@ -1,5 +1,7 @@
 import { resolveJob, type EffectiveJob } from '../resolve/config.js';
-import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { finish, type Diagnostic } from '../diagnostics/diagnostic.js';
+
+export { finish };
 import type { Job, Repo } from '../repo/model.js';
 import { JobSql } from '../sql/script.js';
 import { checkpointDirs } from './checkpointDirs.js';
@@ -104,19 +106,6 @@ export function check(repo: Repo, loadDiagnostics: Diagnostic[], options: CheckO
   const out = checkRepository(repo, outside, selected, options.rules);
   for (const job of selected) out.push(...checkJob(repo, job, byJob.get(job.id) ?? [], options.rules));
   return finish(out);
-}
-
-/** Deduplicated (the same problem found in two jobs of a team is one) and sorted. */
-export function finish(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return sortDiagnostics(
-    list.filter((d) => {
-      const key = `${d.file}\0${d.line}\0${d.column}\0${d.rule}\0${d.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    }),
-  );
 }
 
 /**

@@ -1,12 +1,17 @@
 import {
   BailErrorStrategy,
   CharStreams,
+  CommonToken,
+  CommonTokenFactory,
   CommonTokenStream,
   DefaultErrorStrategy,
   ParseCancellationException,
   PredictionMode,
+  Token,
   type ANTLRErrorListener,
-  type Token,
+  type CharStream,
+  type TokenFactory,
+  type TokenSource,
 } from 'antlr4ng';
 import { FlinkSqlLexer } from 'dt-sql-parser/dist/lib/flink/FlinkSqlLexer';
 import { FlinkSqlParser, type ProgramContext } from 'dt-sql-parser/dist/lib/flink/FlinkSqlParser';
@@ -84,6 +89,52 @@ export function parseTokens(lexed: LexedSql): ParsedSql {
     tree = parser.program();
   }
   return { tree, tokens, errors: [...lexed.errors, ...errors].sort((a, b) => a.offset - b.offset), offsetOf };
+}
+
+/**
+ * Whether a sequence of tokens (the parser's channel, without EOF) parses as a program in the fast SLL
+ * mode. True proves the sequence valid; false proves nothing (SLL may fail on valid SQL, and a piece cut
+ * out of a statement set is not a program): the caller then parses the whole text as usual.
+ */
+export function parsesCleanFast(tokens: readonly Token[]): boolean {
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.type === FlinkSqlLexer.LR_BRACKET || t.type === FlinkSqlLexer.LS_BRACKET) {
+      if (++depth > MAX_SQL_NESTING) return false;
+    } else if (t.type === FlinkSqlLexer.RR_BRACKET || t.type === FlinkSqlLexer.RS_BRACKET)
+      depth = Math.max(0, depth - 1);
+  }
+  const parser = new FlinkSqlParser(new CommonTokenStream(new TokenList(tokens)));
+  parser.removeErrorListeners();
+  parser.interpreter.predictionMode = PredictionMode.SLL;
+  parser.errorHandler = new BailErrorStrategy();
+  try {
+    parser.program();
+    return true;
+  } catch (e) {
+    if (e instanceof ParseCancellationException) return false;
+    throw e;
+  }
+}
+
+/** Tokens already lexed, fed again (copies: a token stream numbers the tokens it reads), then EOF. */
+class TokenList implements TokenSource {
+  private next = 0;
+  line = 1;
+  column = 0;
+  _tokenStartColumn = 0;
+  inputStream: CharStream | null = null;
+  sourceName = 'statement';
+  tokenFactory: TokenFactory<Token> = CommonTokenFactory.DEFAULT;
+
+  constructor(private readonly tokens: readonly Token[]) {}
+
+  nextToken(): Token {
+    const t = this.tokens[this.next++];
+    if (t) return (t as CommonToken).clone();
+    const stop = this.tokens.length ? this.tokens[this.tokens.length - 1]!.stop : -1;
+    return new CommonToken(CommonToken.EMPTY_SOURCE, Token.EOF, Token.DEFAULT_CHANNEL, stop + 1, stop);
+  }
 }
 
 /** Brackets nested deeper than this are refused unparsed; hand-written SQL stays far below it. */

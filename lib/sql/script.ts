@@ -3,7 +3,14 @@ import type { Token } from 'antlr4ng';
 import { LineIndex } from '../diagnostics/lines.js';
 import type { Origin, SqlSource } from '../repo/model.js';
 import { substitute, type Substitution } from '../vars/substitute.js';
-import { FlinkSqlLexer, lexFlinkSql, parseTokens, type LexedSql, type SyntaxError as GrammarError } from './grammar.js';
+import {
+  FlinkSqlLexer,
+  lexFlinkSql,
+  parsesCleanFast,
+  parseTokens,
+  type LexedSql,
+  type SyntaxError as GrammarError,
+} from './grammar.js';
 import { tokenOptions, type SqlOption } from './options.js';
 import { shimForGrammar } from './shims.js';
 
@@ -67,6 +74,11 @@ class LazyAnalysis implements SqlAnalysis {
         this.parsed = { errors: [] };
       } else {
         const lexed = recentTokens.take(this.text) ?? lexFlinkSql(this.text);
+        if (this.shape !== undefined && piecesClean(lexed.tokens.getTokens())) {
+          cleanShapes.add(this.shape);
+          this.parsed = { errors: [] };
+          return this.parsed;
+        }
         const parsed = parseTokens(lexed);
         this.parsed = { errors: parsed.errors.length ? this.shimmedErrors(lexed, parsed.errors) : [] };
         if (this.shape !== undefined && parsed.errors.length === 0) cleanShapes.add(this.shape);
@@ -103,6 +115,33 @@ const recentTokens = new (class {
 })();
 
 const cleanShapes = new Set<string>();
+
+/**
+ * A program is a sequence of statements, so a text whose pieces (its tokens cut after each `;`) each
+ * parse clean on their own parses clean as a whole. Statements recur across a fleet far more than
+ * whole scripts do (the same source table, the same sink): each piece's shape is parsed once. False
+ * when a piece is new and does not parse clean alone (an error, or a statement set cut at its inner
+ * `;`): then the whole text is parsed, which gives the exact errors.
+ */
+function piecesClean(tokens: Token[]): boolean {
+  let piece: Token[] = [];
+  const clean = (): boolean => {
+    if (!piece.length) return true;
+    const shape = tokenShape(piece);
+    if (!cleanShapes.has(shape)) {
+      if (!parsesCleanFast(piece)) return false;
+      cleanShapes.add(shape);
+    }
+    piece = [];
+    return true;
+  };
+  for (const t of tokens) {
+    if (t.channel !== 0 || t.type === -1) continue;
+    piece.push(t);
+    if (t.type === T.SEMICOLON && !clean()) return false;
+  }
+  return clean();
+}
 
 /** The token types of a text, hashed: 20 bytes per distinct shape instead of a few KB. */
 function tokenShape(tokens: Token[]): string {
@@ -218,11 +257,12 @@ export function splitStatements(
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.type === -1) break;
-    if (t.channel !== 0 && current.length && t.text?.startsWith('/*')) {
+    // (The text's own characters, not t.text: a token's text is a new string each time it is read.)
+    if (t.channel !== 0 && current.length && text.startsWith('/*', offsetOf(t.start))) {
       trailing = t;
       continue;
     }
-    if (t.channel !== 0 && current.length && t.text?.startsWith('--')) {
+    if (t.channel !== 0 && current.length && text.startsWith('--', offsetOf(t.start))) {
       trailing = undefined;
       continue;
     }

@@ -1,13 +1,16 @@
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { deepValidate, reconcileGrammar, type DeepResult, type StatementVerdict } from '../flink/deep.js';
-import { FlinkUnavailable, projectRoot } from '../flink/launch.js';
+import path from 'node:path';
+import { finish, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { DeepResult, StatementVerdict } from '../flink/deep.js';
+import { FlinkUnavailable } from '../flink/launch.js';
 import { RepoLoader } from '../repo/load.js';
 import type { Job, Repo } from '../repo/model.js';
 import { jobSecurity } from '../security/index.js';
 import { resolveJobIds } from '../repo/select.js';
-import { checkJob, checkRepository, finish } from '../rules/index.js';
-import { deepKey, ResultKeys, treeHash } from './keys.js';
+import { helperSources } from '../flink/sources.js';
+import { buildId, deepKey, folderDigest, ResultKeys } from './keys.js';
 import { ResultStore } from '../cache/store.js';
+import { type FolderSnapshot, snapshot, unchanged } from './folderStats.js';
+import type { JobFiles } from '../repo/load.js';
 
 export interface ValidationOptions {
   root: string;
@@ -24,6 +27,8 @@ export interface ValidationResult {
   diagnostics: Diagnostic[];
   /** Jobs whose fast check ran this time (the others' results came from the cache). */
   checked: string[];
+  /** Jobs whose files were read this time (the others' folders looked as they did when last read). */
+  read: number;
   /** Jobs Flink validated this time (deep only). */
   deepChecked: string[];
   jobs: number;
@@ -77,13 +82,33 @@ export async function validateRepository(o: ValidationOptions): Promise<Validati
   const forFlink: Job[] = [];
   const deepKeys = new Map<string, string>();
   const deepCached: DeepEntry[] = [];
+  // A folder that looks as it did when its digest was taken (lstat of every path in it) is not read.
+  const folders = ResultStore.open<FolderSnapshot>('folders', o.cache ?? undefined).store;
+  const now = Date.now();
+  let read = 0;
   for (const id of ids) {
-    const files = loader.readJob(id);
-    const key = keys.job(files);
+    const dir = path.join(loader.files.root, 'jobs', id);
+    const snapKey = `${buildId()}\0${dir}`;
+    const snap = folders.get(snapKey);
+    let digest = snap && unchanged(dir, snap, now);
+    let files: JobFiles | undefined;
+    const readFiles = (): JobFiles => {
+      if (files) return files;
+      files = loader.readJob(id);
+      read++;
+      digest = folderDigest(files);
+      const fresh = snapshot(dir, digest, now);
+      if (fresh && fresh.signature !== snap?.signature) folders.set(snapKey, fresh);
+      return files;
+    };
+    if (!digest) readFiles();
+    let key = keys.jobOf(id.split('/')[0]!, digest!);
     let result = fast.store.get(key);
     let job: Job | undefined;
     if (!result) {
-      const parsed = loader.parseJob(files);
+      const { checkJob } = await rules();
+      const parsed = loader.parseJob(readFiles());
+      key = keys.jobOf(id.split('/')[0]!, digest!);
       job = parsed.job;
       result = checkJob(repo, job, parsed.diagnostics);
       fast.store.set(key, result);
@@ -95,7 +120,7 @@ export async function validateRepository(o: ValidationOptions): Promise<Validati
       const hit = deepStore.store.get(dk);
       if (hit) deepCached.push(hit);
       else {
-        forFlink.push(job ?? loader.parseJob(files).job);
+        forFlink.push(job ?? loader.parseJob(readFiles()).job);
         deepKeys.set(id, dk);
       }
     }
@@ -104,15 +129,17 @@ export async function validateRepository(o: ValidationOptions): Promise<Validati
   const repoKey = keys.repository(repo.jobIds, ids);
   let repoResult = fast.store.get(repoKey);
   if (!repoResult) {
-    repoResult = checkRepository(repo, [], ids.map(jobStub));
+    repoResult = (await rules()).checkRepository(repo, [], ids.map(jobStub));
     fast.store.set(repoKey, repoResult);
   }
   diagnostics.push(...baseDiagnostics, ...loader.files.diagnostics, ...repoResult);
   fast.store.save();
+  folders.save();
   let all = finish(diagnostics);
   const result: ValidationResult = {
     diagnostics: all,
     checked,
+    read,
     deepChecked: forFlink.map((j) => j.id),
     jobs: ids.length,
     jobsUnderPolicies: jobsUnderPolicies(repo, ids),
@@ -130,7 +157,7 @@ export async function validateRepository(o: ValidationOptions): Promise<Validati
   };
   if (forFlink.length) {
     try {
-      deep = await deepValidate(repo, forFlink, envs, o.log);
+      deep = await (await import('../flink/deep.js')).deepValidate(repo, forFlink, envs, o.log);
     } catch (e) {
       if (!(e instanceof FlinkUnavailable)) throw e;
       return { ...result, deepChecked: [], deepUnavailable: e.message };
@@ -145,7 +172,7 @@ export async function validateRepository(o: ValidationOptions): Promise<Validati
   deepStore.store.save();
   const deepDiagnostics = [...deepCached.flatMap((e) => e.diagnostics), ...deep.diagnostics];
   const verdicts = [...deepCached.flatMap((e) => e.verdicts), ...deep.verdicts];
-  const reconciled = reconcileGrammar(all, verdicts);
+  const reconciled = (await import('../flink/deep.js')).reconcileGrammar(all, verdicts);
   all = finish(dedupeEnvs([...reconciled.diagnostics, ...deepDiagnostics]));
   return {
     ...result,
@@ -195,10 +222,8 @@ function jobStub(id: string): Job {
   return { id, team, name, dir: `jobs/${id}`, sql: [] };
 }
 
-let helper: string | undefined;
-
-/** The Flink helpers' sources: a changed helper re-validates everything. */
-function helperSources(): string {
-  helper ??= treeHash(projectRoot(), ['flink/src', 'flink/pom.xml', 'flink/build.sh']);
-  return helper;
-}
+/**
+ * The rules, loaded on the first job that misses the cache: they bring the SQL grammar, whose loading
+ * alone (~0.3 s) would be most of a run where nothing changed.
+ */
+const rules = () => import('../rules/index.js');

@@ -1,13 +1,14 @@
 import { createHash, type Hash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { treeHash } from '../cache/tree.js';
 import type { JobFiles } from '../repo/load.js';
 import type { Loaded, Repo } from '../repo/model.js';
 import { appliesTo, loadPolicies, principalsOf } from '../security/policy.js';
 
 /** Bump when what is cached, or how it is keyed, changes meaning. */
-const KEY_FORMAT = 'flinkops-results-1';
+const KEY_FORMAT = 'flinkops-results-2';
 
 /**
  * Content keys of a job's validation result: the hash of the bytes of everything it depends on.
@@ -78,18 +79,28 @@ export class ResultKeys {
     return h.digest('hex');
   }
 
-  /** The key of a job's fast-check result. */
+  /** The key of a job's fast-check result: what its team shares, and the digest of its own folder. */
   job(f: JobFiles): string {
-    const h = createHash('sha256').update(this.team(f.team)).update('\0job\0').update(f.id);
-    for (const e of f.entries) h.update(`\0${e.dir ? 'd' : 'f'}:${e.name}`);
-    for (const [name, text] of f.texts) {
-      h.update(`\0${name}\0`);
-      h.update(text === undefined ? '\u0000unread' : `${text.length}\0${text}`);
-    }
-    for (const d of f.diagnostics) h.update(`\0${d.rule}:${d.message}`);
-    for (const [rel, digest] of f.nested) h.update(`\0${rel}\0${digest}`);
-    return h.digest('hex');
+    return this.jobOf(f.team, folderDigest(f));
   }
+
+  /** The same, from a folder digest already known (a folder snapshot vouches for it). */
+  jobOf(team: string, digest: string): string {
+    return createHash('sha256').update(this.team(team)).update('\0job\0').update(digest).digest('hex');
+  }
+}
+
+/** The digest of a job folder's own inputs: its id, the names in it, the bytes read, the problems reading them. */
+export function folderDigest(f: JobFiles): string {
+  const h = createHash('sha256').update(f.id);
+  for (const e of f.entries) h.update(`\0${e.dir ? 'd' : 'f'}:${e.name}`);
+  for (const [name, text] of f.texts) {
+    h.update(`\0${name}\0`);
+    h.update(text === undefined ? '\u0000unread' : `${text.length}\0${text}`);
+  }
+  for (const d of f.diagnostics) h.update(`\0${d.rule}:${d.message}`);
+  for (const [rel, digest] of f.nested) h.update(`\0${rel}\0${digest}`);
+  return h.digest('hex');
 }
 
 /** The key of a job's deep-validation result: its fast-check key, the Flink helpers' sources and releases. */
@@ -119,24 +130,4 @@ export function buildId(): string {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   build = `source:${treeHash(root, ['lib', 'schemas', 'package.json'])}`;
   return build;
-}
-
-/** The hash of the files under some paths of a folder (names and bytes, in name order). */
-export function treeHash(root: string, paths: string[]): string {
-  const h = createHash('sha256');
-  const walk = (rel: string) => {
-    const abs = path.join(root, rel);
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
-      if (existsSync(abs)) h.update(`\0${rel}\0`).update(readFileSync(abs));
-      return;
-    }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1)))
-      if (e.isDirectory()) walk(`${rel}/${e.name}`);
-      else if (e.isFile()) h.update(`\0${rel}/${e.name}\0`).update(readFileSync(path.join(abs, e.name)));
-  };
-  for (const p of paths) walk(p);
-  return h.digest('hex');
 }

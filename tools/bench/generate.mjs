@@ -6,6 +6,17 @@ import path from 'node:path';
 
 const TEAMS = ['datasync', 'rental', 'acquisition', 'homeservice', 'finance', 'growth', 'risk'];
 const CITIES = ['beijing', 'shanghai', 'shenzhen', 'hangzhou', 'chengdu'];
+const PAIMON_HOUSE = 'hdfs://lake-nn/paimon/dim.db/house';
+
+/**
+ * The house dimension, looked up by every job: from MySQL (jdbc) on Flink 1.20; Flink 2.2's image carries no jdbc
+ * connector (platform/versions.yaml), so its jobs look the house up in the lake (a Paimon table by its path).
+ */
+function houseOptions(version) {
+  return version === '2.2'
+    ? `  'connector' = 'paimon',\n  'path' = '${PAIMON_HOUSE}'`
+    : `  'connector' = 'jdbc',\n  'url' = 'jdbc:mysql://\${mysql_host}:3306/house',\n  'table-name' = 'house',\n  'password' = '\${secret:MYSQL_PASSWORD}'`;
+}
 
 export function generateRepo(root, jobs = 500, project = process.cwd(), { policies = true, diverse = false } = {}) {
   rmSync(root, { recursive: true, force: true });
@@ -16,7 +27,13 @@ export function generateRepo(root, jobs = 500, project = process.cwd(), { polici
   if (policies) {
     writeFileSync(
       path.join(root, 'platform/policies/bench.yaml'),
-      `policies:\n  - name: bench-house-district\n    resource: { connector: jdbc, table-name: house }\n    principals: ["team:rental", "team:risk"]\n    rowFilter: "house_id > 0"\n    masks:\n      district: MASK_HASH\n`,
+      ['jdbc, table-name: house', `paimon, path: "${PAIMON_HOUSE}"`]
+        .map(
+          (resource, k) =>
+            `  - name: bench-house-district${k ? '-lake' : ''}\n    resource: { connector: ${resource} }\n    principals: ["team:rental", "team:risk"]\n    rowFilter: "house_id > 0"\n    masks:\n      district: MASK_HASH\n`,
+        )
+        .join('')
+        .replace(/^/, 'policies:\n'),
     );
   }
   TEAMS.forEach((team, t) => {
@@ -36,11 +53,12 @@ export function generateRepo(root, jobs = 500, project = process.cwd(), { polici
       `type: sql\ndescription: Generated job ${i} for the benchmark.\nparallelism: ${1 + (i % 4)}\nvars:\n  topic: ${team}.events_${i}\${topic_suffix}\n  city: ${CITIES[i % CITIES.length]}\nenvs:\n  prod:\n    parallelism: ${2 + (i % 6)}\n`,
     );
     writeFileSync(path.join(dir, 'owners.yaml'), `owners: ["@user${i % 170}", "@rent/${team}-engineers"]\n`);
-    writeFileSync(path.join(dir, '01-main.sql'), diverse ? diverseSql(i) : sql(i));
+    const version = (i % TEAMS.length) % 2 ? '2.2' : '1.20';
+    writeFileSync(path.join(dir, '01-main.sql'), diverse ? diverseSql(i, version) : sql(i, version));
   }
 }
 
-function sql(i) {
+function sql(i, version) {
   return `-- Job ${i}: events enriched with their house, counted per city and minute.
 CREATE TEMPORARY TABLE events_${i} (
   event_id    BIGINT,
@@ -65,10 +83,7 @@ CREATE TEMPORARY TABLE dim_house_${i} (
   district STRING,
   PRIMARY KEY (house_id) NOT ENFORCED
 ) WITH (
-  'connector' = 'jdbc',
-  'url' = 'jdbc:mysql://\${mysql_host}:3306/house',
-  'table-name' = 'house',
-  'password' = '\${secret:MYSQL_PASSWORD}'
+${houseOptions(version)}
 );
 
 CREATE TEMPORARY TABLE metrics_${i} (
@@ -89,7 +104,7 @@ GROUP BY city, district, window_start, window_end;
 }
 
 /** The digits of i (base 10, five of them) each choose one feature: 100,000 distinct shapes. */
-function diverseSql(i) {
+function diverseSql(i, version) {
   const [cols, filters, aggs, dims, cases] = String(i).padStart(5, '0').split('').reverse().map(Number);
   const range = (n, f) => Array.from({ length: n }, (_, k) => f(k));
   const extraCols = range(cols, (k) => `  attr_${k}      ${['STRING', 'BIGINT', 'DOUBLE'][k % 3]},\n`).join('');
@@ -124,10 +139,7 @@ CREATE TEMPORARY TABLE dim_house_${i} (
   district STRING,
 ${extraDims}  PRIMARY KEY (house_id) NOT ENFORCED
 ) WITH (
-  'connector' = 'jdbc',
-  'url' = 'jdbc:mysql://\${mysql_host}:3306/house',
-  'table-name' = 'house',
-  'password' = '\${secret:MYSQL_PASSWORD}'
+${houseOptions(version)}
 );
 
 CREATE TEMPORARY TABLE metrics_${i} (
