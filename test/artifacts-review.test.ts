@@ -199,3 +199,24 @@ describe('review: a UDF jar download is bounded (preview, validate --deep)', () 
     expect(existsSync(path.join(cacheDir(), 'maven', 'com/rent/udfhuge/huge/1.0/huge-1.0.jar'))).toBe(false);
   });
 });
+
+describe('review: a udfJars uri names a file', () => {
+  let fx: Fixture;
+  beforeEach(() => {
+    fx = new Fixture();
+  });
+  afterEach(() => fx.dispose());
+
+  // Render passes the fetched file (the URI's last segment) to the runner as --jar, and the session runner
+  // names its download after it (UdfJars.local): a URI ending in `/`, or with no path, names no file.
+  it.each(['https://nexus.rent.example/', 'https://nexus.rent.example', 'hdfs://nn/udf/'])(
+    'udfJars uri %s is refused by the schema at the value',
+    (uri) => {
+      const job = addUdfJob(fx, '');
+      const file = `jobs/${job}/job.yaml`;
+      fx.write(file, fx.read(file).replace('hdfs://nn/udf/geo-1.0.jar', uri));
+      const ds = fx.validate([job]).filter((d) => d.severity === 'error' && d.file === file);
+      expect(ds.map((d) => d.line)).toContain(locate(fx.read(file), uri).line);
+    },
+  );
+});
