@@ -220,3 +220,33 @@ describe('review: a udfJars uri names a file', () => {
     },
   );
 });
+
+describe('review: two udfJars with one file name', () => {
+  let fx: Fixture;
+  beforeEach(() => {
+    fx = new Fixture();
+  });
+  afterEach(() => fx.dispose());
+
+  // Flink fetches user.artifacts.artifact-list into one folder (user.artifacts.base-dir/namespace/cluster-id,
+  // ArtifactFetchManager) by each URI's file name: two jars named alike leave one on the classpath.
+  it('is refused at the second entry, naming the first', () => {
+    const job = addUdfJob(fx, '');
+    const file = `jobs/${job}/job.yaml`;
+    fx.write(
+      file,
+      `${fx.read(file)}  - uri: https://nexus.rent.example/other/geo-1.0.jar\n  - maven: com.rent:geo:1.0\n`,
+    );
+    const ds = fx.validate([job]).filter((d) => d.rule === 'job/jar');
+    expect(ds.map((d) => [d.line, d.message])).toEqual([
+      [
+        locate(fx.read(file), 'https://nexus.rent.example/other').line,
+        'udfJars[1] and udfJars[0] are both fetched as geo-1.0.jar into one folder: one of them would be lost',
+      ],
+      [
+        locate(fx.read(file), 'com.rent:geo:1.0').line,
+        'udfJars[2] and udfJars[0] are both fetched as geo-1.0.jar into one folder: one of them would be lost',
+      ],
+    ]);
+  });
+});

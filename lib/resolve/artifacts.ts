@@ -102,9 +102,16 @@ export function deliveredJar(spec: EnvSpec, declared: UdfJar): DeliveredJar {
     return {
       declared,
       uri: spec.maven ? mavenUrl(spec.maven, declared.maven) : undefined,
-      file: mavenPath(declared.maven).file,
+      file: jarFileName(declared),
     };
-  return { declared, uri: declared.uri, file: declared.uri.slice(declared.uri.lastIndexOf('/') + 1) };
+  return { declared, uri: declared.uri, file: jarFileName(declared) };
+}
+
+/** The name a declared jar is fetched under: Maven's `<artifact>-<version>[-<classifier>].jar`, or the URI's last segment. */
+export function jarFileName(declared: UdfJar): string {
+  return declared.maven !== undefined
+    ? mavenPath(declared.maven).file
+    : declared.uri.slice(declared.uri.lastIndexOf('/') + 1);
 }
 
 /**

@@ -1,4 +1,11 @@
-import { imageLocalJars, isJarConfKey, isPlaceholder, jarConfSet, sqlJarPaths } from '../resolve/artifacts.js';
+import {
+  imageLocalJars,
+  isJarConfKey,
+  jarFileName,
+  isPlaceholder,
+  jarConfSet,
+  sqlJarPaths,
+} from '../resolve/artifacts.js';
 import type { Rule } from './rule.js';
 
 const JAR_DOOR_HINT =
@@ -62,7 +69,20 @@ export const jobJar: Rule = {
         }
       }
       jarConfDoors(job);
+      const fileNames = new Map<string, number>();
       (spec.udfJars ?? []).forEach((u, i) => {
+        // Flink fetches the artifact list into one folder by file name (ArtifactFetchManager).
+        if (u.maven !== undefined || u.uri !== undefined) {
+          const name = jarFileName(u);
+          const first = fileNames.get(name);
+          if (first === undefined) fileNames.set(name, i);
+          else
+            report(
+              `udfJars[${i}] and udfJars[${first}] are both fetched as ${name} into one folder: one of them would be lost`,
+              'keep one of the two, or publish one under another name',
+              yaml.at(['udfJars', i, u.maven !== undefined ? 'maven' : 'uri']),
+            );
+        }
         if (spec.type !== 'sql') {
           report(
             'udfJars: are only used by type: sql',
