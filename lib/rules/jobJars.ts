@@ -23,7 +23,7 @@ export const jobJar: Rule = {
   meta: {
     id: 'job/jar',
     description:
-      "A jar job names its jar by `jar.maven` (Maven coordinates, from the environment's `maven` repository) or `jar.uri` — one of the two; a `local://` jar must be one the job's image carries (platform/versions.yaml `usrlib`, connectors, the runner); `udfJars` entries likewise, on SQL jobs only; no flinkConf `pipeline.jars`, `pipeline.classpaths` or `user.artifacts.artifact-list`/`base-dir` adds or moves jars behind them.",
+      "A jar job names its jar by `jar.maven` (Maven coordinates, from the environment's `maven` repository) or `jar.uri` — one of the two; a `local://` jar must be one the job's image carries (platform/versions.yaml `usrlib`, connectors, the runner); `udfJars` entries likewise, on SQL jobs only, no two fetched under one file name; no flinkConf `pipeline.jars`, `pipeline.classpaths` or `user.artifacts.artifact-list`/`base-dir` adds or moves jars behind them.",
   },
   check(ctx) {
     for (const job of ctx.jobs) {
