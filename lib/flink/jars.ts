@@ -91,6 +91,30 @@ export async function resolveUdfJars(job: Job, env: string, spec: EnvSpec | unde
   return out;
 }
 
+/** No UDF jar is this big; a repository or URI that serves more is refused rather than filling the disk or memory. */
+export const MAX_JAR_BYTES = 512 * 1024 * 1024;
+
+/** The response's bytes, or why not: more than MAX_JAR_BYTES, by its declared length or as it streams. */
+async function boundedBody(r: Response): Promise<Buffer | string> {
+  const tooBig = `larger than ${MAX_JAR_BYTES} bytes, refused`;
+  if (Number(r.headers.get('content-length') ?? 0) > MAX_JAR_BYTES) {
+    await r.body?.cancel();
+    return tooBig;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = r.body?.getReader();
+  for (let c = await reader?.read(); c && !c.done; c = await reader!.read()) {
+    size += c.value.byteLength;
+    if (size > MAX_JAR_BYTES) {
+      await reader!.cancel();
+      return tooBig;
+    }
+    chunks.push(c.value);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Downloads `url` to `file` (atomically); undefined when it worked, else why not. */
 async function download(
   url: string,
@@ -115,7 +139,14 @@ async function download(
   try {
     const r = await fetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(60_000) });
     if (!r.ok) return `HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ''}`;
-    writeFileSync(partial, Buffer.from(await r.arrayBuffer()));
+    // A redirect from https to plain http would hand code to whoever is on the path.
+    if (/^https:/i.test(url) && !/^https:/i.test(r.url)) {
+      await r.body?.cancel();
+      return `redirected from https to ${new URL(r.url).protocol}, refused`;
+    }
+    const body = await boundedBody(r);
+    if (typeof body === 'string') return body;
+    writeFileSync(partial, body);
     renameSync(partial, file);
     return undefined;
   } catch (e) {

@@ -102,9 +102,16 @@ export function deliveredJar(spec: EnvSpec, declared: UdfJar): DeliveredJar {
     return {
       declared,
       uri: spec.maven ? mavenUrl(spec.maven, declared.maven) : undefined,
-      file: mavenPath(declared.maven).file,
+      file: jarFileName(declared),
     };
-  return { declared, uri: declared.uri, file: declared.uri.slice(declared.uri.lastIndexOf('/') + 1) };
+  return { declared, uri: declared.uri, file: jarFileName(declared) };
+}
+
+/** The name a declared jar is fetched under: Maven's `<artifact>-<version>[-<classifier>].jar`, or the URI's last segment. */
+export function jarFileName(declared: UdfJar): string {
+  return declared.maven !== undefined
+    ? mavenPath(declared.maven).file
+    : declared.uri.slice(declared.uri.lastIndexOf('/') + 1);
 }
 
 /**
@@ -135,9 +142,7 @@ export function imageLocalJars(v: VersionSpec): Map<string, string> {
 /** `USING JAR '…'` / `ADD JAR '…'` in one statement: each path and its offset in the statement's text. */
 export function sqlJarPaths(text: string): { path: string; offset: number; how: 'USING JAR' | 'ADD JAR' }[] {
   const out: { path: string; offset: number; how: 'USING JAR' | 'ADD JAR' }[] = [];
-  const code = text
-    .replace(/--[^\n]*/g, (c) => ' '.repeat(c.length))
-    .replace(/\/\*[\s\S]*?\*\//g, (c) => ' '.repeat(c.length));
+  const code = withoutComments(text);
   const add = /^\s*ADD\s+JAR\s+'((?:[^']|'')*)'/i.exec(code);
   if (add)
     out.push({ path: add[1]!.replaceAll("''", "'"), offset: add[0].length - add[1]!.length - 2, how: 'ADD JAR' });
@@ -151,6 +156,58 @@ export function sqlJarPaths(text: string): { path: string; offset: number; how: 
         offset: base + j.index + j[0].length - j[1]!.length - 2,
         how: 'USING JAR',
       });
+  }
+  return out;
+}
+
+/**
+ * Flink configuration that puts jars on a job's classpath, or moves where they are fetched to, behind
+ * udfJars' back: PipelineOptions.JARS and CLASSPATHS (flink-core), ArtifactFetchOptions.ARTIFACT_LIST
+ * and BASE_DIR (flink-clients; render sets the list and the runner reads the fetched files from the base dir).
+ */
+export const JAR_CONF_KEYS: readonly string[] = [
+  'pipeline.jars',
+  'pipeline.classpaths',
+  'user.artifacts.artifact-list',
+  'user.artifacts.base-dir',
+];
+
+export function isJarConfKey(key: string): boolean {
+  return JAR_CONF_KEYS.includes(key.trim().toLowerCase());
+}
+
+/** A `SET 'key' = …` (or unquoted `SET key = …`) of one of JAR_CONF_KEYS: the key and its offset in the statement. */
+export function jarConfSet(text: string): { key: string; offset: number } | undefined {
+  const m = /^(\s*SET\s+)(?:'((?:[^']|'')*)'|([A-Za-z0-9_.-]+))/i.exec(withoutComments(text));
+  if (!m) return undefined;
+  const key = (m[2] ?? m[3]!).replaceAll("''", "'");
+  return isJarConfKey(key) ? { key, offset: m[1]!.length } : undefined;
+}
+
+/**
+ * The statement with its comments blanked to spaces (offsets unchanged); quoted strings and identifiers are
+ * kept whole, so a `--` or `/*` inside a jar path is part of the path.
+ */
+function withoutComments(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    let end: number;
+    if (c === "'" || c === '"' || c === '`') {
+      end = i + 1;
+      while (end < text.length && !(text[end] === c && text[end + 1] !== c)) end += text[end] === c ? 2 : 1;
+      end = Math.min(end + 1, text.length);
+      out += text.slice(i, end);
+    } else if (text.startsWith('--', i) || text.startsWith('/*', i)) {
+      const close = c === '-' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2);
+      end = close < 0 ? text.length : c === '-' ? close : close + 2;
+      out += text.slice(i, end).replace(/[^\n]/g, ' ');
+    } else {
+      end = i + 1;
+      out += c;
+    }
+    i = end;
   }
   return out;
 }

@@ -1,5 +1,15 @@
-import { imageLocalJars, isPlaceholder, sqlJarPaths } from '../resolve/artifacts.js';
+import {
+  imageLocalJars,
+  isJarConfKey,
+  jarFileName,
+  isPlaceholder,
+  jarConfSet,
+  sqlJarPaths,
+} from '../resolve/artifacts.js';
 import type { Rule } from './rule.js';
+
+const JAR_DOOR_HINT =
+  "remove it and declare the job's jars in job.yaml (jar: for a jar job, udfJars: for UDFs), by Maven coordinates preferably: render delivers them and validate checks them";
 
 const FILL_IN =
   'the Maven coordinates of the jar as published to the platform’s Maven repository, group:artifact:version';
@@ -7,13 +17,13 @@ const FILL_IN =
 /**
  * Every jar a job runs is declared, and declared where the cluster can get it: a `type: jar` job's
  * jar by Maven coordinates (delivered from the environment's Maven repository) or by a URI that
- * exists — a `local://` one only if the job's image carries it.
+ * exists — a `local://` one only if the job's image carries it; no flinkConf lists jars beside them.
  */
 export const jobJar: Rule = {
   meta: {
     id: 'job/jar',
     description:
-      "A jar job names its jar by `jar.maven` (Maven coordinates, from the environment's `maven` repository) or `jar.uri` — one of the two; a `local://` jar must be one the job's image carries (platform/versions.yaml `usrlib`, connectors, the runner); `udfJars` entries likewise, on SQL jobs only.",
+      "A jar job names its jar by `jar.maven` (Maven coordinates, from the environment's `maven` repository) or `jar.uri` — one of the two; a `local://` jar must be one the job's image carries (platform/versions.yaml `usrlib`, connectors, the runner); `udfJars` entries likewise, on SQL jobs only, no two fetched under one file name; no flinkConf `pipeline.jars`, `pipeline.classpaths` or `user.artifacts.artifact-list`/`base-dir` adds or moves jars behind them.",
   },
   check(ctx) {
     for (const job of ctx.jobs) {
@@ -58,7 +68,21 @@ export const jobJar: Rule = {
           }
         }
       }
+      jarConfDoors(job);
+      const fileNames = new Map<string, number>();
       (spec.udfJars ?? []).forEach((u, i) => {
+        // Flink fetches the artifact list into one folder by file name (ArtifactFetchManager).
+        if (u.maven !== undefined || u.uri !== undefined) {
+          const name = jarFileName(u);
+          const first = fileNames.get(name);
+          if (first === undefined) fileNames.set(name, i);
+          else
+            report(
+              `udfJars[${i}] and udfJars[${first}] are both fetched as ${name} into one folder: one of them would be lost`,
+              'keep one of the two, or publish one under another name',
+              yaml.at(['udfJars', i, u.maven !== undefined ? 'maven' : 'uri']),
+            );
+        }
         if (spec.type !== 'sql') {
           report(
             'udfJars: are only used by type: sql',
@@ -90,6 +114,25 @@ export const jobJar: Rule = {
         }
       });
 
+      /** flinkConf that would put jars on the classpath (or move them) behind job.yaml's back; once per place it is set. */
+      function jarConfDoors(j: typeof job): void {
+        const seen = new Set<string>();
+        for (const env of ctx.envs) {
+          const eff = ctx.effective(j, env);
+          if (!eff?.enabled) continue;
+          for (const key of Object.keys(eff.flinkConf).filter(isJarConfKey)) {
+            const at = eff.origins[`flinkConf.${key}`];
+            if (!at || seen.has(`${at.file}:${at.line}:${at.column}`)) continue;
+            seen.add(`${at.file}:${at.line}:${at.column}`);
+            report(
+              `flinkConf "${key}" puts jars on the job's classpath (or moves them) that job.yaml does not declare`,
+              JAR_DOOR_HINT,
+              at,
+            );
+          }
+        }
+      }
+
       function mavenRepoPresent(path: (string | number)[]): void {
         for (const env of ctx.envs) {
           const eff = ctx.effective(job, env);
@@ -111,13 +154,22 @@ export const sqlJar: Rule = {
   meta: {
     id: 'sql/jar',
     description:
-      "Every `ADD JAR '…'` and `CREATE FUNCTION … USING JAR '…'` path is the `uri` of one of the job's `udfJars` (so it is delivered, and preview and deep validation load it); Flink reads such a path through its filesystems, so an http(s) jar is named in udfJars only, without USING JAR.",
+      "Every `ADD JAR '…'` and `CREATE FUNCTION … USING JAR '…'` path is the `uri` of one of the job's `udfJars` (so it is delivered, and preview and deep validation load it); Flink reads such a path through its filesystems, so an http(s) jar is named in udfJars only, without USING JAR. No `SET` of `pipeline.jars`, `pipeline.classpaths` or `user.artifacts.*` lists or moves jars behind udfJars' back.",
   },
   check(ctx) {
     for (const { job, env, file } of ctx.sqlFiles()) {
       const eff = ctx.effective(job, env);
       const declared = new Set((eff?.udfJars ?? []).flatMap((u) => (u.uri ? [u.uri] : [])));
       for (const s of file.statements) {
+        const set = s.kind === 'set' ? jarConfSet(s.text) : undefined;
+        if (set)
+          ctx.report({
+            severity: 'error',
+            message: `SET '${set.key}' puts jars on the job's classpath (or moves them) that job.yaml does not declare`,
+            hint: JAR_DOOR_HINT,
+            ...file.origin(s.start + set.offset),
+            job: job.id,
+          });
         for (const p of sqlJarPaths(s.text)) {
           const at = file.origin(s.start + p.offset);
           if (!declared.has(p.path))

@@ -1,11 +1,11 @@
-import { allowedSchemes, jarUriProblem, mavenUrl, sessionRunnerJarURI } from '../resolve/artifacts.js';
+import { allowedSchemes, deliveredJar, jarUriProblem, mavenUrl, sessionRunnerJarURI } from '../resolve/artifacts.js';
 import type { Rule } from './rule.js';
 
 export const sessionJarUri: Rule = {
   meta: {
     id: 'job/session-jar-uri',
     description:
-      "A session job's jar is downloaded by the operator: its URI (the SQL runner at the environment's artifacts.url, or a jar job's jar.uri or jar.maven in the environment's Maven repository) must use a scheme of the operator's allowlist (operator.allowedSchemes, default https) and, for http(s), a host that is not a local address.",
+      "A session job's jar is downloaded by the operator: its URI (the SQL runner at the environment's artifacts.url, or a jar job's jar.uri or jar.maven in the environment's Maven repository) must use a scheme of the operator's allowlist (operator.allowedSchemes, default https) and, for http(s), a host that is not a local address. The http(s) udfJars the runner fetches inside the session cluster are held to the same checks.",
   },
   check(ctx) {
     for (const job of ctx.jobs) {
@@ -38,6 +38,23 @@ export const sessionJarUri: Rule = {
               ...envFile.yaml.at(['artifacts', 'url']),
               job: job.id,
             });
+          // The runner fetches http(s) udfJars itself, inside the shared cluster, where the operator's checks
+          // never see them (UdfJars.local); filesystem URIs go to Flink's ADD JAR as they are.
+          (eff.udfJars ?? []).forEach((u, i) => {
+            const jar = deliveredJar(spec, u).uri;
+            if (jar === undefined || !/^https?:/i.test(jar)) return;
+            const udfProblem = jarUriProblem(jar, allowed);
+            if (udfProblem)
+              ctx.report({
+                severity: 'error',
+                message: `session job ${where}: the runner fetches udfJars[${i}] inside the session cluster: ${udfProblem.replace(/^jarURI/, 'its URI')}`,
+                hint: `declare the jar by Maven coordinates from an ${allowed.join('/')} repository, or on a Flink filesystem (hdfs://, s3://)`,
+                ...(u.maven !== undefined
+                  ? job.job!.yaml.at(['udfJars', i, 'maven'])
+                  : job.job!.yaml.at(['udfJars', i, 'uri'])),
+                job: job.id,
+              });
+          });
         } else if (eff.type === 'jar' && eff.jar) {
           const uri = eff.jar.uri ?? (eff.jar.maven && spec.maven ? mavenUrl(spec.maven, eff.jar.maven) : undefined);
           if (uri === undefined) continue; // job/jar
