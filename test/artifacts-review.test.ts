@@ -7,6 +7,7 @@ import { cacheDir } from '../lib/flink/launch.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { sqlJarPaths } from '../lib/resolve/artifacts.js';
 import { Fixture, locate } from './support/fixture.js';
+import { fixtureRunningOwnCode } from './support/udfJar.js';
 
 /**
  * Doors through which a job could run a jar it never declared, and declarations that would point the
@@ -29,12 +30,7 @@ function addUdfJob(fx: Fixture, sql: string, extra = '', mode = ''): string {
 describe('review: jars that reach the classpath without udfJars', () => {
   let fx: Fixture;
   beforeEach(() => {
-    fx = new Fixture();
-    fx.edit(
-      'platform/policies/pii.yaml',
-      'unpolicedCode: [acquisition/listing-score]',
-      'unpolicedCode: [acquisition/listing-score, acquisition/udf]',
-    );
+    fx = fixtureRunningOwnCode('acquisition/udf');
   });
   afterEach(() => fx.dispose());
   const errors = (job: string, rule: string) => fx.validate([job]).filter((d) => d.rule === rule);
@@ -101,12 +97,7 @@ describe('review: jars that reach the classpath without udfJars', () => {
 describe('review: where the cluster is told to fetch jars from', () => {
   let fx: Fixture;
   beforeEach(() => {
-    fx = new Fixture();
-    fx.edit(
-      'platform/policies/pii.yaml',
-      'unpolicedCode: [acquisition/listing-score]',
-      'unpolicedCode: [acquisition/listing-score, acquisition/udf]',
-    );
+    fx = fixtureRunningOwnCode('acquisition/udf');
   });
   afterEach(() => fx.dispose());
   const errors = (job: string, rule: string) => fx.validate([job]).filter((d) => d.rule === rule);

@@ -9,11 +9,10 @@ import { renderImage } from '../lib/render/image.js';
 import { scaffoldJob } from '../lib/scaffold/scaffold.js';
 import { sqlJarPaths } from '../lib/resolve/artifacts.js';
 import { Fixture, locate } from './support/fixture.js';
+import { fixtureRunningOwnCode } from './support/udfJar.js';
 import { renderAt } from './render/support.js';
 
 type Spec = Record<string, any>;
-
-const UNPOLICED = 'unpolicedCode: [acquisition/listing-score]';
 
 /** A jar job of the acquisition team, allowed by the security team (the sample's '*' policy reaches every team). */
 function addJarJob(fx: Fixture, name: string, jar: string, extra = ''): string {
@@ -43,12 +42,7 @@ CREATE TEMPORARY TABLE loud (title STRING) WITH ('connector' = 'print');
 describe('validate: every jar a job uses is declared (job/jar, sql/jar)', () => {
   let fx: Fixture;
   beforeEach(() => {
-    fx = new Fixture();
-    fx.edit(
-      'platform/policies/pii.yaml',
-      UNPOLICED,
-      'unpolicedCode: [acquisition/listing-score, acquisition/app, acquisition/udf, acquisition/lead-router]',
-    );
+    fx = fixtureRunningOwnCode('acquisition/app', 'acquisition/udf', 'acquisition/lead-router');
   });
   afterEach(() => fx.dispose());
   const errors = (job: string, rule: string) => fx.validate([job]).filter((d) => d.rule === rule);
@@ -156,12 +150,7 @@ describe('validate: every jar a job uses is declared (job/jar, sql/jar)', () => 
 describe('render delivers declared jars the way Flink and the operator fetch them', () => {
   let fx: Fixture;
   beforeEach(() => {
-    fx = new Fixture();
-    fx.edit(
-      'platform/policies/pii.yaml',
-      UNPOLICED,
-      'unpolicedCode: [acquisition/listing-score, acquisition/udf, acquisition/udf-session]',
-    );
+    fx = fixtureRunningOwnCode('acquisition/udf', 'acquisition/udf-session');
   });
   afterEach(() => fx.dispose());
 

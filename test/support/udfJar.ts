@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Fixture } from './fixture.js';
 
 const M2 = path.join(homedir(), '.m2', 'repository', 'org', 'apache', 'flink');
 
@@ -36,4 +37,16 @@ public class Shout extends org.apache.flink.table.functions.ScalarFunction {
 /** The jar publishUdfJar wrote, as a file. */
 export function udfJarFile(root: string): string {
   return path.join(root, 'maven', 'com', 'rent', 'udftest', 'shout-udfs', '1.0.0', 'shout-udfs-1.0.0.jar');
+}
+
+/**
+ * A copy of the sample whose data-security policy lets these jobs run code of their own (`unpolicedCode`):
+ * jar jobs and UDF jars are refused under a policy otherwise.
+ */
+export function fixtureRunningOwnCode(...jobs: string[]): Fixture {
+  return new Fixture().edit(
+    'platform/policies/pii.yaml',
+    'unpolicedCode: [acquisition/listing-score]',
+    `unpolicedCode: [acquisition/listing-score, ${jobs.join(', ')}]`,
+  );
 }
