@@ -8,6 +8,7 @@ import { loadRepo } from '../lib/repo/load.js';
 import { sqlJarPaths } from '../lib/resolve/artifacts.js';
 import { Fixture, locate } from './support/fixture.js';
 import { fixtureRunningOwnCode } from './support/udfJar.js';
+import { renderAt } from './render/support.js';
 
 /**
  * Doors through which a job could run a jar it never declared, and declarations that would point the
@@ -239,5 +240,30 @@ describe('review: two udfJars with one file name', () => {
         'udfJars[2] and udfJars[0] are both fetched as geo-1.0.jar into one folder: one of them would be lost',
       ],
     ]);
+  });
+});
+
+describe('review: a Maven repository only this machine can read', () => {
+  let fx: Fixture;
+  beforeEach(() => {
+    fx = fixtureRunningOwnCode('acquisition/udf');
+    fx.edit(
+      'platform/envs/prod.yaml',
+      'url: https://nexus.rent.example/repository/maven-releases',
+      'url: file:///var/maven/releases',
+    );
+  });
+  afterEach(() => fx.dispose());
+
+  it('render refuses a file:// repository for a jar job and for UDF jars (the pod would read its own disk)', () => {
+    const jarJob = renderAt(fx.root, 'prod', ['acquisition/listing-score']);
+    expect(jarJob.diagnostics.map((d) => [d.rule, d.file])).toEqual([
+      ['render/maven', 'jobs/acquisition/listing-score/job.yaml'],
+    ]);
+    expect(jarJob.diagnostics[0]!.message).toContain('file:// Maven repository, which the cluster cannot read');
+    expect(jarJob.objects.filter((o) => o.kind === 'FlinkDeployment')).toEqual([]);
+    const udf = addUdfJob(fx, '');
+    fx.edit(`jobs/${udf}/job.yaml`, 'udfJars:\n', 'udfJars:\n  - maven: com.rent.udf:shout-udfs:1.0.0\n');
+    expect(renderAt(fx.root, 'prod', [udf]).diagnostics.map((d) => d.rule)).toEqual(['render/maven']);
   });
 });

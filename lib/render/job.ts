@@ -86,6 +86,10 @@ export function program(ctx: RenderContext, r: ResolvedJob, mode: 'application' 
         return undefined;
       }
       jarURI = mavenUrl(ctx.spec.maven, e.jar.maven);
+      if (localToThisMachine(jarURI)) {
+        ctx.diagnostics.push(localMavenRepository(ctx, r));
+        return undefined;
+      }
     }
     if (jarURI === undefined) {
       ctx.diagnostics.push({
@@ -172,6 +176,10 @@ function udfJarDelivery(
     return undefined;
   }
   const uris = jars.map((j) => j.uri!);
+  if (uris.some(localToThisMachine)) {
+    ctx.diagnostics.push(localMavenRepository(ctx, r));
+    return undefined;
+  }
   if (mode === 'session') return { args: uris.flatMap((u) => ['--jar', u]) };
   if (r.e.version && !fetchesArtifacts(r.e.version.flink)) {
     ctx.diagnostics.push(olderFlink(r, 'udfJars'));
@@ -220,6 +228,22 @@ function noMavenRepository(ctx: RenderContext, r: ResolvedJob) {
     line: 1,
     column: 1,
     job: r.e.id,
+  };
+}
+
+/**
+ * A file:// repository serves the machine that runs flinkops (preview, validate --deep), not the
+ * cluster: Flink's artifact fetcher and the operator would read the path inside the pod.
+ */
+function localToThisMachine(uri: string): boolean {
+  return /^file:/i.test(uri);
+}
+
+function localMavenRepository(ctx: RenderContext, r: ResolvedJob) {
+  return {
+    ...noMavenRepository(ctx, r),
+    message: `job ${r.e.id} declares jars by Maven coordinates, but environment "${ctx.env}" names a file:// Maven repository, which the cluster cannot read`,
+    hint: `point maven.url in platform/envs/${ctx.env}.yaml at a repository the cluster reaches (https://…); file:// serves only preview and validate --deep on this machine`,
   };
 }
 
