@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction, type RunActionOptions } from '../../actions/action.js';
 import { apply } from '../../actions/apply.js';
 import type { KubeClient } from '../../lib/k8s/client.js';
-import { startKubeForTests, type KubeCluster } from '../kube/harness.js';
+import type { KubeCluster } from '../kube/harness.js';
 import { Fixture } from '../support/fixture.js';
-import { admin, ensureNamespace, flinkPath, get, isolate, setStatus } from './support.js';
+import { applyJob, closeCluster, flinkPath, get, isolate, openCluster, setStatus } from './support.js';
 
 let kube: KubeCluster | undefined;
 let k: KubeClient;
@@ -32,21 +32,12 @@ const scheduler = {
 const owner = { CI: 'true', CI_PIPELINE_SOURCE: 'web', GITLAB_USER_LOGIN: 'liu.yang', FLINKOPS_NAMESPACE: systemNs };
 
 beforeAll(async () => {
-  kube = await startKubeForTests();
-  if (!kube) return;
-  process.env.FLINKOPS_NAMESPACE = systemNs;
-  k = await admin(kube.kubeconfig);
-  await ensureNamespace(k, systemNs);
+  const cluster = await openCluster(systemNs);
+  if (!cluster) return;
+  ({ kube, k } = cluster);
   fx = new Fixture();
   ns = `flink-homeservice-${isolate(fx)}`;
-  const r = await apply({
-    repo: fx.root,
-    env: 'test',
-    jobs: ['homeservice/daily-settlement'],
-    kubeconfig: kube.kubeconfig,
-    context: 'flinkops-local',
-  });
-  if (r.exitCode !== 0) throw new Error(r.stdout + r.stderr);
+  await applyJob(fx, kube, 'homeservice/daily-settlement');
   hook = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -67,9 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   fx?.dispose();
   hook?.close();
-  if (!kube) return;
-  k.close();
-  await kube.stop();
+  await closeCluster(kube, k);
 }, 120_000);
 
 const p = () => flinkPath(ns, 'daily-settlement');

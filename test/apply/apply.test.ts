@@ -12,16 +12,17 @@ import { EnvLease } from '../../lib/apply/lease.js';
 import type { KubeClient } from '../../lib/k8s/client.js';
 import { renderEnv } from '../../lib/render/render.js';
 import { loadRepo } from '../../lib/repo/load.js';
-import { startKubeForTests, type KubeCluster } from '../kube/harness.js';
+import type { KubeCluster } from '../kube/harness.js';
 import { Fixture } from '../support/fixture.js';
 import {
-  admin,
+  closeCluster,
   editByHand,
   ensureNamespace,
   flinkPath,
   get,
   isolate,
   limitedKubeconfig,
+  openCluster,
   setStatus,
 } from './support.js';
 
@@ -33,12 +34,10 @@ const systemNs = `flinkops-it-${randomBytes(3).toString('hex')}`;
 const work = mkdtempSync(path.join(tmpdir(), 'flinkops-apply-'));
 
 beforeAll(async () => {
-  kube = await startKubeForTests();
-  if (!kube) return;
-  process.env.FLINKOPS_NAMESPACE = systemNs;
+  const cluster = await openCluster(systemNs);
+  if (!cluster) return;
+  ({ kube, k } = cluster);
   process.env.FLINKOPS_RETRY_BASE_MS = '20';
-  k = await admin(kube.kubeconfig);
-  await ensureNamespace(k, systemNs);
   fx = new Fixture();
   sfx = isolate(fx);
 }, 20 * 60_000);
@@ -46,9 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   fx?.dispose();
   rmSync(work, { recursive: true, force: true });
-  if (!kube) return;
-  k.close();
-  await kube.stop();
+  await closeCluster(kube, k);
 }, 120_000);
 
 function run(o: Partial<ApplyActionOptions> & { jobs?: string[] }) {

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply } from '../../actions/apply.js';
 import type { KubeClient } from '../../lib/k8s/client.js';
-import { startKubeForTests, type KubeCluster } from '../kube/harness.js';
+import type { KubeCluster } from '../kube/harness.js';
 import { Fixture, PROJECT } from '../support/fixture.js';
-import { admin, ensureNamespace, get, isolate } from './support.js';
+import { closeCluster, get, isolate, openCluster } from './support.js';
 
 let kube: KubeCluster | undefined;
 let k: KubeClient;
@@ -23,12 +23,10 @@ const systemNs = `flinkops-it-${randomBytes(3).toString('hex')}`;
 const work = mkdtempSync(path.join(tmpdir(), 'flinkops-interrupt-'));
 
 beforeAll(async () => {
-  kube = await startKubeForTests();
-  if (!kube) return;
-  process.env.FLINKOPS_NAMESPACE = systemNs;
+  const cluster = await openCluster(systemNs);
+  if (!cluster) return;
+  ({ kube, k } = cluster);
   process.env.FLINKOPS_RETRY_BASE_MS = '20';
-  k = await admin(kube.kubeconfig);
-  await ensureNamespace(k, systemNs);
   fx = new Fixture();
   isolate(fx);
 }, 20 * 60_000);
@@ -37,9 +35,7 @@ afterAll(async () => {
   fx?.dispose();
   if (proxy) await new Promise<void>((r) => proxy.close(() => r()));
   rmSync(work, { recursive: true, force: true });
-  if (!kube) return;
-  k.close();
-  await kube.stop();
+  await closeCluster(kube, k);
 }, 120_000);
 
 /** A plain-HTTP proxy to the API server that calls `onRequest` before forwarding each request. */

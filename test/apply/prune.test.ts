@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, type ApplyActionOptions } from '../../actions/apply.js';
 import { diff } from '../../actions/diff.js';
 import type { KubeClient } from '../../lib/k8s/client.js';
-import { startKubeForTests, type KubeCluster } from '../kube/harness.js';
+import type { KubeCluster } from '../kube/harness.js';
 import { Fixture } from '../support/fixture.js';
-import { admin, ensureNamespace, flinkPath, get, isolate, setStatus } from './support.js';
+import { closeCluster, flinkPath, get, isolate, openCluster, setStatus } from './support.js';
 
 let kube: KubeCluster | undefined;
 let k: KubeClient;
@@ -25,12 +25,10 @@ const systemNs = `flinkops-prune-${randomBytes(3).toString('hex')}`;
 const work = mkdtempSync(path.join(tmpdir(), 'flinkops-prune-'));
 
 beforeAll(async () => {
-  kube = await startKubeForTests();
-  if (!kube) return;
-  process.env.FLINKOPS_NAMESPACE = systemNs;
+  const cluster = await openCluster(systemNs);
+  if (!cluster) return;
+  ({ kube, k } = cluster);
   process.env.FLINKOPS_RETRY_BASE_MS = '20';
-  k = await admin(kube.kubeconfig);
-  await ensureNamespace(k, systemNs);
   fx = new Fixture();
   sfx = isolate(fx);
 }, 20 * 60_000);
@@ -38,9 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   fx?.dispose();
   rmSync(work, { recursive: true, force: true });
-  if (!kube) return;
-  k.close();
-  await kube.stop();
+  await closeCluster(kube, k);
 }, 120_000);
 
 function run(o: Partial<ApplyActionOptions> & { jobs?: string[] }, root = fx.root) {

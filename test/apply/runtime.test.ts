@@ -20,9 +20,9 @@ import { diff } from '../../actions/diff.js';
 import { savepoints } from '../../actions/savepoints.js';
 import { status } from '../../actions/status.js';
 import type { KubeClient } from '../../lib/k8s/client.js';
-import { startKubeForTests, type KubeCluster } from '../kube/harness.js';
+import type { KubeCluster } from '../kube/harness.js';
 import { GitFixture } from '../support/gitRepo.js';
-import { admin, editByHand, ensureNamespace, flinkPath, get, isolate, setStatus } from './support.js';
+import { closeCluster, editByHand, flinkPath, get, isolate, openCluster, setStatus } from './support.js';
 
 let kube: KubeCluster | undefined;
 let k: KubeClient;
@@ -48,11 +48,9 @@ const owner = { CI: 'true', CI_PIPELINE_SOURCE: 'web', GITLAB_USER_LOGIN: 'zhang
 const target = () => ({ kubeconfig: kube!.kubeconfig, context: 'flinkops-local' });
 
 beforeAll(async () => {
-  kube = await startKubeForTests();
-  if (!kube) return;
-  process.env.FLINKOPS_NAMESPACE = systemNs;
-  k = await admin(kube.kubeconfig);
-  await ensureNamespace(k, systemNs);
+  const cluster = await openCluster(systemNs);
+  if (!cluster) return;
+  ({ kube, k } = cluster);
   fx = new GitFixture();
   sfx = isolate(fx);
   head = fx.commit('isolate the namespaces');
@@ -74,9 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   fx?.dispose();
   hook?.close();
-  if (!kube) return;
-  k.close();
-  await kube.stop();
+  await closeCluster(kube, k);
 }, 120_000);
 
 const applyJobs = (jobs: string[], extra: { json?: boolean } = { json: true }) =>

@@ -9,12 +9,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAction } from '../../actions/action.js';
-import { apply } from '../../actions/apply.js';
 import type { KubeClient } from '../../lib/k8s/client.js';
-import { startKubeForTests, type KubeCluster } from '../kube/harness.js';
+import type { KubeCluster } from '../kube/harness.js';
 import { FakeHosts } from '../support/fakeHosts.js';
 import { Fixture, PROJECT } from '../support/fixture.js';
-import { admin, ensureNamespace, flinkPath, get, isolate, setStatus } from './support.js';
+import { applyJob, closeCluster, flinkPath, get, isolate, openCluster, setStatus } from './support.js';
 
 const run = promisify(execFile);
 let kube: KubeCluster | undefined;
@@ -30,21 +29,12 @@ const ran: Record<string, string>[] = [];
 let tokenOwner = 'dolphin-bot';
 
 beforeAll(async () => {
-  kube = await startKubeForTests();
-  if (!kube) return;
-  process.env.FLINKOPS_NAMESPACE = systemNs;
-  k = await admin(kube.kubeconfig);
-  await ensureNamespace(k, systemNs);
+  const cluster = await openCluster(systemNs);
+  if (!cluster) return;
+  ({ kube, k } = cluster);
   fx = new Fixture();
   ns = `flink-homeservice-${isolate(fx)}`;
-  const r = await apply({
-    repo: fx.root,
-    env: 'test',
-    jobs: ['homeservice/daily-settlement'],
-    kubeconfig: kube.kubeconfig,
-    context: 'flinkops-local',
-  });
-  if (r.exitCode !== 0) throw new Error(r.stdout + r.stderr);
+  await applyJob(fx, kube, 'homeservice/daily-settlement');
   hosts = await new FakeHosts().start();
   // The CI runner: the `action` job with the trigger's variables, as GitLab sets them for a trigger pipeline.
   hosts.gitlab.runPipeline = async (vars) => {
@@ -92,9 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   fx?.dispose();
   await hosts?.stop();
-  if (!kube) return;
-  k.close();
-  await kube.stop();
+  await closeCluster(kube, k);
 }, 120_000);
 
 const gitlabEnv = () => ({

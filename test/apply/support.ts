@@ -4,6 +4,8 @@ import path from 'node:path';
 import { KubeClient } from '../../lib/k8s/client.js';
 import type { KubeObject } from '../../lib/k8s/objects.js';
 import type { Fixture } from '../support/fixture.js';
+import { type KubeCluster, startKubeForTests } from '../kube/harness.js';
+import { apply } from '../../actions/apply.js';
 
 export const FLINK = 'flink.apache.org/v1beta1';
 
@@ -14,6 +16,37 @@ export function isolate(fx: Fixture): string {
     fx.edit(`jobs/${team}/team.yaml`, `namespace: flink-${team}`, `namespace: flink-${team}-${suffix}`);
   fx.edit('platform/sessions.yaml', 'namespace: flink-shared', `namespace: flink-shared-${suffix}`);
   return suffix;
+}
+
+/**
+ * A test file's cluster: the local kube-apiserver (undefined where it cannot run), an admin client,
+ * and flinkops' own namespace for leases and ApplySets, which the actions read from FLINKOPS_NAMESPACE.
+ */
+export async function openCluster(systemNs: string): Promise<{ kube: KubeCluster; k: KubeClient } | undefined> {
+  const kube = await startKubeForTests();
+  if (!kube) return undefined;
+  process.env.FLINKOPS_NAMESPACE = systemNs;
+  const k = await admin(kube.kubeconfig);
+  await ensureNamespace(k, systemNs);
+  return { kube, k };
+}
+
+export async function closeCluster(kube: KubeCluster | undefined, k: KubeClient | undefined): Promise<void> {
+  if (!kube) return;
+  k?.close();
+  await kube.stop();
+}
+
+/** Applies one job of the fixture to the test environment, as the tests of actions start from. */
+export async function applyJob(fx: Fixture, kube: KubeCluster, job: string): Promise<void> {
+  const r = await apply({
+    repo: fx.root,
+    env: 'test',
+    jobs: [job],
+    kubeconfig: kube.kubeconfig,
+    context: 'flinkops-local',
+  });
+  if (r.exitCode !== 0) throw new Error(r.stdout + r.stderr);
 }
 
 export async function admin(kubeconfig: string): Promise<KubeClient> {
