@@ -204,15 +204,18 @@ describe('plan --comment', () => {
   afterEach(() => {
     process.env = { ...saved };
   });
-
-  it('posts one sticky note on GitLab and a commit status; a second push updates the note', async () => {
+  /** The variables of a GitLab merge-request pipeline whose API is the fake host's. */
+  const inGitLabPipeline = (token: string) =>
     Object.assign(process.env, {
       GITLAB_CI: 'true',
       CI_API_V4_URL: `${hosts.url}/api/v4`,
       CI_PROJECT_ID: hosts.gitlab.project,
       CI_MERGE_REQUEST_IID: String(hosts.gitlab.mr),
-      GITLAB_TOKEN: hosts.gitlab.token,
+      GITLAB_TOKEN: token,
     });
+
+  it('posts one sticky note on GitLab and a commit status; a second push updates the note', async () => {
+    inGitLabPipeline(hosts.gitlab.token);
     delete process.env.GITHUB_ACTIONS;
     delete process.env.GITHUB_REPOSITORY;
     fx.edit('jobs/rental/rental-metrics-1m/job.yaml', '    parallelism: 6', '    parallelism: 7');
@@ -246,13 +249,7 @@ describe('plan --comment', () => {
   });
 
   it('an owner change in the note pings none of the owners', async () => {
-    Object.assign(process.env, {
-      GITLAB_CI: 'true',
-      CI_API_V4_URL: `${hosts.url}/api/v4`,
-      CI_PROJECT_ID: hosts.gitlab.project,
-      CI_MERGE_REQUEST_IID: String(hosts.gitlab.mr),
-      GITLAB_TOKEN: hosts.gitlab.token,
-    });
+    inGitLabPipeline(hosts.gitlab.token);
     fx.edit(
       'jobs/rental/rental-metrics-1m/owners.yaml',
       'owners: ["@rent/rental-analysts", "@zhao.min"]',
@@ -278,13 +275,7 @@ describe('plan --comment', () => {
   });
 
   it('fails clearly when the host refuses the token', async () => {
-    Object.assign(process.env, {
-      GITLAB_CI: 'true',
-      CI_API_V4_URL: `${hosts.url}/api/v4`,
-      CI_PROJECT_ID: hosts.gitlab.project,
-      CI_MERGE_REQUEST_IID: String(hosts.gitlab.mr),
-      GITLAB_TOKEN: 'expired',
-    });
+    inGitLabPipeline('expired');
     const r = await planAction({
       repo: fx.root,
       env: 'prod',
