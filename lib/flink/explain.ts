@@ -89,23 +89,23 @@ export async function explainJobsInFlink(
       const hit = keys[i] && cache?.store.get(keys[i]);
       if (hit) answers.set(r.job, { ...hit, job: r.job });
     });
-    const missing = requests.filter((r) => !answers.has(r.job));
+    const missing = requests.flatMap((r, i) => (answers.has(r.job) ? [] : [i]));
     let error: string | undefined;
     if (missing.length) {
       const helper = new FlinkHelper(launchFor(release, log));
       try {
-        const r = await helper.request<ExplainResponse>({ op: 'validate', jobs: missing });
+        const r = await helper.request<ExplainResponse>({ op: 'validate', jobs: missing.map((i) => requests[i]) });
         error = r.error;
         for (const j of r.jobs ?? []) if (j.job) answers.set(j.job, j);
       } finally {
         await helper.close();
       }
       if (!error && cache)
-        requests.forEach((r, i) => {
-          const a = answers.get(r.job);
-          if (a && keys[i] && missing.includes(r) && !a.diagnostics.some((d) => d.kind === 'internal'))
+        for (const i of missing) {
+          const a = answers.get(requests[i]!.job);
+          if (a && keys[i] && !a.diagnostics.some((d) => d.kind === 'internal'))
             cache.store.set(keys[i], { ...a, job: undefined });
-        });
+        }
     }
     for (const u of group) out.set(u.key, readAnswer(u.eff, release, error, answers.get(u.key)));
   }
