@@ -8,6 +8,7 @@ import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
 import { builtInCrdDir, loadCrds, type CrdValidators } from '../lib/render/crds.js';
 import { renderEnv } from '../lib/render/render.js';
+import { resultsDir } from '../lib/cache/store.js';
 import { objectPath, toStream, toYaml } from '../lib/render/serialize.js';
 import type { ActionResult } from './result.js';
 
@@ -22,6 +23,8 @@ export interface RenderActionOptions {
   kubernetesVersion?: string;
   /** Default: $FLINKOPS_COMMIT, $CI_COMMIT_SHA, else `git rev-parse HEAD` in the repository. */
   commit?: string;
+  /** The results folder of the render cache; false: render every job (--no-cache). Default: resultsDir(). */
+  cache?: string | false;
 }
 
 /** Marks a folder `--out` wrote, so a later run may empty it (stale objects of deleted jobs must not linger). */
@@ -52,6 +55,7 @@ export function render(options: RenderActionOptions): ActionResult {
         ...commitOption(options),
         ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
         crds,
+        cache: options.cache ?? resultsDir(),
       });
   const diagnostics = sortDiagnostics([...blocking, ...result.diagnostics]);
   const stderr = diagnostics.length ? formatDiagnostics(diagnostics, 'text') : undefined;

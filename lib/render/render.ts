@@ -1,7 +1,8 @@
 import { objectConflicts } from './conflicts.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Job, Repo } from '../repo/model.js';
-import type { RenderContext, RenderedObject } from './context.js';
+import { addParts, cutPart, OwnKeys, partsFit, type RenderContext, type RenderedObject } from './context.js';
+import { RenderCache } from './cache.js';
 import type { CrdValidators } from './crds.js';
 import { addDnsmasqHosts } from './dns.js';
 import { renderApplicationJob } from './flinkDeployment.js';
@@ -21,12 +22,16 @@ export interface RenderOptions {
   kubernetesVersion?: string;
   /** The operator's CRDs, to validate FlinkDeployment and FlinkSessionJob objects. */
   crds?: CrdValidators;
+  /** The results folder of the render cache (lib/render/cache.ts); false or absent: every job is rendered. */
+  cache?: string | false;
 }
 
 export interface RenderResult {
   /** Sorted by namespace, kind, name. */
   objects: RenderedObject[];
   diagnostics: Diagnostic[];
+  /** With a render cache: the jobs rendered this time (the others' objects came from the cache). */
+  rendered?: string[];
 }
 
 /** The Kubernetes objects of one environment: a pure function of the repository and the options. */
@@ -63,7 +68,16 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
 
   const selected = new Set(options.jobs ?? repo.jobs);
   if (!options.jobs) addDnsmasqHosts(ctx);
+  const cache = options.cache
+    ? RenderCache.open(repo, {
+        env: options.env,
+        kubernetesVersion: versionText,
+        ...(options.commit ? { commit: options.commit } : {}),
+        dir: options.cache,
+      })
+    : undefined;
 
+  const rendered: string[] = [];
   const sessions = sessionsInEnv(ctx);
   const sessionJobs = new Map<string, ResolvedJob[]>();
   const usedSessions = new Set<string>();
@@ -71,7 +85,37 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
     const isSelected = selected.has(job);
     const isSession = job.job?.spec.mode === 'session';
     if (!isSelected && !isSession) continue;
-    const r = resolveForRender(ctx, job);
+    const key = !isSession ? cache?.key(job) : undefined;
+    let r: ResolvedJob | undefined;
+    if (key) {
+      const hit = cache!.get(key);
+      if (hit && partsFit(ctx, hit)) {
+        addParts(ctx, hit);
+        continue;
+      }
+      rendered.push(job.id);
+      // Rendered apart, kept, then added as a cached job is.
+      const own: RenderContext = {
+        ...ctx,
+        ...(cache!.renderCommit ? { commit: cache!.renderCommit } : {}),
+        diagnostics: [],
+        objects: [],
+        emitted: new OwnKeys(ctx.emitted),
+        parts: [],
+      };
+      r = resolveForRender(own, job);
+      if (!(r?.e.enabled && r.e.mode === 'session')) {
+        if (r?.e.enabled) renderApplicationJob(own, r);
+        cutPart(own);
+        addParts(ctx, cache!.set(key, own.parts!));
+        continue;
+      }
+      // Session mode chosen per environment: rendered with its session cluster, below, as ever.
+      ctx.diagnostics.push(...own.diagnostics);
+    } else {
+      if (cache) rendered.push(job.id);
+      r = resolveForRender(ctx, job);
+    }
     if (!r?.e.enabled) continue;
     if (r.e.mode === 'session') {
       const s = r.e.session ? sessions.get(r.e.session) : undefined;
@@ -100,10 +144,11 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
     renderSessionCluster(ctx, name, s, sessionJobs.get(name) ?? []);
   }
 
+  cache?.finish();
   const objects = sortObjects(ctx.objects);
   diagnostics.push(...objectConflicts(objects));
   validateObjects(objects, options.crds, diagnostics);
-  return { objects, diagnostics };
+  return { objects, diagnostics, ...(cache ? { rendered } : {}) };
 }
 
 export function sortObjects(objects: RenderedObject[]): RenderedObject[] {
