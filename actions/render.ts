@@ -4,8 +4,8 @@ import path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { blockingDiagnostics } from '../lib/repo/blocking.js';
-import { loadRepo } from '../lib/repo/load.js';
-import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
+import { UsageError } from '../lib/repo/select.js';
+import { loadForRender } from '../lib/render/load.js';
 import { builtInCrdDir, loadCrds, type CrdValidators } from '../lib/render/crds.js';
 import { renderEnv } from '../lib/render/render.js';
 import { resultsDir } from '../lib/cache/store.js';
@@ -31,9 +31,21 @@ export interface RenderActionOptions {
 const MARKER = '.flinkops-render';
 
 export function render(options: RenderActionOptions): ActionResult {
-  const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo);
-  const env = requireEnv(repo, options.env);
-  const jobs = selectJobs(repo, options.jobs);
+  const commit = commitOption(options);
+  const {
+    repo,
+    env,
+    diagnostics: loadDiagnostics,
+    selected: jobs,
+    cache,
+    lookedUp,
+  } = loadForRender(options.repo, {
+    env: options.env,
+    names: options.jobs,
+    ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
+    ...commit,
+    dir: options.cache ?? resultsDir(),
+  });
   const crdDir = options.crds ?? process.env.FLINKOPS_CRDS;
   let crds: CrdValidators;
   try {
@@ -52,10 +64,11 @@ export function render(options: RenderActionOptions): ActionResult {
     : renderEnv(repo, {
         env,
         ...(jobs ? { jobs } : {}),
-        ...commitOption(options),
+        ...commit,
         ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
         crds,
-        cache: options.cache ?? resultsDir(),
+        cache,
+        lookedUp,
       });
   const diagnostics = sortDiagnostics([...blocking, ...result.diagnostics]);
   const stderr = diagnostics.length ? formatDiagnostics(diagnostics, 'text') : undefined;

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { EntryStore } from '../cache/entries.js';
 import { treeHash } from '../cache/tree.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { jobRead, type JobFiles } from '../repo/load.js';
 import type { Job, Repo } from '../repo/model.js';
-import { buildId } from '../validation/keys.js';
+import { buildId, folderDigest } from '../validation/keys.js';
 import type { RenderPart } from './context.js';
 import { builtInTemplateDir } from './templates.js';
 
@@ -19,10 +21,16 @@ export const COMMIT_STAND_IN = 'flinkops-commit-5c0e3f9a2b7d4168';
 const COMMIT = COMMIT_STAND_IN;
 const PASSES_UNCHANGED = /^[A-Za-z0-9._-]{1,256}$/;
 
+/** What a job's rendering left: the problems parsing its files (they decide whether render may run) and its parts. */
+export interface RenderEntry {
+  load: Diagnostic[];
+  parts: RenderPart[];
+}
+
 export interface RenderCacheOptions {
   env: string;
-  /** The Kubernetes version text render decides by (the option's, else the environment file's). */
-  kubernetesVersion: string;
+  /** The Kubernetes version render is given (else the environment file's). */
+  kubernetesVersion?: string;
   commit?: string;
   /** The results folder; false: no cache. */
   dir?: string | false;
@@ -35,7 +43,8 @@ export interface RenderCacheOptions {
  * - every file under the repository's platform/ and templates/ (followed links included);
  * - the environment, the Kubernetes version and whether a commit is recorded (the commit itself
  *   only when it cannot be stood in for);
- * - the job's team.yaml, its job.yaml, owners.yaml and .sql files (names and bytes).
+ * - the job's team.yaml and its folder's digest (lib/validation/keys.ts: the names in it, the bytes
+ *   of job.yaml, owners.yaml and the .sql files, and of every file below it).
  *
  * Not in the key, because not in a job's entry: other jobs (session clusters are rendered from all
  * their jobs, so session jobs are never cached; conflicts between objects and the schema check run on
@@ -64,7 +73,7 @@ export class RenderCache {
     const h = createHash('sha256')
       .update(`${KEY_FORMAT}\0${buildId()}\0${templatesHash()}\0`)
       .update(treeHash(repo.root, ['platform', 'templates'], see))
-      .update(`\0env\0${o.env}\0kubernetes\0${o.kubernetesVersion}\0`)
+      .update(`\0env\0${o.env}\0kubernetes\0${kubernetesVersionText(repo, o.env, o.kubernetesVersion)}\0`)
       .update(o.commit === undefined ? 'no commit' : standIn ? 'commit stood in for' : `commit\0${o.commit}`);
     // A repository that writes the stand-in itself would have it replaced: nothing is cached then.
     if (!holdsStandIn) this.base = h.digest('hex');
@@ -74,24 +83,28 @@ export class RenderCache {
     return new RenderCache(EntryStore.open('render', o.dir).store, repo, o);
   }
 
-  /** The job's key, or undefined when it is not cached (no cache, or its files hold the stand-in). */
+  /** The job's key, or undefined when it is not cached (no cache, not read by a RepoLoader, or it holds the stand-in). */
   key(job: Job): string | undefined {
-    if (this.base === undefined) return undefined;
-    const texts = [job.job?.yaml.text, job.owners?.yaml.text, ...job.sql.map((s) => s.text)];
-    const team = this.repo.teams.get(job.team)?.team?.yaml.text;
-    if ([...texts, team].some((t) => t?.includes(COMMIT))) return undefined;
-    const h = createHash('sha256').update(this.team(job.team)).update(`\0job\0${job.id}\0`);
-    for (const [name, text] of [
-      ['job.yaml', texts[0]],
-      ['owners.yaml', texts[1]],
-      ...job.sql.map((s) => [s.file, s.text]),
-    ] as const)
-      h.update(text === undefined ? `\0${name}\0absent` : `\0${name}\0${text.length}\0${text}`);
-    return h.digest('hex');
+    const read = jobRead(job);
+    return read ? this.keyOf(read.files) : undefined;
   }
 
-  /** The parts of a job's rendering, with the run's commit, or undefined. */
-  get(key: string): RenderPart[] | undefined {
+  /** The key of a job folder read but not parsed. */
+  keyOf(files: JobFiles): string | undefined {
+    if (this.base === undefined) return undefined;
+    if ([...files.texts.values(), this.repo.teams.get(files.team)?.team?.yaml.text].some((t) => t?.includes(COMMIT)))
+      return undefined;
+    return this.keyOfDigest(files.team, folderDigest(files));
+  }
+
+  /** The key of a job folder from its digest (lib/validation/keys.ts folderDigest, which a folder snapshot vouches for). */
+  keyOfDigest(team: string, digest: string): string | undefined {
+    if (this.base === undefined) return undefined;
+    return createHash('sha256').update(this.team(team)).update(`\0job\0${digest}`).digest('hex');
+  }
+
+  /** A job's entry (its objects with the run's commit), or undefined. */
+  get(key: string): RenderEntry | undefined {
     const text = this.store.get(key);
     if (text === undefined) return undefined;
     try {
@@ -101,12 +114,12 @@ export class RenderCache {
     }
   }
 
-  /** Stores the parts (rendered with `renderCommit`) and returns them as the run uses them (its commit). */
-  set(key: string, parts: RenderPart[]): RenderPart[] {
-    this.store.set(key, JSON.stringify(parts));
+  /** Stores an entry (rendered with `renderCommit`) and returns it as the run uses it (its commit). */
+  set(key: string, entry: RenderEntry): RenderEntry {
+    this.store.set(key, JSON.stringify(entry));
     return this.renderCommit === COMMIT && this.commit !== undefined
-      ? (replaced(parts, this.commit) as RenderPart[])
-      : parts;
+      ? (replaced(entry, this.commit) as RenderEntry)
+      : entry;
   }
 
   /** After the run: the cache keeps the entries of a few repositories' worth of jobs. */
@@ -114,9 +127,9 @@ export class RenderCache {
     this.store.trim(Math.max(20_000, 4 * this.repo.jobIds.length));
   }
 
-  private read(text: string): RenderPart[] {
+  private read(text: string): RenderEntry {
     const standIn = this.renderCommit === COMMIT && this.commit !== undefined;
-    return JSON.parse(standIn ? text.replaceAll(COMMIT, this.commit!) : text) as RenderPart[];
+    return JSON.parse(standIn ? text.replaceAll(COMMIT, this.commit!) : text) as RenderEntry;
   }
 
   private team(name: string): string {
@@ -147,6 +160,11 @@ function replaced(value: unknown, commit: string): unknown {
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replaceAll(COMMIT, commit), replaced(v, commit)]));
   for (const k in o) o[k] = replaced(o[k], commit);
   return o;
+}
+
+/** The Kubernetes version render decides by: the one it is given, else the environment file's. */
+export function kubernetesVersionText(repo: Repo, env: string, given: string | undefined): string {
+  return given ?? repo.platform.envs.get(env)?.spec.kubernetes?.version ?? '';
 }
 
 let templates: string | undefined;

@@ -2,7 +2,8 @@ import { objectConflicts } from './conflicts.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Job, Repo } from '../repo/model.js';
 import { addParts, cutPart, OwnKeys, partsFit, type RenderContext, type RenderedObject } from './context.js';
-import { RenderCache } from './cache.js';
+import { kubernetesVersionText, RenderCache, type RenderEntry } from './cache.js';
+import { jobRead } from '../repo/load.js';
 import type { CrdValidators } from './crds.js';
 import { addDnsmasqHosts } from './dns.js';
 import { renderApplicationJob } from './flinkDeployment.js';
@@ -22,8 +23,19 @@ export interface RenderOptions {
   kubernetesVersion?: string;
   /** The operator's CRDs, to validate FlinkDeployment and FlinkSessionJob objects. */
   crds?: CrdValidators;
-  /** The results folder of the render cache (lib/render/cache.ts); false or absent: every job is rendered. */
-  cache?: string | false;
+  /** The render cache (lib/render/cache.ts), or its results folder; false or absent: every job is rendered. */
+  cache?: RenderCache | string | false;
+  /**
+   * Jobs looked up in the cache before they were parsed (lib/render/load.ts): stubs (id, team, name,
+   * dir), parsed here only if their entry no longer fits (a namespace's shared objects moved).
+   */
+  lookedUp?: ReadonlyMap<Job, LookedUp>;
+}
+
+export interface LookedUp {
+  key: string;
+  entry: RenderEntry;
+  parse(): Job;
 }
 
 export interface RenderResult {
@@ -40,7 +52,7 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
   const envFile = repo.platform.envs.get(options.env);
   if (!envFile) throw new Error(`no environment "${options.env}"`);
   const spec = envFile.spec;
-  const versionText = options.kubernetesVersion ?? spec.kubernetes?.version ?? '';
+  const versionText = kubernetesVersionText(repo, options.env, options.kubernetesVersion);
   const m = /^v?1\.(\d+)/.exec(versionText);
   if (!m) {
     diagnostics.push({
@@ -68,32 +80,38 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
 
   const selected = new Set(options.jobs ?? repo.jobs);
   if (!options.jobs) addDnsmasqHosts(ctx);
-  const cache = options.cache
-    ? RenderCache.open(repo, {
-        env: options.env,
-        kubernetesVersion: versionText,
-        ...(options.commit ? { commit: options.commit } : {}),
-        dir: options.cache,
-      })
-    : undefined;
+  const cache =
+    options.cache instanceof RenderCache
+      ? options.cache
+      : options.cache
+        ? RenderCache.open(repo, {
+            env: options.env,
+            ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
+            ...(options.commit ? { commit: options.commit } : {}),
+            dir: options.cache,
+          })
+        : undefined;
 
   const rendered: string[] = [];
   const sessions = sessionsInEnv(ctx);
   const sessionJobs = new Map<string, ResolvedJob[]>();
   const usedSessions = new Set<string>();
-  for (const job of repo.jobs) {
-    const isSelected = selected.has(job);
-    const isSession = job.job?.spec.mode === 'session';
+  for (const stub of repo.jobs) {
+    const isSelected = selected.has(stub);
+    const lookedUp = options.lookedUp?.get(stub);
+    let job = stub;
+    const isSession = !lookedUp && job.job?.spec.mode === 'session';
     if (!isSelected && !isSession) continue;
-    const key = !isSession ? cache?.key(job) : undefined;
+    const key = lookedUp?.key ?? (isSession ? undefined : cache?.key(job));
     let r: ResolvedJob | undefined;
     if (key) {
-      const hit = cache!.get(key);
-      if (hit && partsFit(ctx, hit)) {
-        addParts(ctx, hit);
+      const hit = lookedUp?.entry ?? cache!.get(key);
+      if (hit && partsFit(ctx, hit.parts)) {
+        addParts(ctx, hit.parts);
         continue;
       }
       rendered.push(job.id);
+      if (lookedUp) job = lookedUp.parse();
       // Rendered apart, kept, then added as a cached job is.
       const own: RenderContext = {
         ...ctx,
@@ -107,7 +125,8 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
       if (!(r?.e.enabled && r.e.mode === 'session')) {
         if (r?.e.enabled) renderApplicationJob(own, r);
         cutPart(own);
-        addParts(ctx, cache!.set(key, own.parts!));
+        const load = [...(jobRead(job)?.diagnostics ?? [])];
+        addParts(ctx, cache!.set(key, { load, parts: own.parts! }).parts);
         continue;
       }
       // Session mode chosen per environment: rendered with its session cluster, below, as ever.

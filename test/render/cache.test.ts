@@ -1,7 +1,11 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { render } from '../../actions/render.js';
+import { RepoLoader } from '../../lib/repo/load.js';
+import { loadForRender } from '../../lib/render/load.js';
+import { RACY_MS } from '../../lib/validation/folderStats.js';
 import { COMMIT_STAND_IN } from '../../lib/render/cache.js';
 import { Fixture, PROJECT } from '../support/fixture.js';
 import { COMMIT, renderAt } from './support.js';
@@ -139,5 +143,57 @@ describe('render: a job’s objects cached by the bytes of everything they depen
     chmodSync(cache, 0o777);
     expect(run()).toHaveLength(OWN.length);
     chmodSync(cache, 0o700);
+  });
+});
+
+describe('render: a job whose rendering is cached is not parsed, nor read while its folder looks the same', () => {
+  let fx: Fixture;
+  let cache: string;
+  beforeAll(() => {
+    fx = new Fixture();
+    cache = mkdtempSync(path.join(tmpdir(), 'flinkops-results-'));
+  });
+  afterAll(() => {
+    fx.dispose();
+    rmSync(cache, { recursive: true, force: true });
+    vi.restoreAllMocks();
+  });
+
+  /** `flinkops render`, cached, checked against an uncached run; and the jobs it read this time. */
+  function renderBoth(jobs: string[] = [], env = 'prod') {
+    const reads = vi.spyOn(RepoLoader.prototype, 'readJob');
+    const cached = render({ repo: fx.root, env, jobs, commit: COMMIT, cache });
+    const read = reads.mock.calls.map((c) => c[0]);
+    reads.mockRestore();
+    const fresh = render({ repo: fx.root, env, jobs, commit: COMMIT, cache: false });
+    expect(cached).toEqual(fresh);
+    return { ...cached, read };
+  }
+
+  it('reads every job once, then only the session job once the folders are older than a timestamp tick', async () => {
+    expect(renderBoth().read).toHaveLength(OWN.length + 1);
+    // Folders changed within RACY_MS are read every time (an edit in the same tick could look the same).
+    await new Promise((r) => setTimeout(r, RACY_MS + 200));
+    expect(renderBoth().read).toHaveLength(OWN.length + 1);
+    expect(renderBoth().read).toEqual([SESSION_JOB]);
+    const l = loadForRender(fx.root, { env: 'prod', names: [], commit: COMMIT, dir: cache });
+    expect([...l.lookedUp.keys()].map((j) => j.id)).toEqual(OWN);
+    expect(l.repo.jobs.find((j) => j.id === 'rental/rental-metrics-1m')?.job).toBeUndefined();
+  });
+
+  it('an edited job is read and rendered again; naming jobs renders from the same cache', async () => {
+    fx.edit('jobs/rental/rental-metrics-1m/job.yaml', 'description:', 'description: Edited.');
+    expect(renderBoth().read).toEqual([SESSION_JOB, 'rental/rental-metrics-1m'].sort());
+    const one = renderBoth(['rental-metrics-1m']);
+    expect(one.stdout).toContain('name: rental-metrics-1m');
+    expect(one.read).toEqual([SESSION_JOB, 'rental/rental-metrics-1m'].sort());
+  });
+
+  it("a job's broken file blocks its render exactly as without the cache, and only when it is named", () => {
+    fx.write('jobs/homeservice/workorder-sla/job.yaml', 'type: sql\nparallelism: [\n');
+    const all = renderBoth();
+    expect(all.exitCode).toBe(1);
+    expect(all.stderr).toMatch(/jobs\/homeservice\/workorder-sla\/job.yaml\n +3:1 +error/);
+    expect(renderBoth(['rental/orders-enrich-house']).exitCode).toBe(0);
   });
 });
