@@ -15,7 +15,6 @@ import { computePlan } from '../lib/plan/plan.js';
 import { resolveRollout, rolloutProblems, ROLLOUT_FILE } from '../lib/resolve/rollout.js';
 import type { Plan } from '../lib/plan/types.js';
 import { renderEnv } from '../lib/render/render.js';
-import { resultsDir } from '../lib/cache/store.js';
 import { blockingDiagnostics } from '../lib/repo/blocking.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { check } from '../lib/rules/index.js';
@@ -123,7 +122,6 @@ export async function apply(o: ApplyActionOptions): Promise<ActionResult> {
       ...(jobs ? { jobs } : {}),
       kubernetesVersion,
       ...(commit ? { commit } : {}),
-      cache: resultsDir(),
     });
     if (hasErrors(rendered.diagnostics)) return notApplied(rendered.diagnostics, '');
 
