@@ -67,8 +67,9 @@ export class RenderCache {
     this.renderCommit = standIn ? COMMIT : o.commit;
     if (!store.enabled) return;
     let holdsStandIn = false;
-    const see = (_rel: string, bytes: Buffer) => {
-      holdsStandIn ||= bytes.includes(COMMIT);
+    // Names reach the objects too (a Hadoop file's name is a ConfigMap key; the environment's, a label).
+    const see = (rel: string, bytes: Buffer) => {
+      holdsStandIn ||= rel.includes(COMMIT) || bytes.includes(COMMIT);
     };
     const h = createHash('sha256')
       .update(`${KEY_FORMAT}\0${buildId()}\0${templatesHash()}\0`)
@@ -76,7 +77,7 @@ export class RenderCache {
       .update(`\0env\0${o.env}\0kubernetes\0${kubernetesVersionText(repo, o.env, o.kubernetesVersion)}\0`)
       .update(o.commit === undefined ? 'no commit' : standIn ? 'commit stood in for' : `commit\0${o.commit}`);
     // A repository that writes the stand-in itself would have it replaced: nothing is cached then.
-    if (!holdsStandIn) this.base = h.digest('hex');
+    if (!holdsStandIn && !o.env.includes(COMMIT)) this.base = h.digest('hex');
   }
 
   static open(repo: Repo, o: RenderCacheOptions): RenderCache {
@@ -92,7 +93,9 @@ export class RenderCache {
   /** The key of a job folder read but not parsed. */
   keyOf(files: JobFiles): string | undefined {
     if (this.base === undefined) return undefined;
-    if ([...files.texts.values(), this.repo.teams.get(files.team)?.team?.yaml.text].some((t) => t?.includes(COMMIT)))
+    // The job's and team's names (object names, labels) and its file names are written too, not only its texts.
+    const written = [files.id, ...files.entries.map((e) => e.name), ...files.texts.values()];
+    if ([...written, this.repo.teams.get(files.team)?.team?.yaml.text].some((t) => t?.includes(COMMIT)))
       return undefined;
     return this.keyOfDigest(files.team, folderDigest(files));
   }
@@ -129,7 +132,9 @@ export class RenderCache {
 
   private read(text: string): RenderEntry {
     const standIn = this.renderCommit === COMMIT && this.commit !== undefined;
-    return JSON.parse(standIn ? text.replaceAll(COMMIT, this.commit!) : text) as RenderEntry;
+    const entry = JSON.parse(standIn ? text.replaceAll(COMMIT, this.commit!) : text) as unknown;
+    if (!isEntry(entry)) throw new Error('not a render entry');
+    return entry;
   }
 
   private team(name: string): string {
@@ -145,6 +150,32 @@ export class RenderCache {
     }
     return key;
   }
+}
+
+/** The shape set() writes (an entry of another shape, e.g. edited by hand, is a miss rather than a crash). */
+function isEntry(v: unknown): v is RenderEntry {
+  const o = v as Partial<RenderEntry> | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    Array.isArray(o.load) &&
+    o.load.every(isObject) &&
+    Array.isArray(o.parts) &&
+    o.parts.every(
+      (p) =>
+        isObject(p) &&
+        Array.isArray(p.objects) &&
+        Array.isArray(p.diagnostics) &&
+        p.objects.every((r) => isObject(r) && isObject(r.object)) &&
+        p.diagnostics.every(isObject) &&
+        (p.shared === undefined || typeof p.shared === 'string') &&
+        (p.rendered === undefined || (p.rendered === false && typeof p.shared === 'string')),
+    )
+  );
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The value with the stand-in replaced by the commit in every string (keys too), as in its JSON text. */

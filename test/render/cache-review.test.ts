@@ -1,0 +1,64 @@
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { COMMIT_STAND_IN } from '../../lib/render/cache.js';
+import { Fixture } from '../support/fixture.js';
+import { COMMIT, renderAt } from './support.js';
+
+const SESSION_JOB = 'acquisition/viewings-funnel';
+
+/** Inputs a cached render must answer exactly as an uncached one (lib/render/cache.ts, load.ts, render.ts). */
+describe('render cache: a cached render is an uncached render', () => {
+  let fx: Fixture;
+  let cache: string;
+  beforeEach(() => {
+    fx = new Fixture();
+    cache = mkdtempSync(path.join(tmpdir(), 'flinkops-results-'));
+  });
+  afterEach(() => {
+    fx.dispose();
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  /** Renders twice with the cache (a miss, then a hit) and once without; all three must agree. */
+  function same(env = 'prod', jobs?: string[], commit = COMMIT) {
+    const first = renderAt(fx.root, env, jobs, { cache, commit });
+    const second = renderAt(fx.root, env, jobs, { cache, commit });
+    const fresh = renderAt(fx.root, env, jobs, { cache: false, commit });
+    for (const cached of [first, second]) {
+      expect(cached.stream).toBe(fresh.stream);
+      expect(cached.diagnostics).toEqual(fresh.diagnostics);
+    }
+    return { first, second, fresh };
+  }
+
+  it('a job folder named like the commit stand-in keeps its name (it is not replaced by the commit)', () => {
+    const id = `rental/${COMMIT_STAND_IN}`;
+    cpSync(path.join(fx.root, 'jobs/rental/rental-metrics-1m'), path.join(fx.root, 'jobs', id), { recursive: true });
+    const { fresh, second } = same('prod', [id]);
+    expect(fresh.objects.map((o) => o.name)).toContain(COMMIT_STAND_IN);
+    // Never cached: rendered every time (with the session job, whose cluster is rendered from all of them).
+    expect(second.rendered).toEqual([SESSION_JOB, id]);
+  });
+
+  it('a platform file named like the commit stand-in (a Hadoop file: a ConfigMap key) keeps its name', () => {
+    fx.write(`platform/envs/prod/hadoop/${COMMIT_STAND_IN}.xml`, '<configuration/>\n');
+    const { fresh } = same('prod', ['rental/rental-metrics-1m']);
+    expect(fresh.stream).toContain(`${COMMIT_STAND_IN}.xml`);
+  });
+
+  it('an entry that is JSON but not an entry is not used (no crash, rendered again)', () => {
+    same('prod', ['rental/rental-metrics-1m']);
+    const dir = path.join(cache, 'render');
+    const files = readdirSync(dir).flatMap((sub) =>
+      readdirSync(path.join(dir, sub)).map((f) => path.join(dir, sub, f)),
+    );
+    expect(files).toHaveLength(1);
+    for (const text of ['{}', '{"load":[],"parts":[{}]}', '{"load":[{}],"parts":null}', 'null', '[]']) {
+      writeFileSync(files[0]!, text, { mode: 0o600 });
+      const { second } = same('prod', ['rental/rental-metrics-1m']);
+      expect(second.rendered).toEqual([SESSION_JOB]);
+    }
+  });
+});
