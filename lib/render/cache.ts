@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import Handlebars from 'handlebars';
 import { EntryStore } from '../cache/entries.js';
 import { treeHash } from '../cache/tree.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -42,7 +43,7 @@ export interface RenderCacheOptions {
  * - the flinkops build and its own templates;
  * - every file under the repository's platform/ and templates/ (followed links included);
  * - the environment, the Kubernetes version and whether a commit is recorded (the commit itself
- *   only when it cannot be stood in for);
+ *   only when it cannot be stood in for: not a plain word, or a repository template reads inside values);
  * - the job's team.yaml and its folder's digest (lib/validation/keys.ts: the names in it, the bytes
  *   of job.yaml, owners.yaml and the .sql files, and of every file below it).
  *
@@ -51,7 +52,7 @@ export interface RenderCacheOptions {
  * every run) and the operator's CRDs (the schema check).
  */
 export class RenderCache {
-  /** The commit objects are rendered with when they go to the cache. */
+  /** The commit objects are rendered with when they go to the cache (the stand-in, when it can be). */
   readonly renderCommit: string | undefined;
   private readonly base: string | undefined;
   private readonly teams = new Map<string, string>();
@@ -63,17 +64,23 @@ export class RenderCache {
     o: RenderCacheOptions,
   ) {
     this.commit = o.commit;
-    const standIn = o.commit !== undefined && PASSES_UNCHANGED.test(o.commit);
-    this.renderCommit = standIn ? COMMIT : o.commit;
-    if (!store.enabled) return;
+    if (!store.enabled) {
+      this.renderCommit = o.commit;
+      return;
+    }
     let holdsStandIn = false;
+    let readsInside = false;
     // Names reach the objects too (a Hadoop file's name is a ConfigMap key; the environment's, a label).
     const see = (rel: string, bytes: Buffer) => {
       holdsStandIn ||= rel.includes(COMMIT) || bytes.includes(COMMIT);
+      if (rel.startsWith('templates/') && rel.endsWith('.hbs')) readsInside ||= readsInsideValues(bytes.toString());
     };
+    const tree = treeHash(repo.root, ['platform', 'templates'], see);
+    const standIn = o.commit !== undefined && PASSES_UNCHANGED.test(o.commit) && !readsInside;
+    this.renderCommit = standIn ? COMMIT : o.commit;
     const h = createHash('sha256')
       .update(`${KEY_FORMAT}\0${buildId()}\0${templatesHash()}\0`)
-      .update(treeHash(repo.root, ['platform', 'templates'], see))
+      .update(tree)
       .update(`\0env\0${o.env}\0kubernetes\0${kubernetesVersionText(repo, o.env, o.kubernetesVersion)}\0`)
       .update(o.commit === undefined ? 'no commit' : standIn ? 'commit stood in for' : `commit\0${o.commit}`);
     // A repository that writes the stand-in itself would have it replaced: nothing is cached then.
@@ -150,6 +157,30 @@ export class RenderCache {
     }
     return key;
   }
+}
+
+/**
+ * Whether a repository template reads inside a value — a character (`x.[0]`, `lookup x 0`) or the length
+ * of a string: of the commit, that is the stand-in's, not the commit's. flinkops' own templates never do.
+ * A template Handlebars cannot parse counts as one that does (its run reports it anyway).
+ */
+function readsInsideValues(text: string): boolean {
+  let ast: unknown;
+  try {
+    ast = Handlebars.parse(text);
+  } catch {
+    return true;
+  }
+  const inside = (node: unknown): boolean => {
+    if (Array.isArray(node)) return node.some(inside);
+    if (!isObject(node)) return false;
+    if (node.type === 'PathExpression') {
+      const parts = (node.parts ?? []) as unknown[];
+      if (node.original === 'lookup' || parts.some((p) => p === 'length' || /^\d+$/.test(String(p)))) return true;
+    }
+    return Object.entries(node).some(([k, v]) => k !== 'loc' && inside(v));
+  };
+  return inside(ast);
 }
 
 /** The shape set() writes (an entry of another shape, e.g. edited by hand, is a miss rather than a crash). */

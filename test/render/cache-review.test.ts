@@ -1,9 +1,9 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMMIT_STAND_IN } from '../../lib/render/cache.js';
-import { Fixture } from '../support/fixture.js';
+import { Fixture, PROJECT } from '../support/fixture.js';
 import { COMMIT, renderAt } from './support.js';
 
 const SESSION_JOB = 'acquisition/viewings-funnel';
@@ -46,6 +46,23 @@ describe('render cache: a cached render is an uncached render', () => {
     fx.write(`platform/envs/prod/hadoop/${COMMIT_STAND_IN}.xml`, '<configuration/>\n');
     const { fresh } = same('prod', ['rental/rental-metrics-1m']);
     expect(fresh.stream).toContain(`${COMMIT_STAND_IN}.xml`);
+  });
+
+  it("a repository template that reads inside the commit (a character, its length) sees the run's commit", () => {
+    const name = 'templates/manifests/configmap.yaml.hbs';
+    const own = readFileSync(path.join(PROJECT, name), 'utf8').replace(
+      'data:\n',
+      'data:\n{{#if annotations.[flinkops.io/commit]}}\n  initial: {{json annotations.[flinkops.io/commit].[0]}}\n{{/if}}\n',
+    );
+    fx.write(name, own);
+    const { fresh } = same('prod', ['rental/rental-metrics-1m']);
+    expect(fresh.stream).toContain(`initial: "${COMMIT[0]}"`);
+    // The same with lookup, and with the commit's length.
+    fx.write(name, own.replace('annotations.[flinkops.io/commit].[0]', '(lookup annotations.[flinkops.io/commit] 1)'));
+    same('prod', ['rental/rental-metrics-1m']);
+    fx.write(name, own.replace('[0]', 'length'));
+    // A number is not a ConfigMap value: both renders say so, the same way.
+    expect(same('prod', ['rental/rental-metrics-1m']).fresh.stream).toContain('initial: 40');
   });
 
   it('an entry that is JSON but not an entry is not used (no crash, rendered again)', () => {
