@@ -102,7 +102,7 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
     let job = stub;
     const isSession = !lookedUp && job.job?.spec.mode === 'session';
     if (!isSelected && !isSession) continue;
-    const key = lookedUp?.key ?? (isSession ? undefined : cache?.key(job));
+    let key = lookedUp?.key ?? (isSession ? undefined : cache?.key(job));
     let r: ResolvedJob | undefined;
     if (key) {
       const hit = lookedUp?.entry ?? cache!.get(key);
@@ -110,8 +110,14 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
         addParts(ctx, hit.parts);
         continue;
       }
-      rendered.push(job.id);
-      if (lookedUp) job = lookedUp.parse();
+      if (lookedUp) {
+        // Read now: the folder may have changed since it was looked up, so what is kept goes under the key of what was read.
+        job = lookedUp.parse();
+        key = cache!.key(job);
+      }
+    }
+    if (cache) rendered.push(job.id);
+    if (key) {
       // Rendered apart, kept, then added as a cached job is.
       const own: RenderContext = {
         ...ctx,
@@ -131,10 +137,7 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
       }
       // Session mode chosen per environment: rendered with its session cluster, below, as ever.
       ctx.diagnostics.push(...own.diagnostics);
-    } else {
-      if (cache) rendered.push(job.id);
-      r = resolveForRender(ctx, job);
-    }
+    } else r = resolveForRender(ctx, job);
     if (!r?.e.enabled) continue;
     if (r.e.mode === 'session') {
       const s = r.e.session ? sessions.get(r.e.session) : undefined;

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMMIT_STAND_IN } from '../../lib/render/cache.js';
+import { loadForRender } from '../../lib/render/load.js';
+import { renderEnv } from '../../lib/render/render.js';
+import { RACY_MS } from '../../lib/validation/folderStats.js';
 import { Fixture, PROJECT } from '../support/fixture.js';
-import { COMMIT, renderAt } from './support.js';
+import { COMMIT, crds, renderAt } from './support.js';
 
 const SESSION_JOB = 'acquisition/viewings-funnel';
 
@@ -77,5 +80,28 @@ describe('render cache: a cached render is an uncached render', () => {
       const { second } = same('prod', ['rental/rental-metrics-1m']);
       expect(second.rendered).toEqual([SESSION_JOB]);
     }
+  });
+
+  it('a job edited between the look-up and its render (its entry no longer fits) is not kept under its old key', async () => {
+    same();
+    // Folders vouched for by a snapshot only once older than a timestamp tick.
+    await new Promise((r) => setTimeout(r, RACY_MS + 200));
+    const load = () => loadForRender(fx.root, { env: 'prod', names: [], commit: COMMIT, dir: cache });
+    load(); // takes the folders' snapshots
+    const job = 'rental/rental-metrics-1m';
+    const l = load();
+    expect([...l.lookedUp.keys()].map((j) => j.id)).toContain(job);
+    // The job that rendered the namespace's PodMonitor goes (its entry no longer fits), and the job is edited.
+    l.repo.jobs.splice(
+      l.repo.jobs.findIndex((j) => j.id === 'rental/orders-enrich-house'),
+      1,
+    );
+    const original = fx.read(`jobs/${job}/job.yaml`);
+    fx.edit(`jobs/${job}/job.yaml`, 'description:', 'description: Edited.');
+    const mid = renderEnv(l.repo, { env: 'prod', commit: COMMIT, crds: crds(), cache: l.cache, lookedUp: l.lookedUp });
+    expect(mid.rendered).toContain(job);
+    fx.write(`jobs/${job}/job.yaml`, original);
+    // Back as it was looked up: its entry must be its rendering, not the edited one's.
+    expect(same().second.stream).not.toContain('Edited.');
   });
 });
