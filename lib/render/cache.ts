@@ -73,7 +73,8 @@ export class RenderCache {
     // Names reach the objects too (a Hadoop file's name is a ConfigMap key; the environment's, a label).
     const see = (rel: string, bytes: Buffer) => {
       holdsStandIn ||= rel.includes(COMMIT) || bytes.includes(COMMIT);
-      if (rel.startsWith('templates/') && rel.endsWith('.hbs')) readsInside ||= readsInsideValues(bytes.toString());
+      // Any template file, wherever a link makes it appear (a linked folder already seen is hashed under its own name).
+      if (rel.endsWith('.hbs')) readsInside ||= readsInsideValues(bytes.toString());
     };
     const tree = treeHash(repo.root, ['platform', 'templates'], see);
     const standIn = o.commit !== undefined && PASSES_UNCHANGED.test(o.commit) && !readsInside;

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,11 @@ describe('render cache: a cached render is an uncached render', () => {
     fx.write(name, own.replace('[0]', 'length'));
     // A number is not a ConfigMap value: both renders say so, the same way.
     expect(same('prod', ['rental/rental-metrics-1m']).fresh.stream).toContain('initial: 40');
+    // Through a link to a folder of platform/ (hashed there, under its own name, not again under templates/).
+    fx.remove('templates/manifests');
+    fx.write('platform/manifests/configmap.yaml.hbs', own);
+    symlinkSync('../platform/manifests', path.join(fx.root, 'templates/manifests'));
+    expect(same('prod', ['rental/rental-metrics-1m']).fresh.stream).toContain(`initial: "${COMMIT[0]}"`);
   });
 
   it('an entry that is JSON but not an entry is not used (no crash, rendered again)', () => {
