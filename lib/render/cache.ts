@@ -76,7 +76,15 @@ export class RenderCache {
       // Any template file, wherever a link makes it appear (a linked folder already seen is hashed under its own name).
       if (rel.endsWith('.hbs')) readsInside ||= readsInsideValues(bytes.toString());
     };
-    const tree = treeHash(repo.root, ['platform', 'templates'], see);
+    let tree: string;
+    try {
+      tree = treeHash(repo.root, ['platform', 'templates'], see);
+    } catch {
+      // A file that cannot be read (a link loop, no permission, gone meanwhile) is one render may never
+      // read, or reports itself: the run goes without the cache rather than fail or guess.
+      this.renderCommit = o.commit;
+      return;
+    }
     const standIn = o.commit !== undefined && PASSES_UNCHANGED.test(o.commit) && !readsInside;
     this.renderCommit = standIn ? COMMIT : o.commit;
     const h = createHash('sha256')

@@ -73,6 +73,13 @@ describe('render cache: a cached render is an uncached render', () => {
     expect(same('prod', ['rental/rental-metrics-1m']).fresh.stream).toContain(`initial: "${COMMIT[0]}"`);
   });
 
+  it('a link loop in platform/ (which render never reads) fails neither render: the cache is just not used', () => {
+    symlinkSync('loop', path.join(fx.root, 'platform/loop'));
+    const { second } = same('prod', ['rental/rental-metrics-1m']);
+    expect(second.diagnostics).toEqual([]);
+    expect(second.rendered).toEqual([SESSION_JOB, 'rental/rental-metrics-1m']);
+  });
+
   it('an entry that is JSON but not an entry is not used (no crash, rendered again)', () => {
     same('prod', ['rental/rental-metrics-1m']);
     const dir = path.join(cache, 'render');
