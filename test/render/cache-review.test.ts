@@ -1,7 +1,8 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { render } from '../../actions/render.js';
 import { COMMIT_STAND_IN } from '../../lib/render/cache.js';
 import { loadForRender } from '../../lib/render/load.js';
 import { renderEnv } from '../../lib/render/render.js';
@@ -115,5 +116,35 @@ describe('render cache: a cached render is an uncached render', () => {
     fx.write(`jobs/${job}/job.yaml`, original);
     // Back as it was looked up: its entry must be its rendering, not the edited one's.
     expect(same().second.stream).not.toContain('Edited.');
+  });
+
+  it('flinkops render: linked SQL, a .sql folder, broken files, named jobs — cached as uncached, folders vouched for or not', async () => {
+    const both = (jobs: string[] = []) => {
+      const cached = render({ repo: fx.root, env: 'prod', jobs, commit: COMMIT, cache });
+      expect(cached).toEqual(render({ repo: fx.root, env: 'prod', jobs, commit: COMMIT, cache: false }));
+      return cached;
+    };
+    fx.write('shared/common.sql', "SET 'pipeline.name' = 'shared-v1';\n");
+    symlinkSync('../../../shared/common.sql', path.join(fx.root, 'jobs/rental/orders-enrich-house/99-common.sql'));
+    expect(both().exitCode).toBe(0);
+    await new Promise((r) => setTimeout(r, RACY_MS + 200));
+    both(); // folders old enough: snapshots taken (not of the folder holding a link)
+    expect(both().stdout).toContain('shared-v1');
+    // The link's target changes: its folder is read every time.
+    fx.write('shared/common.sql', "SET 'pipeline.name' = 'shared-v2';\n");
+    expect(both().stdout).toContain('shared-v2');
+    // A .sql that is a folder: a problem of the repository (no job), which stops every render.
+    mkdirSync(path.join(fx.root, 'jobs/homeservice/workorder-sla/50-x.sql'));
+    expect(both().exitCode).toBe(1);
+    expect(both(['rental/rental-metrics-1m']).stderr).toContain('is a folder');
+    rmSync(path.join(fx.root, 'jobs/homeservice/workorder-sla/50-x.sql'), { recursive: true });
+    // Broken YAML in a job stops it, named or all, not another named job.
+    const original = fx.read('jobs/homeservice/daily-settlement/job.yaml');
+    fx.write('jobs/homeservice/daily-settlement/job.yaml', `${original}parallelism: [\n`);
+    expect(both().exitCode).toBe(1);
+    expect(both(['homeservice/daily-settlement']).exitCode).toBe(1);
+    expect(both(['rental/rental-metrics-1m']).exitCode).toBe(0);
+    fx.write('jobs/homeservice/daily-settlement/job.yaml', original);
+    expect(both().exitCode).toBe(0);
   });
 });
