@@ -147,4 +147,41 @@ describe('render cache: a cached render is an uncached render', () => {
     fx.write('jobs/homeservice/daily-settlement/job.yaml', original);
     expect(both().exitCode).toBe(0);
   });
+
+  it('two teams in one namespace: its shared objects follow whichever job comes first, as jobs come, go and move', () => {
+    const team = fx.read('jobs/rental/team.yaml');
+    const copy = (from: string, to: string) =>
+      cpSync(path.join(fx.root, 'jobs', from), path.join(fx.root, 'jobs', to), { recursive: true });
+    /** Who the savepoint rule of each namespace pages (it is rendered by the namespace's first job). */
+    const oncall = () =>
+      Object.fromEntries(
+        same('prod')
+          .fresh.objects.filter((o) => o.kind === 'PrometheusRule' && o.name === 'flinkops-savepoints')
+          .map((o) => [o.namespace, JSON.stringify(o.object).match(/"oncall":"([^"]*)"/)?.[1]]),
+      );
+    // Team "analytics" shares flink-rental; its job sorts before every rental job.
+    fx.write('jobs/analytics/team.yaml', team.replace('["@rent/rental-leads"]', '["@rent/analytics-leads"]'));
+    expect(oncall()['flink-rental']).toBe('@rent/rental-leads');
+    copy('rental/rental-metrics-1m', 'analytics/metrics-copy');
+    expect(oncall()['flink-rental']).toBe('@rent/analytics-leads');
+    fx.edit('jobs/analytics/team.yaml', '@rent/analytics-leads', '@rent/analytics-oncall');
+    expect(oncall()['flink-rental']).toBe('@rent/analytics-oncall');
+    // Disabled in prod: the first rental job renders them again.
+    fx.edit('jobs/analytics/metrics-copy/job.yaml', 'description:', 'envs: { prod: { enabled: false } }\ndescription:');
+    expect(oncall()['flink-rental']).toBe('@rent/rental-leads');
+    fx.edit('jobs/analytics/metrics-copy/job.yaml', 'envs: { prod: { enabled: false } }\n', '');
+    expect(oncall()['flink-rental']).toBe('@rent/analytics-oncall');
+    // The team moves to its own namespace; then its job moves to rental, renamed.
+    fx.edit('jobs/analytics/team.yaml', 'namespace: flink-rental', 'namespace: flink-analytics');
+    const moved = oncall();
+    expect(moved['flink-rental']).toBe('@rent/rental-leads');
+    expect(moved['flink-analytics']).toBe('@rent/analytics-oncall');
+    copy('analytics/metrics-copy', 'rental/aaa-metrics');
+    fx.remove('jobs/analytics');
+    expect(oncall()['flink-analytics']).toBeUndefined();
+    // Named jobs only, then all again, from the same cache.
+    same('prod', ['rental/rental-metrics-1m']);
+    same('prod', ['rental/aaa-metrics', 'rental/rental-metrics-1m']);
+    expect(oncall()['flink-analytics']).toBeUndefined();
+  });
 });
