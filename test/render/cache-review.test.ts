@@ -58,6 +58,11 @@ describe('render cache: a cached render is an uncached render', () => {
       'data:\n',
       'data:\n{{#if annotations.[flinkops.io/commit]}}\n  initial: {{json annotations.[flinkops.io/commit].[0]}}\n{{/if}}\n',
     );
+    // A plain copy of flinkops' own template keeps the stand-in: another commit renders nothing again.
+    fx.write(name, readFileSync(path.join(PROJECT, name), 'utf8'));
+    same('prod', ['rental/rental-metrics-1m']);
+    const other = 'fedcba9876543210fedcba9876543210fedcba98';
+    expect(same('prod', ['rental/rental-metrics-1m'], other).first.rendered).toEqual([SESSION_JOB]);
     fx.write(name, own);
     const { fresh } = same('prod', ['rental/rental-metrics-1m']);
     expect(fresh.stream).toContain(`initial: "${COMMIT[0]}"`);
