@@ -60,10 +60,11 @@ export class EntryStore {
   trim(bound: number): void {
     if (!this.dir || this.written === 0) return;
     const all: [string, number][] = [];
-    for (const sub of readdirSync(this.dir)) {
-      if (!/^[0-9a-f]{2}$/.test(sub)) continue;
-      for (const name of readdirSync(path.join(this.dir, sub))) {
-        const file = path.join(this.dir, sub, name);
+    for (const sub of readdirSync(this.dir, { withFileTypes: true })) {
+      // Only the store's own folders: a stray file would fail the run, a link would lead elsewhere.
+      if (!/^[0-9a-f]{2}$/.test(sub.name) || !sub.isDirectory()) continue;
+      for (const name of readdirSync(path.join(this.dir, sub.name))) {
+        const file = path.join(this.dir, sub.name, name);
         all.push([file, statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0]);
       }
     }

@@ -86,6 +86,15 @@ describe('render cache: a cached render is an uncached render', () => {
     expect(second.rendered).toEqual([SESSION_JOB, 'rental/rental-metrics-1m']);
   });
 
+  it('a stray file among the entry folders does not fail the run (the store is trimmed after it)', () => {
+    same('prod', ['rental/rental-metrics-1m']);
+    const dir = path.join(cache, 'render');
+    writeFileSync(path.join(dir, '00'), 'not a folder\n');
+    // An edit: one entry written, so the store is trimmed after the run.
+    fx.edit('jobs/rental/rental-metrics-1m/job.yaml', 'description:', 'description: Edited.');
+    expect(same('prod', ['rental/rental-metrics-1m']).first.rendered).toContain('rental/rental-metrics-1m');
+  });
+
   it('an entry that is JSON but not an entry is not used (no crash, rendered again)', () => {
     same('prod', ['rental/rental-metrics-1m']);
     const dir = path.join(cache, 'render');
