@@ -76,6 +76,7 @@ class LazyAnalysis implements SqlAnalysis {
       // (environments that differ in literal values) parses clean too, without parsing it again.
       if (this.shape !== undefined && cleanShapes.has(this.shape)) {
         this.parsed = { errors: [] };
+        recentTokens.take(this.text); // not needed any more: let the tokens go while they are young
       } else {
         const lexed = recentTokens.take(this.text) ?? lexFlinkSql(this.text);
         if (this.shape !== undefined && piecesClean(lexed.tokens.getTokens())) {
