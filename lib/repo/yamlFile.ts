@@ -15,6 +15,8 @@ export class YamlFile {
   readonly diagnostics: Diagnostic[] = [];
   private readonly doc: Document;
   private readonly lines = new LineCounter();
+  /** Positions already found, by path (a tree of its segments) and part: every job asks the platform files the same. */
+  private readonly found: FoundPositions = {};
 
   constructor(
     readonly file: string,
@@ -59,6 +61,19 @@ export class YamlFile {
 
   /** Position of the value (or of its key) at `path`; falls back to the nearest existing parent. */
   position(path: PropertyPath, part: 'key' | 'value' = 'value'): Position {
+    // Map keys keep 1 and '1' apart (a sequence index and a mapping key find different nodes).
+    let at = this.found;
+    for (const seg of path) {
+      at.next ??= new Map();
+      let child = at.next.get(seg);
+      if (!child) at.next.set(seg, (child = {}));
+      at = child;
+    }
+    const found = (at[part] ??= this.find(path, part));
+    return { line: found.line, column: found.column };
+  }
+
+  private find(path: PropertyPath, part: 'key' | 'value'): Position {
     let node: unknown = this.doc.contents;
     let keyNode: unknown;
     for (const seg of path) {
@@ -83,6 +98,12 @@ export class YamlFile {
   at(path: PropertyPath, part: 'key' | 'value' = 'value'): { file: string; line: number; column: number } {
     return { file: this.file, ...this.position(path, part) };
   }
+}
+
+interface FoundPositions {
+  next?: Map<string | number, FoundPositions>;
+  key?: Position;
+  value?: Position;
 }
 
 function keyText(key: unknown): string | undefined {

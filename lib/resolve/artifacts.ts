@@ -142,6 +142,8 @@ export function imageLocalJars(v: VersionSpec): Map<string, string> {
 /** `USING JAR '…'` / `ADD JAR '…'` in one statement: each path and its offset in the statement's text. */
 export function sqlJarPaths(text: string): { path: string; offset: number; how: 'USING JAR' | 'ADD JAR' }[] {
   const out: { path: string; offset: number; how: 'USING JAR' | 'ADD JAR' }[] = [];
+  // Both forms spell JAR, which blanking comments never creates: most statements need no blanking.
+  if (!/jar/i.test(text)) return out;
   const code = withoutComments(text);
   const add = /^\s*ADD\s+JAR\s+'((?:[^']|'')*)'/i.exec(code);
   if (add)

@@ -1,10 +1,10 @@
 import {
   BailErrorStrategy,
-  CharStreams,
   CommonToken,
   CommonTokenFactory,
   CommonTokenStream,
   DefaultErrorStrategy,
+  Interval,
   ParseCancellationException,
   PredictionMode,
   Token,
@@ -48,17 +48,259 @@ export interface LexedSql {
   tokens: CommonTokenStream;
   errors: SyntaxError[];
   offsetOf(codePointIndex: number): number;
+  /**
+   * For relexSimilar: per token, the furthest character index the lexer read to produce it; undefined
+   * when the stream cannot serve as a base (lexer errors, astral characters, a read behind a token).
+   */
+  reach?: Int32Array;
 }
 
 export function lexFlinkSql(text: string): LexedSql {
   const offsetOf = codePointMapper(text);
   const errors: SyntaxError[] = [];
-  const lexer = new FlinkSqlLexer(CharStreams.fromString(text));
+  const chars = new SqlChars(text);
+  const lexer = new FlinkSqlLexer(chars);
   lexer.removeErrorListeners();
   lexer.addErrorListener(listener(errors, offsetOf, text));
-  const tokens = new CommonTokenStream(lexer);
+  const list: Token[] = [];
+  const reach: number[] = [];
+  let shareable = chars.bmp;
+  for (let from = 0; ; ) {
+    chars.track();
+    const t = lexer.nextToken();
+    list.push(t);
+    reach.push(chars.furthest);
+    if (chars.nearest < from) shareable = false;
+    if (t.type === Token.EOF) break;
+    from = t.stop + 1;
+  }
+  const tokens = new CommonTokenStream(new TokenList(list, false));
   tokens.fill();
-  return { text, tokens, errors, offsetOf };
+  return {
+    text,
+    tokens,
+    errors,
+    offsetOf,
+    ...(shareable && errors.length === 0 ? { reach: Int32Array.from(reach) } : {}),
+  };
+}
+
+/** A stretch of characters two texts share: `base[start, end)` is `text[start + shift, end + shift)`. */
+export interface SharedRun {
+  start: number;
+  end: number;
+  shift: number;
+}
+
+/**
+ * Lexes `text` reusing the tokens of `base` (the same SQL file with other variable values) where the
+ * lexer provably sees the same characters: ANTLR's lexer is a function of the characters it reads
+ * (one mode, no predicates or actions in the Flink grammar), so a base token whose reads (from where
+ * its call started to the furthest character it looked at) lie inside one shared run is the token
+ * `text` gives at the shifted position. Elsewhere `text` is lexed for real, token by token, until a
+ * token ends where a base token began in a shared run. Lexer errors anywhere: `text` is lexed whole.
+ */
+export function relexSimilar(text: string, base: LexedSql, runs: readonly SharedRun[]): LexedSql {
+  const reach = base.reach;
+  const chars = new SqlChars(text);
+  if (!reach || !chars.bmp) return lexFlinkSql(text);
+  const shared = runs.filter(
+    (r) => r.end > r.start && base.text.slice(r.start, r.end) === text.slice(r.start + r.shift, r.end + r.shift),
+  );
+  const from = base.tokens.getTokens();
+  /** The base token whose lexer call started at `p`, if one did. */
+  const callStartingAt = (p: number): number | undefined => {
+    if (p === 0) return 0;
+    let lo = 0;
+    let hi = from.length - 2;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const end = from[mid]!.stop + 1;
+      if (end < p) lo = mid + 1;
+      else if (end > p) hi = mid - 1;
+      else return mid + 1;
+    }
+    return undefined;
+  };
+  const lexer = new FlinkSqlLexer(chars);
+  lexer.removeErrorListeners();
+  let failed = false;
+  lexer.addErrorListener({
+    syntaxError: () => void (failed = true),
+    reportAmbiguity() {},
+    reportAttemptingFullContext() {},
+    reportContextSensitivity() {},
+  });
+  const source: [TokenSource, CharStream] = [lexer, chars];
+  const baseEnd = base.text.length;
+  const last = shared[shared.length - 1];
+  const endsShared = last !== undefined && last.end === baseEnd && last.end + last.shift === text.length;
+  /** The run holding the base's characters [a, b] (b, and a for EOF, may be the end of both texts). */
+  const holding = (a: number, b: number): SharedRun | undefined => {
+    const r = a === baseEnd ? (endsShared ? last : undefined) : runAt(shared, a, 0);
+    if (!r) return undefined;
+    return b < r.end || (b === baseEnd && r === last && endsShared) ? r : undefined;
+  };
+  const out: Token[] = [];
+  let at = 0; // where the next token's call starts, in `text`
+  let next: number | undefined = 0; // the base token to copy next, when in step
+  let lexing = false;
+  for (;;) {
+    if (next !== undefined) {
+      const t = from[next]!;
+      const start = next ? from[next - 1]!.stop + 1 : 0;
+      const run = holding(start, Math.max(start, reach[next]!));
+      if (run && start + run.shift === at) {
+        out.push(new CommonToken(source, t.type, t.channel, t.start + run.shift, t.stop + run.shift));
+        if (t.type === Token.EOF) break;
+        at = t.stop + 1 + run.shift;
+        next++;
+        continue;
+      }
+      next = undefined;
+    }
+    if (!lexing) {
+      lexer.reset(false);
+      chars.seek(at);
+      lexing = true;
+    }
+    const u = lexer.nextToken();
+    if (failed) return lexFlinkSql(text);
+    out.push(u);
+    if (u.type === Token.EOF) break;
+    at = u.stop + 1;
+    const run = runAt(shared, at, 1);
+    const j = run ? callStartingAt(at - run.shift) : undefined;
+    if (j !== undefined) {
+      next = j;
+      lexing = false;
+    }
+  }
+  placeTokens(out, text);
+  const tokens = new CommonTokenStream(new TokenList(out, false));
+  tokens.fill();
+  return { text, tokens, errors: [], offsetOf: (cp) => cp };
+}
+
+/** The run holding position `p` of the base (side 0) or of the other text (side 1). */
+function runAt(runs: readonly SharedRun[], p: number, side: 0 | 1): SharedRun | undefined {
+  let lo = 0;
+  let hi = runs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = runs[mid]!;
+    const shift = side ? r.shift : 0;
+    if (p < r.start + shift) hi = mid - 1;
+    else if (p >= r.end + shift) lo = mid + 1;
+    else return r;
+  }
+  return undefined;
+}
+
+/** Line and column of each token, as ANTLR's lexer counts them (a line per `\n`, columns from 0). */
+function placeTokens(tokens: Token[], text: string): void {
+  let line = 1;
+  let lineStart = 0;
+  let scanned = 0;
+  for (const t of tokens) {
+    for (; scanned < t.start && scanned < text.length; scanned++) {
+      if (text.charCodeAt(scanned) === 10) {
+        line++;
+        lineStart = scanned + 1;
+      }
+    }
+    t.line = line;
+    t.column = t.start - lineStart;
+  }
+}
+
+/**
+ * The characters of a text as the lexer reads them: code points, as ANTLR's own CharStream gives them,
+ * read straight from the string when it has no surrogate pairs (then code points and UTF-16 units are
+ * the same); and the span of indexes read since `track()`, for relexSimilar.
+ */
+class SqlChars implements CharStream {
+  name = '';
+  index = 0;
+  furthest = -1;
+  nearest = 0;
+  readonly bmp: boolean;
+  private readonly data: Uint32Array;
+
+  constructor(private readonly text: string) {
+    this.bmp = !/[\uD800-\uDBFF]/.test(text);
+    if (this.bmp) {
+      this.data = new Uint32Array(text.length);
+      for (let i = 0; i < text.length; i++) this.data[i] = text.charCodeAt(i);
+    } else {
+      const points: number[] = [];
+      for (const c of text) points.push(c.codePointAt(0)!);
+      this.data = Uint32Array.from(points);
+    }
+  }
+
+  track(): void {
+    this.furthest = -1;
+    this.nearest = this.index;
+  }
+
+  reset(): void {
+    this.index = 0;
+  }
+
+  consume(): void {
+    if (this.index >= this.data.length) throw new Error('cannot consume EOF');
+    this.index += 1;
+  }
+
+  LA(offset: number): number {
+    if (offset === 0) return 0;
+    const pos = this.index + (offset < 0 ? offset + 1 : offset) - 1;
+    if (pos > this.furthest) this.furthest = pos;
+    if (pos < this.nearest) this.nearest = pos;
+    if (pos < 0 || pos >= this.data.length) return Token.EOF;
+    return this.data[pos]!;
+  }
+
+  mark(): number {
+    return -1;
+  }
+
+  release(): void {}
+
+  seek(index: number): void {
+    this.index = index <= this.index ? index : Math.min(index, this.data.length);
+  }
+
+  getText(start: number | Interval, stop?: number): string {
+    let begin: number;
+    let end: number;
+    if (start instanceof Interval) {
+      begin = start.start;
+      end = start.stop;
+    } else {
+      begin = start;
+      end = stop ?? this.data.length - 1;
+    }
+    if (end >= this.data.length) end = this.data.length - 1;
+    if (begin >= this.data.length) return '';
+    if (this.bmp) return this.text.slice(begin, end + 1);
+    let out = '';
+    for (let i = begin; i <= end; i++) out += String.fromCodePoint(this.data[i]!);
+    return out;
+  }
+
+  toString(): string {
+    return this.getText(0, this.data.length - 1);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  getSourceName(): string {
+    return this.name || '<unknown>';
+  }
 }
 
 export function parseTokens(lexed: LexedSql): ParsedSql {
@@ -106,6 +348,9 @@ export function parsesCleanFast(tokens: readonly Token[]): boolean {
   }
   const parser = new FlinkSqlParser(new CommonTokenStream(new TokenList(tokens)));
   parser.removeErrorListeners();
+  // Only whether it parses is asked: no tree (the grammar's predicates read the rule contexts' precedence and
+  // tokens, never a tree's children, so its decisions are the same).
+  parser.buildParseTrees = false;
   parser.interpreter.predictionMode = PredictionMode.SLL;
   parser.errorHandler = new BailErrorStrategy();
   try {
@@ -117,7 +362,10 @@ export function parsesCleanFast(tokens: readonly Token[]): boolean {
   }
 }
 
-/** Tokens already lexed, fed again (copies: a token stream numbers the tokens it reads), then EOF. */
+/**
+ * Tokens already lexed, fed again, then EOF (if they do not end with it). Copies unless told they are
+ * fresh: a token stream numbers the tokens it reads.
+ */
 class TokenList implements TokenSource {
   private next = 0;
   line = 1;
@@ -127,11 +375,14 @@ class TokenList implements TokenSource {
   sourceName = 'statement';
   tokenFactory: TokenFactory<Token> = CommonTokenFactory.DEFAULT;
 
-  constructor(private readonly tokens: readonly Token[]) {}
+  constructor(
+    private readonly tokens: readonly Token[],
+    private readonly copy = true,
+  ) {}
 
   nextToken(): Token {
     const t = this.tokens[this.next++];
-    if (t) return (t as CommonToken).clone();
+    if (t) return this.copy ? (t as CommonToken).clone() : t;
     const stop = this.tokens.length ? this.tokens[this.tokens.length - 1]!.stop : -1;
     return new CommonToken(CommonToken.EMPTY_SOURCE, Token.EOF, Token.DEFAULT_CHANNEL, stop + 1, stop);
   }

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Token } from 'antlr4ng';
 import { LineIndex } from '../diagnostics/lines.js';
 import type { Origin, SqlSource } from '../repo/model.js';
-import { substitute, type Substitution } from '../vars/substitute.js';
+import { sharedRuns, substitute, type Substitution } from '../vars/substitute.js';
 import {
   FlinkSqlLexer,
   lexFlinkSql,
   parsesCleanFast,
   parseTokens,
+  relexSimilar,
   type LexedSql,
   type SyntaxError as GrammarError,
 } from './grammar.js';
@@ -57,8 +58,11 @@ class LazyAnalysis implements SqlAnalysis {
   private readonly shape: string | undefined;
   private parsed: { errors: GrammarError[] } | undefined;
 
-  constructor(private readonly text: string) {
-    const lexed = lexFlinkSql(text);
+  constructor(
+    private readonly text: string,
+    lex: (text: string) => LexedSql,
+  ) {
+    const lexed = lex(text);
     const tokens = lexed.tokens.getTokens();
     this.statements = splitStatements(text, tokens, lexed.offsetOf);
     this.options = tokenOptions(tokens, lexed.offsetOf);
@@ -72,6 +76,7 @@ class LazyAnalysis implements SqlAnalysis {
       // (environments that differ in literal values) parses clean too, without parsing it again.
       if (this.shape !== undefined && cleanShapes.has(this.shape)) {
         this.parsed = { errors: [] };
+        recentTokens.take(this.text); // not needed any more: let the tokens go while they are young
       } else {
         const lexed = recentTokens.take(this.text) ?? lexFlinkSql(this.text);
         if (this.shape !== undefined && piecesClean(lexed.tokens.getTokens())) {
@@ -106,6 +111,9 @@ const recentTokens = new (class {
   keep(text: string, lexed: LexedSql): void {
     this.streams.set(text, lexed);
     if (this.streams.size > 8) this.streams.delete(this.streams.keys().next().value!);
+  }
+  peek(text: string): LexedSql | undefined {
+    return this.streams.get(text);
   }
   take(text: string): LexedSql | undefined {
     const lexed = this.streams.get(text);
@@ -145,26 +153,20 @@ function piecesClean(tokens: Token[]): boolean {
 
 /** The token types of a text, hashed: 20 bytes per distinct shape instead of a few KB. */
 function tokenShape(tokens: Token[]): string {
-  const hash = createHash('sha1');
-  let chunk = '';
-  for (const t of tokens) {
-    if (t.channel !== 0) continue;
-    chunk += `${t.type.toString(36)} `;
-    if (chunk.length > 4096) {
-      hash.update(chunk);
-      chunk = '';
-    }
-  }
-  return hash.update(chunk).digest('base64');
+  // Two bytes a type (the grammar has fewer than 65,535 token types; EOF, -1, is 0xffff).
+  const types = new Uint16Array(tokens.length);
+  let n = 0;
+  for (const t of tokens) if (t.channel === 0) types[n++] = t.type;
+  return createHash('sha1').update(types.subarray(0, n)).digest('base64');
 }
 
 /** Analyses once per distinct text: environments whose variables give the same SQL share the work. */
 const analyses = new Map<string, SqlAnalysis>();
 
-export function analyzeSql(text: string): SqlAnalysis {
+export function analyzeSql(text: string, lex: (text: string) => LexedSql = lexFlinkSql): SqlAnalysis {
   let a = analyses.get(text);
   if (!a) {
-    a = new LazyAnalysis(text);
+    a = new LazyAnalysis(text, lex);
     if (analyses.size > 5000) analyses.clear();
     analyses.set(text, a);
   }
@@ -183,7 +185,7 @@ export class SqlFile {
     vars: Readonly<Record<string, string>>,
   ) {
     this.substitution = substitute(source.text, vars);
-    this.analysis = analyzeSql(this.substitution.text);
+    this.analysis = analyzeSql(this.substitution.text, (text) => lexLike(source, this.substitution, text));
     this.original = new LineIndex(source.text);
     this.statements = this.analysis.statements.map((s) => ({ ...s, file: source.file }));
   }
@@ -198,6 +200,22 @@ export class SqlFile {
   originalPosition(offset: number): Origin {
     return { file: this.source.file, ...this.original.position(offset) };
   }
+}
+
+/** The last few substitutions of each SQL file: a file is substituted once per environment, one after the other. */
+const recentSubstitutions = new Map<SqlSource, Substitution>();
+
+/**
+ * Lexes a file's substituted text, reusing the tokens of its substitution for another environment where
+ * the two texts share characters (relexSimilar: only the tokens around differing values are lexed again).
+ */
+function lexLike(source: SqlSource, substitution: Substitution, text: string): LexedSql {
+  const before = recentSubstitutions.get(source);
+  recentSubstitutions.delete(source);
+  recentSubstitutions.set(source, substitution);
+  if (recentSubstitutions.size > 8) recentSubstitutions.delete(recentSubstitutions.keys().next().value!);
+  const base = before && recentTokens.peek(before.text);
+  return base ? relexSimilar(text, base, sharedRuns(before, substitution)) : lexFlinkSql(text);
 }
 
 /** A job's SQL: its files in name order and their statements in execution order. */

@@ -11,6 +11,8 @@ export interface Substitution {
   tooLarge?: { name: string; offset: number; length: number };
   /** Output offset → input offset. */
   toInput(offset: number): number;
+  /** The output in pieces, in order: each a run of the input copied, or a placeholder's value. */
+  segments: readonly Segment[];
 }
 
 /** No substituted text grows beyond this: a few variables must not expand to gigabytes. */
@@ -18,7 +20,7 @@ export const MAX_SUBSTITUTED_CHARS = 4 * 1024 * 1024;
 
 const PLACEHOLDER = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_.-]*)(:[^}]*)?\}/g;
 
-interface Segment {
+export interface Segment {
   out: number;
   in: number;
   /** Length in the output; for a substituted value, positions inside it map to the placeholder start. */
@@ -73,12 +75,13 @@ export function substitute(
   }
   copy(input.length);
   if (segments.length === 0 || (segments.length === 1 && segments[0]!.literal && segments[0]!.in === 0)) {
-    return { text: out, undefinedVars, ...(tooLarge ? { tooLarge } : {}), toInput: (o) => o };
+    return { text: out, undefinedVars, ...(tooLarge ? { tooLarge } : {}), toInput: (o) => o, segments };
   }
   return {
     text: out,
     undefinedVars,
     ...(tooLarge ? { tooLarge } : {}),
+    segments,
     toInput(offset) {
       let lo = 0;
       let hi = segments.length - 1;
@@ -93,6 +96,54 @@ export function substitute(
       return delta < s.len ? s.in : s.in + s.inLen + (delta - s.len);
     },
   };
+}
+
+/**
+ * Where two substitutions of the same input have the same characters: runs of the input copied by
+ * both, and placeholders both replaced by the same value, as `a.text[start, end)` =
+ * `b.text[start + shift, end + shift)`, in order. What lies between differs (or might).
+ */
+export function sharedRuns(a: Substitution, b: Substitution): { start: number; end: number; shift: number }[] {
+  const runs: { start: number; end: number; shift: number }[] = [];
+  const add = (start: number, end: number, shift: number) => {
+    if (end <= start) return;
+    const last = runs[runs.length - 1];
+    if (last && last.end === start && last.shift === shift) last.end = end;
+    else runs.push({ start, end, shift });
+  };
+  let i = 0;
+  let j = 0;
+  while (i < a.segments.length && j < b.segments.length) {
+    const x = a.segments[i]!;
+    const y = b.segments[j]!;
+    const xEnd = x.in + x.inLen;
+    const yEnd = y.in + y.inLen;
+    if (xEnd <= y.in) {
+      i++;
+      continue;
+    }
+    if (yEnd <= x.in) {
+      j++;
+      continue;
+    }
+    if (x.literal && y.literal) {
+      const from = Math.max(x.in, y.in);
+      const start = x.out + (from - x.in);
+      add(start, start + (Math.min(xEnd, yEnd) - from), y.out + (from - y.in) - start);
+    } else if (
+      !x.literal &&
+      !y.literal &&
+      x.in === y.in &&
+      x.inLen === y.inLen &&
+      x.len === y.len &&
+      a.text.startsWith(b.text.slice(y.out, y.out + y.len), x.out)
+    ) {
+      add(x.out, x.out + x.len, y.out - x.out);
+    }
+    if (xEnd <= yEnd) i++;
+    else j++;
+  }
+  return runs;
 }
 
 /** Names used as `${name}` in a text (not secrets), with offsets. */
