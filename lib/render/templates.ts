@@ -194,10 +194,21 @@ export interface Expected {
   namespace: string;
 }
 
-const skeletons = new Map<string, { obj?: unknown; error?: string; count: number }>();
+interface Skeleton {
+  obj?: unknown;
+  error?: string;
+  count: number;
+  /** How to copy `obj` with its values, when every placeholder stands alone as a value (null: use `fill`). */
+  plan?: Plan | null;
+  /** The placeholders the plan fills (distinct indices), and the highest. */
+  slots?: number;
+  maxSlot?: number;
+}
+
+const skeletons = new Map<string, Skeleton>();
 
 /** Parses the template's text (values as placeholders) once per distinct text. */
-function skeleton(text: string): { obj?: unknown; error?: string; count: number } {
+function skeleton(text: string): Skeleton {
   let sk = skeletons.get(text);
   if (sk) return sk;
   const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
@@ -215,6 +226,56 @@ function skeleton(text: string): { obj?: unknown; error?: string; count: number 
   if (skeletons.size > 2000) skeletons.clear();
   skeletons.set(text, sk);
   return sk;
+}
+
+/**
+ * A skeleton compiled for copying: constants, placeholders (their index) and the collections holding
+ * them. Filling a plan makes the same object as `fill` with fewer checks, as the skeleton is read once.
+ */
+type Plan = { c: unknown } | { slot: number } | { items: Plan[] } | { keys: string[]; values: Plan[] };
+
+const PLACEHOLDER = /^\ue000flinkops-value-(\d+)$/;
+
+/** The plan, or null when a placeholder is a key or inside a larger text (`fill` reports those). */
+function compile(node: unknown, slots: Set<number>): Plan | null {
+  if (typeof node === 'string') {
+    if (!node.includes(SLOT.charAt(0))) return { c: node };
+    const m = PLACEHOLDER.exec(node);
+    if (!m) return null;
+    slots.add(Number(m[1]));
+    return { slot: Number(m[1]) };
+  }
+  if (Array.isArray(node)) {
+    const items: Plan[] = [];
+    for (const v of node) {
+      const p = compile(v, slots);
+      if (!p) return null;
+      items.push(p);
+    }
+    return { items };
+  }
+  if (node && typeof node === 'object') {
+    const keys: string[] = [];
+    const values: Plan[] = [];
+    for (const [k, v] of Object.entries(node)) {
+      if (k.includes(SLOT.charAt(0))) return null;
+      const p = compile(v, slots);
+      if (!p) return null;
+      keys.push(k);
+      values.push(p);
+    }
+    return { keys, values };
+  }
+  return { c: node };
+}
+
+function planned(plan: Plan, values: unknown[]): unknown {
+  if ('c' in plan) return plan.c;
+  if ('slot' in plan) return jsonCopy(values[plan.slot]);
+  if ('items' in plan) return plan.items.map((p) => planned(p, values));
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < plan.keys.length; i++) out[plan.keys[i]!] = planned(plan.values[i]!, values);
+  return out;
 }
 
 /** The skeleton with every placeholder replaced by its value (a copy; values are copied through JSON, as they would be written). */
@@ -308,14 +369,27 @@ export function renderObject(template: Template, context: object, expected: Expe
   }
   const sk = skeleton(text);
   if (sk.error) return fail(sk.error);
-  const used = new Set<number>();
+  if (sk.plan === undefined) {
+    const slots = new Set<number>();
+    sk.plan = compile(sk.obj, slots);
+    sk.slots = slots.size;
+    sk.maxSlot = Math.max(-1, ...slots);
+  }
   let obj: Record<string, unknown> | null;
+  let used: number;
   try {
-    obj = fill(sk.obj, values, used) as Record<string, unknown> | null;
+    if (sk.plan && sk.maxSlot! < values.length) {
+      obj = planned(sk.plan, values) as Record<string, unknown> | null;
+      used = sk.slots!;
+    } else {
+      const usedSet = new Set<number>();
+      obj = fill(sk.obj, values, usedSet) as Record<string, unknown> | null;
+      used = usedSet.size;
+    }
   } catch (e) {
     return fail((e as Error).message);
   }
-  if (used.size !== values.length) fail('a value was written where YAML does not read it as a value (a comment?)');
+  if (used !== values.length) fail('a value was written where YAML does not read it as a value (a comment?)');
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return fail('rendered something other than one object');
   const meta = (obj.metadata ?? {}) as Record<string, unknown>;
   const got = { apiVersion: obj.apiVersion, kind: obj.kind, name: meta.name, namespace: meta.namespace };
