@@ -232,11 +232,15 @@ function skeleton(text: string): Skeleton {
  * A skeleton compiled for copying: constants, placeholders (their index) and the collections holding
  * them. Filling a plan makes the same object as `fill` with fewer checks, as the skeleton is read once.
  */
-type Plan = { c: unknown } | { slot: number } | { items: Plan[] } | { keys: string[]; values: Plan[] };
+type Plan =
+  | { c: unknown }
+  | { slot: number }
+  | { items: Plan[] }
+  | { keys: (string | { slot: number })[]; values: Plan[]; keySlots: boolean };
 
 const PLACEHOLDER = /^\ue000flinkops-value-(\d+)$/;
 
-/** The plan, or null when a placeholder is a key or inside a larger text (`fill` reports those). */
+/** The plan, or null when a placeholder is inside a larger text (`fill` reports it). */
 function compile(node: unknown, slots: Set<number>): Plan | null {
   if (typeof node === 'string') {
     if (!node.includes(SLOT.charAt(0))) return { c: node };
@@ -255,16 +259,19 @@ function compile(node: unknown, slots: Set<number>): Plan | null {
     return { items };
   }
   if (node && typeof node === 'object') {
-    const keys: string[] = [];
+    const keys: (string | { slot: number })[] = [];
     const values: Plan[] = [];
+    let keySlots = false;
     for (const [k, v] of Object.entries(node)) {
-      if (k.includes(SLOT.charAt(0))) return null;
+      const key = compile(k, slots);
+      if (!key) return null;
       const p = compile(v, slots);
       if (!p) return null;
-      keys.push(k);
+      if ('slot' in key) keySlots = true;
+      keys.push('slot' in key ? key : k);
       values.push(p);
     }
-    return { keys, values };
+    return { keys, values, keySlots };
   }
   return { c: node };
 }
@@ -274,7 +281,18 @@ function planned(plan: Plan, values: unknown[]): unknown {
   if ('slot' in plan) return jsonCopy(values[plan.slot]);
   if ('items' in plan) return plan.items.map((p) => planned(p, values));
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < plan.keys.length; i++) out[plan.keys[i]!] = planned(plan.values[i]!, values);
+  for (let i = 0; i < plan.keys.length; i++) {
+    const k = plan.keys[i]!;
+    if (!plan.keySlots) {
+      out[k as string] = planned(plan.values[i]!, values);
+      continue;
+    }
+    // Keys written by values: checked as `fill` checks them (the skeleton's own keys are distinct).
+    const key = typeof k === 'string' ? k : jsonCopy(values[k.slot]);
+    if (typeof key !== 'string') throw new Error('a key must be a string');
+    if (Object.hasOwn(out, key)) throw new Error(`key "${key}" is written twice`);
+    out[key] = planned(plan.values[i]!, values);
+  }
   return out;
 }
 
