@@ -8,6 +8,7 @@ import type { KubeClient } from '../lib/k8s/client.js';
 import { Resources } from '../lib/k8s/resources.js';
 import { ANNOTATION } from '../lib/render/labels.js';
 import { renderEnv } from '../lib/render/render.js';
+import { resultsDir } from '../lib/cache/store.js';
 import { loadRepo } from '../lib/repo/load.js';
 import { requireEnv } from '../lib/repo/select.js';
 import { connect, kubeFailure, type KubeTarget } from './kube.js';
@@ -51,6 +52,7 @@ export async function diff(o: DiffOptions): Promise<ActionResult> {
     const rendered = renderEnv(repo, {
       env,
       kubernetesVersion: `1.${String(version.body.minor ?? '').replace(/\D+$/, '')}`,
+      cache: resultsDir(),
     });
     if (hasErrors(rendered.diagnostics))
       return { stdout: '', stderr: formatDiagnostics(sortDiagnostics(rendered.diagnostics), 'text'), exitCode: 1 };

@@ -4,10 +4,11 @@ import path from 'node:path';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics/diagnostic.js';
 import { formatDiagnostics } from '../lib/diagnostics/format/index.js';
 import { blockingDiagnostics } from '../lib/repo/blocking.js';
-import { loadRepo } from '../lib/repo/load.js';
-import { requireEnv, selectJobs, UsageError } from '../lib/repo/select.js';
+import { UsageError } from '../lib/repo/select.js';
+import { loadForRender } from '../lib/render/load.js';
 import { builtInCrdDir, loadCrds, type CrdValidators } from '../lib/render/crds.js';
 import { renderEnv } from '../lib/render/render.js';
+import { resultsDir } from '../lib/cache/store.js';
 import { objectPath, toStream, toYaml } from '../lib/render/serialize.js';
 import type { ActionResult } from './result.js';
 
@@ -22,15 +23,29 @@ export interface RenderActionOptions {
   kubernetesVersion?: string;
   /** Default: $FLINKOPS_COMMIT, $CI_COMMIT_SHA, else `git rev-parse HEAD` in the repository. */
   commit?: string;
+  /** The results folder of the render cache; false: render every job (--no-cache). Default: resultsDir(). */
+  cache?: string | false;
 }
 
 /** Marks a folder `--out` wrote, so a later run may empty it (stale objects of deleted jobs must not linger). */
 const MARKER = '.flinkops-render';
 
 export function render(options: RenderActionOptions): ActionResult {
-  const { repo, diagnostics: loadDiagnostics } = loadRepo(options.repo);
-  const env = requireEnv(repo, options.env);
-  const jobs = selectJobs(repo, options.jobs);
+  const commit = commitOption(options);
+  const {
+    repo,
+    env,
+    diagnostics: loadDiagnostics,
+    selected: jobs,
+    cache,
+    lookedUp,
+  } = loadForRender(options.repo, {
+    env: options.env,
+    names: options.jobs,
+    ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
+    ...commit,
+    dir: options.cache ?? resultsDir(),
+  });
   const crdDir = options.crds ?? process.env.FLINKOPS_CRDS;
   let crds: CrdValidators;
   try {
@@ -49,9 +64,11 @@ export function render(options: RenderActionOptions): ActionResult {
     : renderEnv(repo, {
         env,
         ...(jobs ? { jobs } : {}),
-        ...commitOption(options),
+        ...commit,
         ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
         crds,
+        cache,
+        lookedUp,
       });
   const diagnostics = sortDiagnostics([...blocking, ...result.diagnostics]);
   const stderr = diagnostics.length ? formatDiagnostics(diagnostics, 'text') : undefined;

@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 
 export const renderCommand: Command = {
   name: 'render',
-  usage: 'render --env ENV [--out DIR] [--crds DIR] [--kube-version 1.N] [--commit SHA] [JOB...]',
+  usage: 'render --env ENV [--out DIR] [--crds DIR] [--kube-version 1.N] [--commit SHA] [--no-cache] [JOB...]',
   summary: 'the Kubernetes manifests, deterministic, one object per file',
   options: {
     env: { type: 'string' },
@@ -10,6 +10,7 @@ export const renderCommand: Command = {
     crds: { type: 'string' },
     'kube-version': { type: 'string' },
     commit: { type: 'string' },
+    'no-cache': { type: 'boolean' },
   },
   async run(v, positionals, repo) {
     // Each command loads its action (and what only it needs) on use: start-up stays small.
@@ -22,6 +23,7 @@ export const renderCommand: Command = {
       ...(v.crds ? { crds: v.crds as string } : {}),
       ...(v['kube-version'] ? { kubernetesVersion: v['kube-version'] as string } : {}),
       ...(v.commit ? { commit: v.commit as string } : {}),
+      ...(v['no-cache'] ? { cache: false as const } : {}),
     });
   },
 };

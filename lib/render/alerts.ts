@@ -1,6 +1,6 @@
 import type { EffectiveJob } from '../resolve/config.js';
 import type { AlertRuleName, AlertRuleSpec, AlertsSpec, PlatformAlertsSpec } from '../repo/model.js';
-import { emit, hasObject, type RenderContext } from './context.js';
+import { emit, once, type RenderContext } from './context.js';
 import { jobAnnotations, jobLabels, type ResolvedJob } from './job.js';
 import { ANNOTATION, LABEL, sortKeys } from './labels.js';
 import type { PodParts } from './podTemplate.js';
@@ -294,7 +294,16 @@ function addNamespaceMonitoring(
   team: string,
 ): void {
   const name = 'flinkops-flink-metrics';
-  if (hasObject(ctx, 'PodMonitor', namespace, name)) return;
+  once(ctx, 'PodMonitor', namespace, name, () => namespaceMonitoring(ctx, platform, namespace, team, name));
+}
+
+function namespaceMonitoring(
+  ctx: RenderContext,
+  platform: PlatformAlertsSpec,
+  namespace: string,
+  team: string,
+  name: string,
+): void {
   const labels = sortKeys({ ...platform.selectorLabels, [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env });
   const annotations = { [ANNOTATION.source]: 'platform/alerts.yaml' };
   emit(

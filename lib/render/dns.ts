@@ -1,5 +1,5 @@
 import type { EnvSpec } from '../repo/model.js';
-import { emit, hasObject, type RenderContext } from './context.js';
+import { emit, once, type RenderContext } from './context.js';
 import { LABEL } from './labels.js';
 import type { PodParts } from './podTemplate.js';
 
@@ -71,7 +71,10 @@ export function resolvConf(dns: Dns | undefined): string {
 }
 
 function addResolvConfMap(ctx: RenderContext, namespace: string): void {
-  if (hasObject(ctx, 'ConfigMap', namespace, RESOLV_CONF_CONFIGMAP)) return;
+  once(ctx, 'ConfigMap', namespace, RESOLV_CONF_CONFIGMAP, () => resolvConfMap(ctx, namespace));
+}
+
+function resolvConfMap(ctx: RenderContext, namespace: string): void {
   emit(
     ctx,
     'configmap.yaml.hbs',

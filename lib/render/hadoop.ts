@@ -1,4 +1,4 @@
-import { emit, hasObject, type RenderContext } from './context.js';
+import { emit, once, type RenderContext } from './context.js';
 import { LABEL } from './labels.js';
 
 /** Flink mounts this ConfigMap as HADOOP_CONF_DIR in every pod: each environment reads only its own HDFS. */
@@ -19,28 +19,29 @@ export function addHadoop(ctx: RenderContext, namespace: string, flinkConf: Reco
   const name = hadoopConfigMapName(ctx);
   if (!name) return;
   flinkConf[HADOOP_CONF_KEY] = name;
-  if (hasObject(ctx, 'ConfigMap', namespace, name)) return;
-  const files = ctx.repo.platform.hadoop.get(ctx.env) ?? [];
-  if (!files.length) {
-    ctx.diagnostics.push({
-      severity: 'error',
-      rule: 'render/hadoop',
-      message: `hadoop is enabled for "${ctx.env}" but platform/envs/${ctx.env}/hadoop/ has no files`,
-      hint: 'add core-site.xml and hdfs-site.xml there, or set hadoop.enabled: false',
-      ...ctx.envFile.yaml.at(['hadoop']),
-    });
-    return;
-  }
-  emit(
-    ctx,
-    'configmap.yaml.hbs',
-    {
-      name,
-      namespace,
-      labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
-      annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}/hadoop/` },
-      data: Object.fromEntries([...files].sort((a, b) => (a.name < b.name ? -1 : 1)).map((f) => [f.name, f.text])),
-    },
-    { apiVersion: 'v1', kind: 'ConfigMap', name, namespace },
-  );
+  once(ctx, 'ConfigMap', namespace, name, () => {
+    const files = ctx.repo.platform.hadoop.get(ctx.env) ?? [];
+    if (!files.length) {
+      ctx.diagnostics.push({
+        severity: 'error',
+        rule: 'render/hadoop',
+        message: `hadoop is enabled for "${ctx.env}" but platform/envs/${ctx.env}/hadoop/ has no files`,
+        hint: 'add core-site.xml and hdfs-site.xml there, or set hadoop.enabled: false',
+        ...ctx.envFile.yaml.at(['hadoop']),
+      });
+      return;
+    }
+    emit(
+      ctx,
+      'configmap.yaml.hbs',
+      {
+        name,
+        namespace,
+        labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
+        annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}/hadoop/` },
+        data: Object.fromEntries([...files].sort((a, b) => (a.name < b.name ? -1 : 1)).map((f) => [f.name, f.text])),
+      },
+      { apiVersion: 'v1', kind: 'ConfigMap', name, namespace },
+    );
+  });
 }

@@ -1,7 +1,9 @@
 import { objectConflicts } from './conflicts.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Job, Repo } from '../repo/model.js';
-import type { RenderContext, RenderedObject } from './context.js';
+import { addParts, cutPart, OwnKeys, partsFit, type RenderContext, type RenderedObject } from './context.js';
+import { kubernetesVersionText, RenderCache, type RenderEntry } from './cache.js';
+import { jobRead } from '../repo/load.js';
 import type { CrdValidators } from './crds.js';
 import { addDnsmasqHosts } from './dns.js';
 import { renderApplicationJob } from './flinkDeployment.js';
@@ -21,12 +23,27 @@ export interface RenderOptions {
   kubernetesVersion?: string;
   /** The operator's CRDs, to validate FlinkDeployment and FlinkSessionJob objects. */
   crds?: CrdValidators;
+  /** The render cache (lib/render/cache.ts), or its results folder; false or absent: every job is rendered. */
+  cache?: RenderCache | string | false;
+  /**
+   * Jobs looked up in the cache before they were parsed (lib/render/load.ts): stubs (id, team, name,
+   * dir), parsed here only if their entry no longer fits (a namespace's shared objects moved).
+   */
+  lookedUp?: ReadonlyMap<Job, LookedUp>;
+}
+
+export interface LookedUp {
+  key: string;
+  entry: RenderEntry;
+  parse(): Job;
 }
 
 export interface RenderResult {
   /** Sorted by namespace, kind, name. */
   objects: RenderedObject[];
   diagnostics: Diagnostic[];
+  /** With a render cache: the jobs rendered this time (the others' objects came from the cache). */
+  rendered?: string[];
 }
 
 /** The Kubernetes objects of one environment: a pure function of the repository and the options. */
@@ -35,7 +52,7 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
   const envFile = repo.platform.envs.get(options.env);
   if (!envFile) throw new Error(`no environment "${options.env}"`);
   const spec = envFile.spec;
-  const versionText = options.kubernetesVersion ?? spec.kubernetes?.version ?? '';
+  const versionText = kubernetesVersionText(repo, options.env, options.kubernetesVersion);
   const m = /^v?1\.(\d+)/.exec(versionText);
   if (!m) {
     diagnostics.push({
@@ -63,15 +80,61 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
 
   const selected = new Set(options.jobs ?? repo.jobs);
   if (!options.jobs) addDnsmasqHosts(ctx);
+  const cache =
+    options.cache instanceof RenderCache
+      ? options.cache
+      : options.cache
+        ? RenderCache.open(repo, {
+            env: options.env,
+            ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
+            ...(options.commit ? { commit: options.commit } : {}),
+            dir: options.cache,
+          })
+        : undefined;
 
+  const rendered: string[] = [];
   const sessions = sessionsInEnv(ctx);
   const sessionJobs = new Map<string, ResolvedJob[]>();
   const usedSessions = new Set<string>();
-  for (const job of repo.jobs) {
-    const isSelected = selected.has(job);
-    const isSession = job.job?.spec.mode === 'session';
+  for (const stub of repo.jobs) {
+    const isSelected = selected.has(stub);
+    const lookedUp = options.lookedUp?.get(stub);
+    let job = stub;
+    const isSession = !lookedUp && job.job?.spec.mode === 'session';
     if (!isSelected && !isSession) continue;
-    const r = resolveForRender(ctx, job);
+    const key = lookedUp?.key ?? (isSession ? undefined : cache?.key(job));
+    let r: ResolvedJob | undefined;
+    if (key) {
+      const hit = lookedUp?.entry ?? cache!.get(key);
+      if (hit && partsFit(ctx, hit.parts)) {
+        addParts(ctx, hit.parts);
+        continue;
+      }
+      rendered.push(job.id);
+      if (lookedUp) job = lookedUp.parse();
+      // Rendered apart, kept, then added as a cached job is.
+      const own: RenderContext = {
+        ...ctx,
+        ...(cache!.renderCommit ? { commit: cache!.renderCommit } : {}),
+        diagnostics: [],
+        objects: [],
+        emitted: new OwnKeys(ctx.emitted),
+        parts: [],
+      };
+      r = resolveForRender(own, job);
+      if (!(r?.e.enabled && r.e.mode === 'session')) {
+        if (r?.e.enabled) renderApplicationJob(own, r);
+        cutPart(own);
+        const load = [...(jobRead(job)?.diagnostics ?? [])];
+        addParts(ctx, cache!.set(key, { load, parts: own.parts! }).parts);
+        continue;
+      }
+      // Session mode chosen per environment: rendered with its session cluster, below, as ever.
+      ctx.diagnostics.push(...own.diagnostics);
+    } else {
+      if (cache) rendered.push(job.id);
+      r = resolveForRender(ctx, job);
+    }
     if (!r?.e.enabled) continue;
     if (r.e.mode === 'session') {
       const s = r.e.session ? sessions.get(r.e.session) : undefined;
@@ -100,10 +163,11 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
     renderSessionCluster(ctx, name, s, sessionJobs.get(name) ?? []);
   }
 
+  cache?.finish();
   const objects = sortObjects(ctx.objects);
   diagnostics.push(...objectConflicts(objects));
   validateObjects(objects, options.crds, diagnostics);
-  return { objects, diagnostics };
+  return { objects, diagnostics, ...(cache ? { rendered } : {}) };
 }
 
 export function sortObjects(objects: RenderedObject[]): RenderedObject[] {

@@ -180,8 +180,16 @@ export class RepoLoader {
       const text = f.texts.get(e.name);
       if (text !== undefined) job.sql.push({ file: `${dir}/${e.name}`, text });
     }
+    reads.set(job, { files: f, diagnostics });
     return { job, diagnostics };
   }
+}
+
+const reads = new WeakMap<Job, { files: JobFiles; diagnostics: readonly Diagnostic[] }>();
+
+/** The files a job was parsed from and the problems parsing them (what caches key on), if a RepoLoader parsed it. */
+export function jobRead(job: Job): { files: JobFiles; diagnostics: readonly Diagnostic[] } | undefined {
+  return reads.get(job);
 }
 
 /** The job folders of a repository (`team/job`), from a directory listing alone: cheap. */

@@ -76,8 +76,13 @@ export async function scaleBench({ sizes, deep, deepSizes = [500] }) {
       path.join(work, `floor-${n}`),
       String(objects),
     ]);
+    // The same render again, into a new folder: every job's objects come from the render cache.
+    const again = path.join(work, `rendered-again-${n}`);
+    const renderWarm = cpu([cli, 'render', '--env', 'prod', '--repo', repo, '--out', again], { env });
     line(`  render, one environment (${objects} objects)`, render, floor, 'its floor');
+    line('  render, unchanged (the render cache)', renderWarm, floor, 'its floor');
     line('  floor: read the files, write as many YAML files', floor);
+    rmSync(again, { recursive: true, force: true });
 
     // A one-job merge request: the plan, against `git diff` + render of that job alone.
     const git = (...args) => {
@@ -124,7 +129,7 @@ export async function scaleBench({ sizes, deep, deepSizes = [500] }) {
         `    (Flink validated ${stats.deep?.jobs ?? '?'} job(s); ${stats.deep?.cached ?? '?'} from the cache)`,
       );
     }
-    summary.push({ n, cold, warm, parser, render, floor, plan, anchor, deepOne });
+    summary.push({ n, cold, warm, parser, render, renderWarm, floor, plan, anchor, deepOne });
     rmSync(out, { recursive: true, force: true });
     rmSync(path.join(work, `floor-${n}`), { recursive: true, force: true });
     console.log();
