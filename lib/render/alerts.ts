@@ -149,18 +149,15 @@ export function addJobAlerts(ctx: RenderContext, r: ResolvedJob): void {
   const linkAnnotations = Object.fromEntries(
     Object.entries(links).map(([k, v]) => [k.slice(ANNOTATION.link('').length), v]),
   );
-  const rules = jobRules(e, r.script, a.rules).map(
-    (rule): Rule => ({
-      ...rule,
-      labels: sortKeys({ ...labels, severity: a.rules[ruleKey(rule.alert)]!.severity ?? 'warning' }),
-      annotations: sortKeys({
-        ...rule.annotations,
-        ...linkAnnotations,
-        owners: e.owners.join(', '),
-        source: `jobs/${e.team}/${e.name}`,
-      }),
-    }),
-  );
+  // The job's rules differ only in severity (labels) and their summary and description (annotations).
+  const bySeverity = new Map<string, Record<string, string>>();
+  const common = { ...linkAnnotations, owners: e.owners.join(', '), source: `jobs/${e.team}/${e.name}` };
+  const rules = jobRules(e, r.script, a.rules).map((rule): Rule => {
+    const severity = a.rules[ruleKey(rule.alert)]!.severity ?? 'warning';
+    let ruleLabels = bySeverity.get(severity);
+    if (!ruleLabels) bySeverity.set(severity, (ruleLabels = sortKeys({ ...labels, severity })));
+    return { ...rule, labels: ruleLabels, annotations: sortKeys({ ...rule.annotations, ...common }) };
+  });
   if (!rules.length) return;
   emit(
     ctx,

@@ -81,10 +81,16 @@ export function baseLabels(who: Who, extra: Record<string, string> = {}): Record
   });
 }
 
+/**
+ * A copy with the keys in order. Built by assignment, so objects with the same keys share one shape
+ * (thousands of label and annotation maps are spread and copied again); `__proto__` stays a key.
+ */
 export function sortKeys<T>(o: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(
-    Object.keys(o)
-      .sort()
-      .map((k) => [k, o[k]!]),
-  );
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort()) {
+    if (k === '__proto__')
+      Object.defineProperty(out, k, { value: o[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = o[k]!;
+  }
+  return out;
 }

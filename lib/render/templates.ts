@@ -194,10 +194,21 @@ export interface Expected {
   namespace: string;
 }
 
-const skeletons = new Map<string, { obj?: unknown; error?: string; count: number }>();
+interface Skeleton {
+  obj?: unknown;
+  error?: string;
+  count: number;
+  /** How to copy `obj` with its values, when every placeholder stands alone as a value (null: use `fill`). */
+  plan?: Plan | null;
+  /** The placeholders the plan fills (distinct indices), and the highest. */
+  slots?: number;
+  maxSlot?: number;
+}
+
+const skeletons = new Map<string, Skeleton>();
 
 /** Parses the template's text (values as placeholders) once per distinct text. */
-function skeleton(text: string): { obj?: unknown; error?: string; count: number } {
+function skeleton(text: string): Skeleton {
   let sk = skeletons.get(text);
   if (sk) return sk;
   const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
@@ -215,6 +226,74 @@ function skeleton(text: string): { obj?: unknown; error?: string; count: number 
   if (skeletons.size > 2000) skeletons.clear();
   skeletons.set(text, sk);
   return sk;
+}
+
+/**
+ * A skeleton compiled for copying: constants, placeholders (their index) and the collections holding
+ * them. Filling a plan makes the same object as `fill` with fewer checks, as the skeleton is read once.
+ */
+type Plan =
+  | { c: unknown }
+  | { slot: number }
+  | { items: Plan[] }
+  | { keys: (string | { slot: number })[]; values: Plan[]; keySlots: boolean };
+
+const PLACEHOLDER = /^\ue000flinkops-value-(\d+)$/;
+
+/** The plan, or null when a placeholder is inside a larger text (`fill` reports it). */
+function compile(node: unknown, slots: Set<number>): Plan | null {
+  if (typeof node === 'string') {
+    if (!node.includes(SLOT.charAt(0))) return { c: node };
+    const m = PLACEHOLDER.exec(node);
+    if (!m) return null;
+    slots.add(Number(m[1]));
+    return { slot: Number(m[1]) };
+  }
+  if (Array.isArray(node)) {
+    const items: Plan[] = [];
+    for (const v of node) {
+      const p = compile(v, slots);
+      if (!p) return null;
+      items.push(p);
+    }
+    return { items };
+  }
+  if (node && typeof node === 'object') {
+    const keys: (string | { slot: number })[] = [];
+    const values: Plan[] = [];
+    let keySlots = false;
+    for (const [k, v] of Object.entries(node)) {
+      const key = compile(k, slots);
+      if (!key) return null;
+      const p = compile(v, slots);
+      if (!p) return null;
+      if ('slot' in key) keySlots = true;
+      keys.push('slot' in key ? key : k);
+      values.push(p);
+    }
+    return { keys, values, keySlots };
+  }
+  return { c: node };
+}
+
+function planned(plan: Plan, values: unknown[]): unknown {
+  if ('c' in plan) return plan.c;
+  if ('slot' in plan) return jsonCopy(values[plan.slot]);
+  if ('items' in plan) return plan.items.map((p) => planned(p, values));
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < plan.keys.length; i++) {
+    const k = plan.keys[i]!;
+    if (!plan.keySlots) {
+      out[k as string] = planned(plan.values[i]!, values);
+      continue;
+    }
+    // Keys written by values: checked as `fill` checks them (the skeleton's own keys are distinct).
+    const key = typeof k === 'string' ? k : jsonCopy(values[k.slot]);
+    if (typeof key !== 'string') throw new Error('a key must be a string');
+    if (Object.hasOwn(out, key)) throw new Error(`key "${key}" is written twice`);
+    out[key] = planned(plan.values[i]!, values);
+  }
+  return out;
 }
 
 /** The skeleton with every placeholder replaced by its value (a copy; values are copied through JSON, as they would be written). */
@@ -308,14 +387,27 @@ export function renderObject(template: Template, context: object, expected: Expe
   }
   const sk = skeleton(text);
   if (sk.error) return fail(sk.error);
-  const used = new Set<number>();
+  if (sk.plan === undefined) {
+    const slots = new Set<number>();
+    sk.plan = compile(sk.obj, slots);
+    sk.slots = slots.size;
+    sk.maxSlot = Math.max(-1, ...slots);
+  }
   let obj: Record<string, unknown> | null;
+  let used: number;
   try {
-    obj = fill(sk.obj, values, used) as Record<string, unknown> | null;
+    if (sk.plan && sk.maxSlot! < values.length) {
+      obj = planned(sk.plan, values) as Record<string, unknown> | null;
+      used = sk.slots!;
+    } else {
+      const usedSet = new Set<number>();
+      obj = fill(sk.obj, values, usedSet) as Record<string, unknown> | null;
+      used = usedSet.size;
+    }
   } catch (e) {
     return fail((e as Error).message);
   }
-  if (used.size !== values.length) fail('a value was written where YAML does not read it as a value (a comment?)');
+  if (used !== values.length) fail('a value was written where YAML does not read it as a value (a comment?)');
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return fail('rendered something other than one object');
   const meta = (obj.metadata ?? {}) as Record<string, unknown>;
   const got = { apiVersion: obj.apiVersion, kind: obj.kind, name: meta.name, namespace: meta.namespace };

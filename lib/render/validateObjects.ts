@@ -32,6 +32,7 @@ export function validateObjects(
   diagnostics: Diagnostic[],
 ): void {
   let missingCrds = false;
+  let bundled: CrdValidators | undefined;
   for (const o of objects) {
     const where = { file: o.template, line: 1, column: 1, ...(o.job ? { job: o.job } : {}) };
     const report = (message: string) =>
@@ -59,7 +60,9 @@ export function validateObjects(
       }
       continue;
     }
-    const v = o.apiVersion.startsWith(BUNDLED_GROUP) ? bundledCrds().byType.get(type) : crds?.byType.get(type);
+    const v = o.apiVersion.startsWith(BUNDLED_GROUP)
+      ? (bundled ??= bundledCrds()).byType.get(type)
+      : crds?.byType.get(type);
     if (!v) {
       if (!crds) missingCrds = true;
       else report(`the CRDs given have no ${type}`);

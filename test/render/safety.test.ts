@@ -106,6 +106,10 @@ describe('render: hostile values cannot add or change keys or objects', () => {
       '\u0085',
       '\ufeff',
       'x\u0000y',
+      // Past the length below which the writer remembers a string's written form.
+      `${'plain-'.repeat(30)}end`,
+      `${'not plain: '.repeat(20)}end`,
+      `${'yes'.repeat(50)} #x`,
     ];
     const data = Object.fromEntries(strings.map((v, i) => [`k${i}`, v]));
     const object = {

@@ -65,3 +65,33 @@ describe('{{json value}} in a manifest', () => {
     expect(() => data(value)).toThrow(/circular.*rendering ConfigMap ns\/x/is);
   });
 });
+
+describe('a manifest template renders its shape once and its values each time', () => {
+  const write = (name: string, text: string) => {
+    writeFileSync(path.join(root, 'templates', 'manifests', name), text);
+    return loadTemplate(root, `manifests/${name}`, 'yaml');
+  };
+  const head = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: ns\n';
+
+  it('the same shape twice: each object gets its own values, in place', () => {
+    const t = write('shape.yaml.hbs', `${head}data:\n  a: {{json a}}\n  list: [{{json b}}, 1]\n`);
+    const first = renderObject(t, { a: 'one', b: { n: 1 } }, expected);
+    const second = renderObject(t, { a: 'two', b: { n: 2 } }, expected);
+    expect(first.data).toStrictEqual({ a: 'one', list: [{ n: 1 }, 1] });
+    expect(second.data).toStrictEqual({ a: 'two', list: [{ n: 2 }, 1] });
+  });
+
+  it('a value as a key is read; the same key twice is refused, on every render', () => {
+    const t = write('keys.yaml.hbs', `${head}data:\n  {{json a}}: 1\n  {{json b}}: 2\n`);
+    expect(renderObject(t, { a: 'k', b: 'l' }, expected).data).toStrictEqual({ k: 1, l: 2 });
+    for (let i = 0; i < 2; i++)
+      expect(() => renderObject(t, { a: 'k', b: 'k' }, expected)).toThrow(/key "k" is written twice/);
+  });
+
+  it('a value inside a larger text, or where YAML reads no value, is refused', () => {
+    const inside = write('inside.yaml.hbs', `${head}data:\n  a: x{{json a}}\n`);
+    expect(() => renderObject(inside, { a: 'v' }, expected)).toThrow(/inside a larger text/);
+    const comment = write('comment.yaml.hbs', `${head}data:\n  a: 1 # {{json a}}\n`);
+    expect(() => renderObject(comment, { a: 'v' }, expected)).toThrow(/where YAML does not read it as a value/);
+  });
+});
