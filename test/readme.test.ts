@@ -74,6 +74,8 @@ function normalise(text: string, root: string): string[] {
     .join('<repo>')
     .replace(/\/tmp\/[\w.-]+/g, '<tmp>')
     .replace(/\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b/g, '<hash>')
+    // A short commit of digits only (about one in forty) is a hash too where the plan names its commits.
+    .replace(/(environment \S+, )(\S+) → (\S+)$/gm, '$1<hash> → <hash>')
     .replace(/"<hash>"/g, '<hash>') // YAML quotes a hash that would read as a number
     .replace(/\b1\d{12}\b/g, '<time>') // epoch milliseconds: the nonces an action sets
     .replace(/\b\d+(\.\d+)?\s?(ms|s)\b/g, '<time>')

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultKeys } from '../lib/validation/keys.js';
-import { RACY_MS } from '../lib/validation/folderStats.js';
+import { RACY_MS } from '../lib/cache/folderStats.js';
 import { ResultStore } from '../lib/cache/store.js';
 import { validateRepository } from '../lib/validation/incremental.js';
 import { RepoLoader } from '../lib/repo/load.js';

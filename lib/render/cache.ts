@@ -3,9 +3,9 @@ import Handlebars from 'handlebars';
 import { EntryStore } from '../cache/entries.js';
 import { treeHash } from '../cache/tree.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { jobRead, type JobFiles } from '../repo/load.js';
+import { folderDigest, jobRead, type JobFiles } from '../repo/load.js';
 import type { Job, Repo } from '../repo/model.js';
-import { buildId, folderDigest } from '../validation/keys.js';
+import { buildId } from '../cache/build.js';
 import type { RenderPart } from './context.js';
 import { builtInTemplateDir } from './templates.js';
 
@@ -44,7 +44,7 @@ export interface RenderCacheOptions {
  * - every file under the repository's platform/ and templates/ (followed links included);
  * - the environment, the Kubernetes version and whether a commit is recorded (the commit itself
  *   only when it cannot be stood in for: not a plain word, or a repository template reads inside values);
- * - the job's team.yaml and its folder's digest (lib/validation/keys.ts: the names in it, the bytes
+ * - the job's team.yaml and its folder's digest (lib/repo/load.ts folderDigest: the names in it, the bytes
  *   of job.yaml, owners.yaml and the .sql files, and of every file below it).
  *
  * Not in the key, because not in a job's entry: other jobs (session clusters are rendered from all
@@ -116,7 +116,7 @@ export class RenderCache {
     return this.keyOfDigest(files.team, folderDigest(files));
   }
 
-  /** The key of a job folder from its digest (lib/validation/keys.ts folderDigest, which a folder snapshot vouches for). */
+  /** The key of a job folder from its digest (lib/repo/load.ts folderDigest, which a folder snapshot vouches for). */
   keyOfDigest(team: string, digest: string): string | undefined {
     if (this.base === undefined) return undefined;
     return createHash('sha256').update(this.team(team)).update(`\0job\0${digest}`).digest('hex');

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { ResultStore } from '../cache/store.js';
-import { RepoLoader } from '../repo/load.js';
+import { folderDigest, RepoLoader } from '../repo/load.js';
 import type { Job, Repo } from '../repo/model.js';
 import { requireEnv, resolveJobIds } from '../repo/select.js';
-import { type FolderSnapshot, snapshot, unchanged } from '../validation/folderStats.js';
-import { buildId, folderDigest } from '../validation/keys.js';
+import { type FolderSnapshot, snapshot, unchanged } from '../cache/folderStats.js';
+import { buildId } from '../cache/build.js';
 import { RenderCache } from './cache.js';
 import type { LookedUp } from './render.js';
 
@@ -32,7 +32,7 @@ export interface RenderLoadOptions {
 
 /**
  * Loads a repository for render. A job whose rendering the cache holds is not parsed — nor read, while
- * its folder looks as it did when last read (the folder snapshots `validate` keeps, lib/validation/folderStats.ts):
+ * its folder looks as it did when last read (the folder snapshots `validate` keeps, lib/cache/folderStats.ts):
  * it stands in the repository as a stub (id, team, name, folder) that render fills from the cache.
  */
 export function loadForRender(root: string, o: RenderLoadOptions): RenderLoad {

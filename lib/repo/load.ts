@@ -294,3 +294,16 @@ function loadPlatform(files: RepoFiles, yaml: YamlLoader, diagnostics: Diagnosti
   }
   return platform;
 }
+
+/** The digest of a job folder's own inputs: its id, the names in it, the bytes read, the problems reading them. */
+export function folderDigest(f: JobFiles): string {
+  const h = createHash('sha256').update(f.id);
+  for (const e of f.entries) h.update(`\0${e.dir ? 'd' : 'f'}:${e.name}`);
+  for (const [name, text] of f.texts) {
+    h.update(`\0${name}\0`);
+    h.update(text === undefined ? '\u0000unread' : `${text.length}\0${text}`);
+  }
+  for (const d of f.diagnostics) h.update(`\0${d.rule}:${d.message}`);
+  for (const [rel, digest] of f.nested) h.update(`\0${rel}\0${digest}`);
+  return h.digest('hex');
+}

@@ -7,9 +7,11 @@ import type { Job, Repo } from '../repo/model.js';
 import { jobSecurity } from '../security/index.js';
 import { resolveJobIds } from '../repo/select.js';
 import { helperSources } from '../flink/sources.js';
-import { buildId, deepKey, folderDigest, ResultKeys } from './keys.js';
+import { deepKey, ResultKeys } from './keys.js';
+import { buildId } from '../cache/build.js';
+import { folderDigest } from '../repo/load.js';
 import { ResultStore } from '../cache/store.js';
-import { type FolderSnapshot, snapshot, unchanged } from './folderStats.js';
+import { type FolderSnapshot, snapshot, unchanged } from '../cache/folderStats.js';
 import type { JobFiles } from '../repo/load.js';
 
 export interface ValidationOptions {

@@ -1,9 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { treeHash } from '../cache/tree.js';
-import type { JobFiles } from '../repo/load.js';
+import { buildId } from '../cache/build.js';
+import { folderDigest, type JobFiles } from '../repo/load.js';
 import type { Loaded, Repo } from '../repo/model.js';
 import { appliesTo, loadPolicies, principalsOf } from '../security/policy.js';
 
@@ -90,19 +87,6 @@ export class ResultKeys {
   }
 }
 
-/** The digest of a job folder's own inputs: its id, the names in it, the bytes read, the problems reading them. */
-export function folderDigest(f: JobFiles): string {
-  const h = createHash('sha256').update(f.id);
-  for (const e of f.entries) h.update(`\0${e.dir ? 'd' : 'f'}:${e.name}`);
-  for (const [name, text] of f.texts) {
-    h.update(`\0${name}\0`);
-    h.update(text === undefined ? '\u0000unread' : `${text.length}\0${text}`);
-  }
-  for (const d of f.diagnostics) h.update(`\0${d.rule}:${d.message}`);
-  for (const [rel, digest] of f.nested) h.update(`\0${rel}\0${digest}`);
-  return h.digest('hex');
-}
-
 /** The key of a job's deep-validation result: its fast-check key, the Flink helpers' sources and releases. */
 export function deepKey(jobKey: string, helper: string): string {
   return createHash('sha256').update(jobKey).update('\0deep\0').update(helper).digest('hex');
@@ -111,23 +95,4 @@ export function deepKey(jobKey: string, helper: string): string {
 function file(h: Hash, name: string, loaded: Loaded<unknown> | undefined): void {
   h.update(`\0${name}\0`);
   h.update(loaded ? `${loaded.yaml.text.length}\0${loaded.yaml.text}` : '\u0000absent');
-}
-
-let build: string | undefined;
-
-/**
- * The running flinkops: the bundle's hash (dist/build-id, written by tools/build.mjs). Run from
- * sources (tests), a hash of them: an edited rule never meets results of the old one.
- */
-export function buildId(): string {
-  if (build) return build;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const id = path.join(dir, 'build-id');
-    if (path.basename(dir) === 'dist' && existsSync(id)) return (build = readFileSync(id, 'utf8').trim());
-    dir = path.dirname(dir);
-  }
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-  build = `source:${treeHash(root, ['lib', 'schemas', 'package.json'])}`;
-  return build;
 }

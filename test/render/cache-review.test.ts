@@ -6,7 +6,7 @@ import { render } from '../../actions/render.js';
 import { COMMIT_STAND_IN } from '../../lib/render/cache.js';
 import { loadForRender } from '../../lib/render/load.js';
 import { renderEnv } from '../../lib/render/render.js';
-import { RACY_MS } from '../../lib/validation/folderStats.js';
+import { RACY_MS } from '../../lib/cache/folderStats.js';
 import { Fixture, PROJECT } from '../support/fixture.js';
 import { COMMIT, crds, renderAt } from './support.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { render } from '../../actions/render.js';
 import { RepoLoader } from '../../lib/repo/load.js';
 import { loadForRender } from '../../lib/render/load.js';
-import { RACY_MS } from '../../lib/validation/folderStats.js';
+import { RACY_MS } from '../../lib/cache/folderStats.js';
 import { COMMIT_STAND_IN } from '../../lib/render/cache.js';
 import { Fixture, PROJECT } from '../support/fixture.js';
 import { COMMIT, renderAt } from './support.js';

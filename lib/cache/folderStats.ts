@@ -13,7 +13,7 @@ export interface FolderSnapshot {
   paths: string[];
   /** Their lstat: kind, device, inode, size, modification and change times. */
   signature: string;
-  /** What the snapshot vouches for: the digest of the folder's inputs (lib/validation/keys.ts). */
+  /** What the snapshot vouches for: the digest of the folder's inputs (folderDigest, lib/repo/load.ts). */
   digest: string;
 }
 
