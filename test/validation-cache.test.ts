@@ -27,11 +27,10 @@ describe('validate: results cached by the bytes of their inputs', () => {
   let cache: string;
   beforeAll(() => {
     fx = new Fixture();
-    cache = mkdtempSync(path.join(tmpdir(), 'flinkops-results-'));
+    cache = fx.results;
   });
   afterAll(() => {
     fx.dispose();
-    rmSync(cache, { recursive: true, force: true });
   });
 
   /** A cached run: which jobs it checked, and whether it says exactly what an uncached run says. */

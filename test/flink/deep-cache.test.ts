@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deepWorkers, helperTasks, type Unit } from '../../lib/flink/deep.js';
 import { validateRepository } from '../../lib/validation/incremental.js';
@@ -23,11 +20,10 @@ describe.runIf(HAVE_FLINK)('validate --deep with cached results: Flink sees only
   let cache: string;
   beforeAll(() => {
     fx = new Fixture();
-    cache = mkdtempSync(path.join(tmpdir(), 'flinkops-results-'));
+    cache = fx.results;
   });
   afterAll(() => {
     fx.dispose();
-    rmSync(cache, { recursive: true, force: true });
   });
 
   it('validates every SQL job once, then only the job a change touches, with the same verdicts as an uncached run', async () => {

@@ -1,5 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { render } from '../../actions/render.js';
@@ -18,11 +17,10 @@ describe('render cache: a cached render is an uncached render', () => {
   let cache: string;
   beforeEach(() => {
     fx = new Fixture();
-    cache = mkdtempSync(path.join(tmpdir(), 'flinkops-results-'));
+    cache = fx.results;
   });
   afterEach(() => {
     fx.dispose();
-    rmSync(cache, { recursive: true, force: true });
   });
 
   /** Renders twice with the cache (a miss, then a hit) and once without; all three must agree. */
@@ -138,14 +136,14 @@ describe('render cache: a cached render is an uncached render', () => {
       expect(cached).toEqual(render({ repo: fx.root, env: 'prod', jobs, commit: COMMIT, cache: false }));
       return cached;
     };
-    fx.write('shared/common.sql', "SET 'pipeline.name' = 'shared-v1';\n");
-    symlinkSync('../../../shared/common.sql', path.join(fx.root, 'jobs/rental/orders-enrich-house/99-common.sql'));
+    fx.write('sql-library/common.sql', "SET 'pipeline.name' = 'shared-v1';\n");
+    symlinkSync('../../../sql-library/common.sql', path.join(fx.root, 'jobs/rental/orders-enrich-house/99-common.sql'));
     expect(both().exitCode).toBe(0);
     await new Promise((r) => setTimeout(r, RACY_MS + 200));
     both(); // folders old enough: snapshots taken (not of the folder holding a link)
     expect(both().stdout).toContain('shared-v1');
     // The link's target changes: its folder is read every time.
-    fx.write('shared/common.sql', "SET 'pipeline.name' = 'shared-v2';\n");
+    fx.write('sql-library/common.sql', "SET 'pipeline.name' = 'shared-v2';\n");
     expect(both().stdout).toContain('shared-v2');
     // A .sql that is a folder: a problem of the repository (no job), which stops every render.
     mkdirSync(path.join(fx.root, 'jobs/homeservice/workorder-sla/50-x.sql'));

@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { render } from '../../actions/render.js';
@@ -29,11 +28,10 @@ describe('render: a job’s objects cached by the bytes of everything they depen
   let cache: string;
   beforeAll(() => {
     fx = new Fixture();
-    cache = mkdtempSync(path.join(tmpdir(), 'flinkops-results-'));
+    cache = fx.results;
   });
   afterAll(() => {
     fx.dispose();
-    rmSync(cache, { recursive: true, force: true });
   });
 
   /** A cached render: the jobs it rendered, after checking it gives exactly what an uncached render gives. */
@@ -151,11 +149,10 @@ describe('render: a job whose rendering is cached is not parsed, nor read while 
   let cache: string;
   beforeAll(() => {
     fx = new Fixture();
-    cache = mkdtempSync(path.join(tmpdir(), 'flinkops-results-'));
+    cache = fx.results;
   });
   afterAll(() => {
     fx.dispose();
-    rmSync(cache, { recursive: true, force: true });
     vi.restoreAllMocks();
   });
 

@@ -61,8 +61,17 @@ export class Fixture {
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
+  private resultsDir: string | undefined;
+
+  /** A results folder of this fixture's own (made on first use, removed with the fixture). */
+  get results(): string {
+    this.resultsDir ??= mkdtempSync(path.join(tmpdir(), 'flinkops-results-'));
+    return this.resultsDir;
+  }
+
   dispose(): void {
     rmSync(this.root, { recursive: true, force: true });
+    if (this.resultsDir) rmSync(this.resultsDir, { recursive: true, force: true });
   }
 }
 
