@@ -59,18 +59,17 @@ export class EntryStore {
   /** After a run that wrote entries: keeps at most `bound` entries, the newest. */
   trim(bound: number): void {
     if (!this.dir || this.written === 0) return;
-    const all: [string, number][] = [];
+    const files: string[] = [];
     for (const sub of readdirSync(this.dir, { withFileTypes: true })) {
       // Only the store's own folders: a stray file would fail the run, a link would lead elsewhere.
       if (!/^[0-9a-f]{2}$/.test(sub.name) || !sub.isDirectory()) continue;
-      for (const name of readdirSync(path.join(this.dir, sub.name))) {
-        const file = path.join(this.dir, sub.name, name);
-        all.push([file, statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0]);
-      }
+      for (const name of readdirSync(path.join(this.dir, sub.name))) files.push(path.join(this.dir, sub.name, name));
     }
-    if (all.length <= bound) return;
-    all.sort((a, b) => b[1] - a[1]);
-    for (const [file] of all.slice(bound)) rmSync(file, { force: true });
+    // Counting takes a listing; only a store over its bound pays a stat per entry.
+    if (files.length <= bound) return;
+    const dated = files.map((f) => [f, statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0] as const);
+    dated.sort((a, b) => b[1] - a[1]);
+    for (const [file] of dated.slice(bound)) rmSync(file, { force: true });
   }
 
   /** The entry's path; its folder is checked (and made, when writing) once per run. */

@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { EnvSpec, Loaded, Repo } from '../repo/model.js';
-import type { Links } from './labels.js';
+import { ANNOTATION, LABEL, type Links } from './labels.js';
 import { loadTemplate, renderObject, TemplateError, type Expected, type Template } from './templates.js';
 
 /** One rendered Kubernetes object, plain data, before serialisation. */
@@ -102,6 +102,28 @@ export function emit(
     });
     return undefined;
   }
+}
+
+/** A ConfigMap the platform files of the environment make (`source`: where they are), labelled as flinkops' own. */
+export function emitPlatformConfigMap(
+  ctx: RenderContext,
+  namespace: string,
+  name: string,
+  source: string,
+  data: Record<string, string>,
+): void {
+  emit(
+    ctx,
+    'configmap.yaml.hbs',
+    {
+      name,
+      namespace,
+      labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
+      annotations: { [ANNOTATION.source]: source },
+      data,
+    },
+    { apiVersion: 'v1', kind: 'ConfigMap', name, namespace },
+  );
 }
 
 /**

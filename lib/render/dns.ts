@@ -1,6 +1,5 @@
 import type { EnvSpec } from '../repo/model.js';
-import { emit, once, type RenderContext } from './context.js';
-import { LABEL } from './labels.js';
+import { emitPlatformConfigMap, once, type RenderContext } from './context.js';
 import type { PodParts } from './podTemplate.js';
 
 type Dns = NonNullable<EnvSpec['dns']>;
@@ -71,21 +70,10 @@ export function resolvConf(dns: Dns | undefined): string {
 }
 
 function addResolvConfMap(ctx: RenderContext, namespace: string): void {
-  once(ctx, 'ConfigMap', namespace, RESOLV_CONF_CONFIGMAP, () => resolvConfMap(ctx, namespace));
-}
-
-function resolvConfMap(ctx: RenderContext, namespace: string): void {
-  emit(
-    ctx,
-    'configmap.yaml.hbs',
-    {
-      name: RESOLV_CONF_CONFIGMAP,
-      namespace,
-      labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
-      annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}.yaml` },
-      data: { 'resolv.conf': resolvConf(ctx.spec.dns) },
-    },
-    { apiVersion: 'v1', kind: 'ConfigMap', name: RESOLV_CONF_CONFIGMAP, namespace },
+  once(ctx, 'ConfigMap', namespace, RESOLV_CONF_CONFIGMAP, () =>
+    emitPlatformConfigMap(ctx, namespace, RESOLV_CONF_CONFIGMAP, `platform/envs/${ctx.env}.yaml`, {
+      'resolv.conf': resolvConf(ctx.spec.dns),
+    }),
   );
 }
 
@@ -94,16 +82,7 @@ export function addDnsmasqHosts(ctx: RenderContext): void {
   const hosts = ctx.spec.dns?.hosts ?? [];
   if (!hosts.length) return;
   const { name, namespace, key } = DNSMASQ_CONFIGMAP;
-  emit(
-    ctx,
-    'configmap.yaml.hbs',
-    {
-      name,
-      namespace,
-      labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
-      annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}.yaml` },
-      data: { [key]: `${hosts.map((h) => `${h.ip} ${h.names.join(' ')}`).join('\n')}\n` },
-    },
-    { apiVersion: 'v1', kind: 'ConfigMap', name, namespace },
-  );
+  emitPlatformConfigMap(ctx, namespace, name, `platform/envs/${ctx.env}.yaml`, {
+    [key]: `${hosts.map((h) => `${h.ip} ${h.names.join(' ')}`).join('\n')}\n`,
+  });
 }

@@ -1,5 +1,4 @@
-import { emit, once, type RenderContext } from './context.js';
-import { LABEL } from './labels.js';
+import { emitPlatformConfigMap, once, type RenderContext } from './context.js';
 
 /** Flink mounts this ConfigMap as HADOOP_CONF_DIR in every pod: each environment reads only its own HDFS. */
 export const HADOOP_CONF_KEY = 'kubernetes.hadoop.conf.config-map.name';
@@ -31,17 +30,12 @@ export function addHadoop(ctx: RenderContext, namespace: string, flinkConf: Reco
       });
       return;
     }
-    emit(
+    emitPlatformConfigMap(
       ctx,
-      'configmap.yaml.hbs',
-      {
-        name,
-        namespace,
-        labels: { [LABEL.managedBy]: 'flinkops', [LABEL.env]: ctx.env },
-        annotations: { 'flinkops.io/source': `platform/envs/${ctx.env}/hadoop/` },
-        data: Object.fromEntries([...files].sort((a, b) => (a.name < b.name ? -1 : 1)).map((f) => [f.name, f.text])),
-      },
-      { apiVersion: 'v1', kind: 'ConfigMap', name, namespace },
+      namespace,
+      name,
+      `platform/envs/${ctx.env}/hadoop/`,
+      Object.fromEntries([...files].sort((a, b) => (a.name < b.name ? -1 : 1)).map((f) => [f.name, f.text])),
     );
   });
 }

@@ -103,7 +103,6 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
     const isSession = !lookedUp && job.job?.spec.mode === 'session';
     if (!isSelected && !isSession) continue;
     let key = lookedUp?.key ?? (isSession ? undefined : cache?.key(job));
-    let r: ResolvedJob | undefined;
     if (key) {
       const hit = lookedUp?.entry ?? cache!.get(key);
       if (hit && partsFit(ctx, hit.parts)) {
@@ -118,7 +117,8 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
     }
     if (cache) rendered.push(job.id);
     if (key) {
-      // Rendered apart, kept, then added as a cached job is.
+      // Rendered apart, kept, then added as a cached job is. Not a session job: those have no key
+      // (mode is job.yaml's own, the same in every environment).
       const own: RenderContext = {
         ...ctx,
         ...(cache!.renderCommit ? { commit: cache!.renderCommit } : {}),
@@ -127,17 +127,14 @@ export function renderEnv(repo: Repo, options: RenderOptions): RenderResult {
         emitted: new OwnKeys(ctx.emitted),
         parts: [],
       };
-      r = resolveForRender(own, job);
-      if (!(r?.e.enabled && r.e.mode === 'session')) {
-        if (r?.e.enabled) renderApplicationJob(own, r);
-        cutPart(own);
-        const load = [...(jobRead(job)?.diagnostics ?? [])];
-        addParts(ctx, cache!.set(key, { load, parts: own.parts! }).parts);
-        continue;
-      }
-      // Session mode chosen per environment: rendered with its session cluster, below, as ever.
-      ctx.diagnostics.push(...own.diagnostics);
-    } else r = resolveForRender(ctx, job);
+      const resolved = resolveForRender(own, job);
+      if (resolved?.e.enabled) renderApplicationJob(own, resolved);
+      cutPart(own);
+      const load = [...(jobRead(job)?.diagnostics ?? [])];
+      addParts(ctx, cache!.set(key, { load, parts: own.parts! }).parts);
+      continue;
+    }
+    const r = resolveForRender(ctx, job);
     if (!r?.e.enabled) continue;
     if (r.e.mode === 'session') {
       const s = r.e.session ? sessions.get(r.e.session) : undefined;
